@@ -1,0 +1,90 @@
+//! Shared CLI pieces: loading rules and inputs, reporting errors.
+
+use clap::ValueEnum;
+use signin_doctor::{Error, Evidence, OrgSettings, Rules, Selector};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Text for a person.
+    #[default]
+    Text,
+    /// JSON for other tools.
+    Json,
+}
+
+/// Print an error to stderr and return its exit code.
+pub fn report(e: &Error) -> i32 {
+    if let Some(errs) = e.rule_errors() {
+        eprint!("{}", render_rule_errors(errs));
+        eprintln!("error: {e}");
+    } else {
+        eprintln!("error: {e}");
+    }
+    e.exit_code()
+}
+
+pub fn render_rule_errors(errs: &signin_doctor::RuleErrors) -> String {
+    if std::io::stderr().is_terminal() {
+        let mut s = codespan_reporting::term::termcolor::StandardStream::stderr(codespan_reporting::term::termcolor::ColorChoice::Auto);
+        let _ = errs.render(&mut s);
+        String::new()
+    } else {
+        errs.render_plain()
+    }
+}
+
+/// Rules from `--rules DIR`, else the embedded ones.
+pub fn load_rules(dir: Option<&PathBuf>) -> Result<Rules, Error> {
+    match dir {
+        Some(d) => Rules::load_dir(d),
+        None => Rules::embedded(),
+    }
+}
+
+/// Inputs shared by commands that read logs.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Inputs {
+    /// Sign-in log: Graph signIn JSON (object, array or {"value": [...]}), JSON Lines, Log Analytics rows.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub signin: Vec<PathBuf>,
+    /// Audit log (Graph directoryAudit, same shapes). Without it, audit facts are unknown.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Vec<PathBuf>,
+    /// Organisation settings (RON; see examples/org.ron).
+    #[arg(long, value_name = "FILE")]
+    pub org: Option<PathBuf>,
+    /// Diagnose the attempt holding this record id (request id).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["correlation_id", "user"])]
+    pub id: Option<String>,
+    /// Diagnose the attempt with this correlation id.
+    #[arg(long, value_name = "ID", conflicts_with = "user")]
+    pub correlation_id: Option<String>,
+    /// Diagnose this user's most recent failure (UPN or object id).
+    #[arg(long, value_name = "UPN")]
+    pub user: Option<String>,
+}
+
+impl Inputs {
+    pub fn load(&self) -> Result<(Evidence, Option<OrgSettings>), Error> {
+        let mut b = Evidence::builder();
+        for s in &self.signin {
+            b = b.signins_file(s)?;
+        }
+        for a in &self.audit {
+            b = b.audit_file(a)?;
+        }
+        let org = self.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
+        Ok((b.build(), org))
+    }
+    pub fn selector(&self) -> Selector {
+        let mut s = Selector::default();
+        s.id = self.id.clone();
+        s.correlation_id = self.correlation_id.clone();
+        s.user = self.user.clone();
+        s
+    }
+}
+

@@ -1,0 +1,56 @@
+//! Command-line parsing and dispatch. Each command lives in its own module.
+
+mod common;
+mod diagnose;
+mod reference;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes (README, "Exit codes").
+pub mod exit {
+    /// A diagnosis was reached / the command succeeded.
+    pub const OK: i32 = 0;
+    /// Tests failed, or another failure not listed below.
+    pub const FAILED: i32 = 1;
+    /// Command-line usage error (clap).
+    pub const USAGE: i32 = 2;
+    /// The walk stopped at a question that needs an answer.
+    pub const NEEDS_ANSWER: i32 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "signin-doctor", version, about = "Diagnose Microsoft Entra ID sign-in failures: evidence, trace and next steps.", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Diagnose one failed sign-in attempt from a log.
+    Diagnose(diagnose::Args),
+    /// Check rule files and report every error.
+    Check(reference::CheckArgs),
+    /// List the facts rules can use.
+    Facts(reference::FactsArgs),
+}
+
+/// Parse the command line, run the command, return the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Diagnose(a) => diagnose::run(a),
+        Command::Check(a) => reference::check(a),
+        Command::Facts(a) => reference::facts(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => common::report(&e),
+    }
+}

@@ -1,0 +1,76 @@
+//! Reference commands for rule authors: `check`, `facts`.
+
+use super::common::{render_rule_errors, Format};
+use super::exit;
+use clap::ValueEnum;
+use signin_doctor::facts::CATALOG;
+use signin_doctor::{Error, Rules};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ErrorFormat {
+    /// Source line with a caret, and a hint.
+    #[default]
+    Human,
+    /// One JSON array of errors on stdout, for editors and CI.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Rule directory (default: the rules built into this binary).
+    rules_dir: Option<PathBuf>,
+    /// How to print errors.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+pub fn check(a: CheckArgs) -> Result<i32, Error> {
+    let loaded = match &a.rules_dir {
+        Some(d) => Rules::load_dir(d),
+        None => Rules::embedded(),
+    };
+    match loaded {
+        Ok(rules) => {
+            let n = rules.nodes().count();
+            let d = rules.nodes().filter(|n| n.kind() == "diagnosis").count();
+            let q = rules.nodes().filter(|n| n.kind() == "question").count();
+            match a.error_format {
+                ErrorFormat::Json => println!("[]"),
+                ErrorFormat::Human => println!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions), no errors [rules {}]", rules.trees().len(), rules.fingerprint()),
+            }
+            Ok(exit::OK)
+        }
+        Err(e) => match (e.rule_errors(), a.error_format) {
+            (Some(errs), ErrorFormat::Json) => {
+                println!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
+                Ok(e.exit_code())
+            }
+            (Some(errs), ErrorFormat::Human) => {
+                eprint!("{}", render_rule_errors(errs));
+                eprintln!("error: {e}");
+                Ok(e.exit_code())
+            }
+            (None, _) => Err(e),
+        },
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FactsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub fn facts(a: FactsArgs) -> Result<i32, Error> {
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(CATALOG).unwrap_or_default()),
+        Format::Text => {
+            for s in CATALOG {
+                println!("{:<36} {:<7} {}\n{:<44} source: {}", s.name, s.ty.to_string(), s.description, "", s.source);
+            }
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,88 @@
+//! The fact catalog: every name a rule may use, with its type and origin.
+
+use super::FactType::{self, *};
+use serde::Serialize;
+
+/// The description of one fact.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct FactSpec {
+    /// Dotted name used in rules, e.g. `signin.error_code`.
+    pub name: &'static str,
+    /// The value type rules must compare it with.
+    #[serde(rename = "type")]
+    pub ty: FactType,
+    /// What it means.
+    pub description: &'static str,
+    /// Where it comes from (log fields, org settings, or derivation).
+    pub source: &'static str,
+}
+
+const fn f(name: &'static str, ty: FactType, description: &'static str, source: &'static str) -> FactSpec {
+    FactSpec { name, ty, description, source }
+}
+
+/// All facts, in the order `signin-doctor facts` lists them.
+pub const CATALOG: &[FactSpec] = &[
+    // The failing sign-in attempt.
+    f("signin.error_code", Number, "The error code of the deciding record (0 = success).", "status.errorCode; LA ResultType"),
+    f("signin.error_codes", List, "Every error code seen in the attempt (records sharing the correlation id), oldest first.", "status.errorCode of each record"),
+    f("signin.failure_reason", Text, "The failure reason text.", "status.failureReason; LA ResultDescription"),
+    f("signin.additional_details", Text, "The additional details text, which often holds the MFA result.", "status.additionalDetails"),
+    f("signin.record_count", Number, "How many records make up the attempt.", "records sharing correlationId"),
+    f("signin.user", Text, "The user principal name.", "userPrincipalName"),
+    f("signin.app", Text, "The application signed in to.", "appDisplayName"),
+    f("signin.client_app", Text, "The client app used (Browser, Mobile Apps and Desktop clients, IMAP4, ...).", "clientAppUsed"),
+    f("signin.is_legacy_auth", Bool, "Whether the client app is a legacy authentication protocol that cannot do MFA.", "clientAppUsed, against the legacy client list"),
+    f("signin.protocol", Text, "The authentication protocol (oAuth2, ropc, deviceCode, saml20, ...).", "authenticationProtocol (beta)"),
+    f("signin.is_interactive", Bool, "Whether the sign-in was interactive.", "isInteractive"),
+    f("signin.ip_address", Text, "The client IP address.", "ipAddress"),
+    f("signin.country", Text, "The two-letter country or region of the sign-in.", "location.countryOrRegion; LA Location"),
+    f("signin.country_trusted", Bool, "Whether the sign-in country is one of the organisation's trusted countries.", "location + org trusted_countries"),
+    f("signin.ip_trusted", Bool, "Whether the sign-in IP is in one of the organisation's trusted IP ranges.", "ipAddress + org trusted_ip_ranges"),
+    f("signin.risk_level", Text, "Identity Protection risk level during sign-in (none, low, medium, high); unknown when hidden.", "riskLevelDuringSignIn"),
+    f("signin.risk_state", Text, "Identity Protection risk state (none, atRisk, confirmedCompromised, remediated, dismissed, ...).", "riskState"),
+    f("signin.risk_events", List, "Risk detections on the sign-in (unfamiliarFeatures, anonymizedIPAddress, ...).", "riskEventTypes_v2"),
+    f("signin.ca_status", Text, "Conditional Access outcome (success, failure, notApplied).", "conditionalAccessStatus"),
+    f("signin.ca_failed_policies", List, "Conditional Access policies whose result was failure.", "appliedConditionalAccessPolicies[result=failure].displayName"),
+    f("signin.ca_block_policies", List, "Failed Conditional Access policies whose grant control is Block.", "appliedConditionalAccessPolicies[result=failure, enforcedGrantControls has Block]"),
+    f("signin.mfa_required", Bool, "Whether the sign-in required multifactor authentication.", "authenticationRequirement; MFA steps; error codes 50074/50076/500121"),
+    f("signin.requirement_providers", List, "Why MFA or registration was required (multiConditionalAccess, user, securityDefaults, mfaRegistrationRequiredBy...).", "authenticationRequirementPolicies.requirementProvider (beta)"),
+    f("signin.password_correct", Bool, "Whether the first factor (password) succeeded, as the step details show.", "authenticationDetails (primary step)"),
+    f("signin.device_compliant", Bool, "Whether the device was marked compliant.", "deviceDetail.isCompliant"),
+    f("signin.device_os", Text, "The device operating system.", "deviceDetail.operatingSystem"),
+    // The MFA step.
+    f("mfa.method", Text, "The MFA method tried (Mobile app notification, Text message, OATH verification code, ...).", "authenticationDetails MFA step; mfaDetail.authMethod"),
+    f("mfa.result", Text, "The MFA result text, e.g. \"MFA denied; user did not respond to mobile app notification\".", "authenticationDetails MFA step result; status.additionalDetails; mfaDetail.authDetail"),
+    f("mfa.outcome", Text, "The MFA result in one word: succeeded, no-response, declined, fraud-reported, no-methods, app-notification-failed, phone-unreachable, wrong-code, blocked, service-error, in-progress, other.", "classified from mfa.result"),
+    f("mfa.succeeded", Bool, "Whether an MFA step succeeded in the attempt.", "authenticationDetails[].succeeded"),
+    // The user and the organisation's settings.
+    f("user.is_break_glass", Bool, "Whether the account is one of the organisation's break-glass (emergency access) accounts.", "userId / userPrincipalName + org break_glass_accounts"),
+    f("user.in_pilot_group", Bool, "Whether the user is in the MFA pilot group.", "userId / userPrincipalName + org pilot_group"),
+    f("user.ever_completed_mfa", Bool, "Whether the logs show this user ever completing MFA or registering an MFA method. False means: not in the given logs.", "sign-ins with a succeeded MFA step; audit registrations"),
+    // The user's audit history.
+    f("audit.has_registered_security_info", Bool, "Whether the audit log shows the user registering any security info (MFA method).", "directoryAudit: User/Admin registered security info, Add FIDO2 security key, ..."),
+    f("audit.registration_abandoned", Bool, "Whether the user started or cancelled security-info registration without completing it.", "directoryAudit: User started / canceled security info registration"),
+    f("audit.last_registration_days", Number, "Days from the user's last security-info registration to the failure.", "directoryAudit activityDateTime"),
+    f("audit.last_registration_method", Text, "What the last registration registered (\"User registered Authenticator App with Notification and Code\").", "directoryAudit resultReason"),
+    f("audit.recent_changes", Number, "Security-info changes to the user's account in the org's recent_change_days before the failure.", "directoryAudit (Authentication Methods, Core Directory, Device Registration Service)"),
+    f("audit.recent_change", Text, "The latest such change: activity and reason.", "directoryAudit activityDisplayName, resultReason"),
+    f("audit.recent_change_days_ago", Number, "Days from the latest such change to the failure.", "directoryAudit activityDateTime"),
+    f("audit.recent_change_by", Text, "Who made the latest change (UPN or app).", "directoryAudit initiatedBy"),
+    f("audit.recent_change_by_admin", Bool, "Whether someone other than the user made the latest change.", "directoryAudit initiatedBy vs targetResources"),
+    f("audit.recent_change_ip", Text, "The IP address the latest change was made from.", "directoryAudit initiatedBy.user.ipAddress"),
+    f("audit.recent_change_country", Text, "The country of that IP, where a sign-in from the same IP shows it.", "directoryAudit IP + sign-in location"),
+    f("audit.recent_change_unfamiliar", Bool, "Whether any recent change came from a place unfamiliar for the user: not a trusted range or country, and not an IP of the user's successful sign-ins.", "directoryAudit IPs + org + sign-ins"),
+    f("audit.fraud_reported", Bool, "Whether the user reported an MFA prompt as fraud or suspicious activity.", "directoryAudit: Fraud reported ..., Suspicious activity reported"),
+    f("audit.account_disabled", Bool, "Whether the account was disabled before the failure.", "directoryAudit: Disable account"),
+    f("audit.password_changed_days_ago", Number, "Days from the user's last password change or reset to the failure.", "directoryAudit: Reset password, Change password (self-service), ..."),
+    // The surrounding log.
+    f("history.user_mfa_failures_24h", Number, "The user's other attempts with a failed MFA step in the 24 hours before this one.", "the given sign-in log"),
+    f("history.others_mfa_ok_same_hour", Bool, "Whether other users completed MFA within an hour of the failure (if so, the MFA service and policy work).", "the given sign-in log"),
+    f("history.others_mfa_failed_same_hour", Number, "How many other users failed MFA within an hour of the failure.", "the given sign-in log"),
+];
+
+/// Look a fact up by name.
+pub fn spec(name: &str) -> Option<&'static FactSpec> {
+    CATALOG.iter().find(|s| s.name == name)
+}

@@ -1,0 +1,450 @@
+//! Attempt + audit + org settings + surrounding log → facts.
+
+use super::{Facts, OrgSettings, Value};
+use crate::logs::{Attempt, AuditEvent, AuthStep, Evidence, SignIn};
+use chrono::{DateTime, Duration, Utc};
+
+/// Client apps that use legacy authentication and cannot do MFA
+/// (entra-docs howto-customize-filter-logs; compared case-insensitively).
+const LEGACY_CLIENTS: &[&str] = &[
+    "authenticated smtp", "smtp", "autodiscover", "exchange activesync", "exchange online powershell",
+    "exchange web services", "imap4", "imap", "mapi over http", "offline address book",
+    "outlook anywhere (rpc over http)", "outlook service", "pop3", "pop", "reporting web services", "other clients",
+];
+
+/// Audit activities that change a user's security info (MFA methods).
+const CHANGE_ACTIVITIES: &[&str] = &[
+    "user registered security info", "user deleted security info", "user changed default security info",
+    "user updated security info", "admin registered security info", "admin deleted security info",
+    "admin updated security info", "user registered all required security info",
+    "add users strong authentication phone app detail", "remove users strong authentication phone app detail",
+    "add fido2 security key", "delete fido2 security key(s)", "add passwordless phone sign-in credential",
+    "delete passwordless phone sign-in credential", "add windows hello for business credential",
+    "enable strong authentication", "disable strong authentication",
+];
+
+/// Audit activities that register a method.
+const REGISTER_ACTIVITIES: &[&str] = &[
+    "user registered security info", "admin registered security info", "user registered all required security info",
+    "add users strong authentication phone app detail", "add fido2 security key", "add passwordless phone sign-in credential",
+    "add windows hello for business credential",
+];
+
+const PASSWORD_ACTIVITIES: &[&str] = &[
+    "reset password", "change password (self-service)", "reset password (self-service)", "reset password (by admin)",
+    "change user password", "reset user password",
+];
+
+fn is_in(list: &[&str], s: &str) -> bool {
+    let s = s.trim().to_ascii_lowercase();
+    list.iter().any(|x| *x == s)
+}
+
+fn is_mfa_step(step: &AuthStep) -> bool {
+    let req = step.requirement.as_deref().unwrap_or("").to_ascii_lowercase();
+    if req.contains("mfa") || req.contains("multi") {
+        return true;
+    }
+    let method = step.method.as_deref().unwrap_or("").to_ascii_lowercase();
+    !method.is_empty()
+        && !req.contains("primary")
+        && !["password", "previously satisfied", "cloudonlypassword", "claim in access token"].contains(&method.as_str())
+}
+
+/// The MFA step of a record: the last failed one, else the last one.
+pub(crate) fn mfa_step(s: &SignIn) -> Option<&AuthStep> {
+    let steps = s.authentication_details.as_deref()?;
+    steps.iter().rev().find(|st| is_mfa_step(st) && st.succeeded == Some(false)).or_else(|| steps.iter().rev().find(|st| is_mfa_step(st)))
+}
+
+/// Classify an MFA result text (`authenticationStepResultDetail`,
+/// `status.additionalDetails`) into the one-word `mfa.outcome`.
+///
+/// ```
+/// use signin_doctor::facts::classify_mfa_result;
+/// assert_eq!(classify_mfa_result("MFA denied; user did not respond to mobile app notification"), "no-response");
+/// assert_eq!(classify_mfa_result("MFA denied; Phone App Reported Fraud"), "fraud-reported");
+/// ```
+pub fn classify_mfa_result(text: &str) -> &'static str {
+    let t = text.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&["fraud"]) {
+        "fraud-reported"
+    } else if has(&["declined", "mobile app denied"]) {
+        "declined"
+    } else if has(&["did not respond", "didn't respond", "no phone input", "timed out", "never entered", "no response"]) {
+        "no-response"
+    } else if has(&["unable to send the mobile app notification", "all devices blocked", "notification failed"]) {
+        "app-notification-failed"
+    } else if has(&["have any verification methods", "registration prompted", "registration required", "must enroll", "no default authentication method"]) {
+        "no-methods"
+    } else if has(&["unable to reach", "unreachable", "voicemail", "invalid format", "hung up", "sms failed", "text message could not"]) {
+        "phone-unreachable"
+    } else if has(&["incorrect code", "incorrect pin", "invalid verification code", "invalid mobile app verification code", "correct number", "already used", "code incorrect"]) {
+        "wrong-code"
+    } else if has(&["user is blocked", "blocked for mfa"]) {
+        "blocked"
+    } else if has(&["service error", "misconfiguration", "transient", "throttled"]) {
+        "service-error"
+    } else if has(&["in-progress", "in progress", "duplicate authentication"]) {
+        "in-progress"
+    } else if has(&["successfully completed", "completed in", "satisfied", "skipped", "succeeded"]) {
+        "succeeded"
+    } else {
+        "other"
+    }
+}
+
+fn text(v: Option<&str>) -> Option<Value> {
+    v.map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Text(s.to_string()))
+}
+
+fn days(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+    ((b - a).num_minutes() as f64 / 1440.0 * 10.0).round() / 10.0
+}
+
+/// Label of a record for traces: `file#N`.
+pub(crate) fn rec_label(s: &SignIn) -> String {
+    format!("{}#{}", short(&s.origin.file), s.origin.record)
+}
+
+fn audit_label(a: &AuditEvent) -> String {
+    match a.id.as_deref().filter(|i| !i.is_empty()) {
+        Some(id) => format!("{}#{} ({id})", short(&a.origin.file), a.origin.record),
+        None => format!("{}#{}", short(&a.origin.file), a.origin.record),
+    }
+}
+
+/// The file name without its directories, for compact traces.
+fn short(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+impl Facts {
+    /// Derive the facts of one attempt from it, the surrounding evidence and
+    /// the organisation's settings. Nothing here fails: what the data cannot
+    /// tell is recorded as unknown, with the reason.
+    pub fn derive(attempt: &Attempt, evidence: &Evidence, org: Option<&OrgSettings>) -> Facts {
+        let mut f = Facts::default();
+        let d = attempt.deciding();
+        let rec = Some(rec_label(d));
+        let put = |f: &mut Facts, name: &str, v: Option<Value>, field: &str, why: &str| match v {
+            Some(v) => f.set(name, v, field, rec.clone()),
+            None => f.unknown(name, field, why),
+        };
+
+        put(&mut f, "signin.error_code", d.error_code().map(|c| Value::Number(c as f64)), "status.errorCode", "the record has no error code");
+        let codes: Vec<String> = attempt.records().iter().filter_map(|r| r.error_code()).map(|c| c.to_string()).collect();
+        f.set("signin.error_codes", Value::List(codes), "status.errorCode of each record", None);
+        f.set("signin.record_count", Value::Number(attempt.records().len() as f64), "records sharing correlationId", attempt.correlation_id().map(|c| format!("correlation {c}")));
+        put(&mut f, "signin.failure_reason", text(d.failure_reason()), "status.failureReason", "the record has no failure reason");
+        put(&mut f, "signin.additional_details", text(d.additional_details()), "status.additionalDetails", "the record has no additional details");
+        put(&mut f, "signin.user", text(d.user_principal_name.as_deref()), "userPrincipalName", "the record has no user principal name");
+        put(&mut f, "signin.app", text(d.app_display_name.as_deref()), "appDisplayName", "the record has no app name");
+        let client = d.client_app_used.as_deref().filter(|s| !s.is_empty());
+        put(&mut f, "signin.client_app", text(client), "clientAppUsed", "the record has no client app");
+        put(&mut f, "signin.is_legacy_auth", client.map(|c| Value::Bool(is_in(LEGACY_CLIENTS, c))), "clientAppUsed", "the record has no client app");
+        put(&mut f, "signin.protocol", text(d.authentication_protocol.as_deref()), "authenticationProtocol", "only beta/Log Analytics exports carry the protocol");
+        put(&mut f, "signin.is_interactive", d.is_interactive.map(Value::Bool), "isInteractive", "the record does not say");
+        put(&mut f, "signin.ip_address", text(d.ip_address.as_deref()), "ipAddress", "the record has no IP address");
+        put(&mut f, "signin.country", text(d.country()), "location.countryOrRegion", "the record has no location");
+        match (org, d.country()) {
+            (None, _) => f.unknown("signin.country_trusted", "org trusted_countries", "no organisation settings were given (--org)"),
+            (Some(_), None) => f.unknown("signin.country_trusted", "location.countryOrRegion", "the record has no location"),
+            (Some(o), Some(c)) => match o.country_trusted(c) {
+                Some(t) => f.set("signin.country_trusted", Value::Bool(t), "location.countryOrRegion + org trusted_countries", rec.clone()),
+                None => f.unknown("signin.country_trusted", "org trusted_countries", "the organisation settings list no trusted countries"),
+            },
+        }
+        match (org, d.ip_address.as_deref().filter(|s| !s.is_empty())) {
+            (None, _) => f.unknown("signin.ip_trusted", "org trusted_ip_ranges", "no organisation settings were given (--org)"),
+            (Some(_), None) => f.unknown("signin.ip_trusted", "ipAddress", "the record has no IP address"),
+            (Some(o), Some(ip)) => match o.ip_trusted(ip) {
+                Some(t) => f.set("signin.ip_trusted", Value::Bool(t), "ipAddress + org trusted_ip_ranges", rec.clone()),
+                None => f.unknown("signin.ip_trusted", "org trusted_ip_ranges", "no trusted IP ranges are set, or the IP does not parse"),
+            },
+        }
+        let risk = d.risk_level_during_sign_in.as_deref().filter(|r| !r.eq_ignore_ascii_case("hidden"));
+        put(&mut f, "signin.risk_level", text(risk), "riskLevelDuringSignIn", "not in the record, or hidden (no Entra ID P2 licence)");
+        put(&mut f, "signin.risk_state", text(d.risk_state.as_deref()), "riskState", "the record has no risk state");
+        f.set("signin.risk_events", Value::List(d.risk_event_types.clone()), "riskEventTypes_v2", rec.clone());
+        put(&mut f, "signin.ca_status", text(d.conditional_access_status.as_deref()), "conditionalAccessStatus", "the record has no Conditional Access status");
+        match d.conditional_access_policies.as_deref() {
+            Some(pols) => {
+                let failed = |p: &&crate::logs::CaPolicy| p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure"));
+                let name = |p: &crate::logs::CaPolicy| p.display_name.clone().unwrap_or_else(|| "(unnamed policy)".into());
+                let all: Vec<String> = pols.iter().filter(failed).map(name).collect();
+                let block: Vec<String> = pols
+                    .iter()
+                    .filter(failed)
+                    .filter(|p| p.enforced_grant_controls.iter().any(|g| g.eq_ignore_ascii_case("block")))
+                    .map(name)
+                    .collect();
+                f.set("signin.ca_failed_policies", Value::List(all), "appliedConditionalAccessPolicies", rec.clone());
+                f.set("signin.ca_block_policies", Value::List(block), "appliedConditionalAccessPolicies", rec.clone());
+            }
+            None => {
+                f.unknown("signin.ca_failed_policies", "appliedConditionalAccessPolicies", "the record lists no Conditional Access policies");
+                f.unknown("signin.ca_block_policies", "appliedConditionalAccessPolicies", "the record lists no Conditional Access policies");
+            }
+        }
+        put(&mut f, "signin.device_compliant", d.device_detail.as_ref().and_then(|x| x.is_compliant).map(Value::Bool), "deviceDetail.isCompliant", "the record does not say");
+        put(&mut f, "signin.device_os", text(d.device_detail.as_ref().and_then(|x| x.operating_system.as_deref())), "deviceDetail.operatingSystem", "the record does not say");
+        let providers: Option<Vec<String>> = d
+            .authentication_requirement_policies
+            .as_ref()
+            .map(|v| v.iter().filter_map(|p| p.requirement_provider.clone()).collect());
+        put(&mut f, "signin.requirement_providers", providers.map(Value::List), "authenticationRequirementPolicies", "only beta/Log Analytics exports carry it");
+
+        // Steps across the attempt: the MFA step from the latest record that has one.
+        let with_steps: Vec<&SignIn> = attempt.records().iter().filter(|r| r.authentication_details.is_some()).collect();
+        let mfa = attempt.records().iter().rev().find_map(|r| mfa_step(r).map(|st| (r, st)));
+        let primary = with_steps.iter().rev().find_map(|r| {
+            r.authentication_details.as_deref()?.iter().find(|st| !is_mfa_step(st) && st.succeeded.is_some()).map(|st| (*r, st))
+        });
+        match primary {
+            Some((r, st)) => f.set("signin.password_correct", Value::Bool(st.succeeded == Some(true)), "authenticationDetails (primary step)", Some(rec_label(r))),
+            None if d.error_code() == Some(50126) => f.set("signin.password_correct", Value::Bool(false), "status.errorCode 50126", rec.clone()),
+            None => f.unknown("signin.password_correct", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)"),
+        }
+        let req_mfa = d.authentication_requirement.as_deref().map(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
+        let code_mfa = attempt.records().iter().any(|r| matches!(r.error_code(), Some(50074 | 50076 | 500121 | 50079 | 50072)));
+        let mfa_required = if mfa.is_some() || code_mfa { Some(true) } else { req_mfa };
+        put(&mut f, "signin.mfa_required", mfa_required.map(Value::Bool), "authenticationRequirement / MFA steps / error codes", "the records do not say");
+
+        let mfa_text = mfa
+            .and_then(|(_, st)| st.result_detail.clone())
+            .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| t.to_ascii_lowercase().starts_with("mfa")).map(String::from)))
+            .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_detail.clone())));
+        let mfa_method = mfa
+            .and_then(|(_, st)| st.method.clone())
+            .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
+        let mfa_rec = mfa.map(|(r, _)| rec_label(r)).or(rec.clone());
+        match mfa_method.filter(|m| !m.is_empty()) {
+            Some(m) => f.set("mfa.method", Value::Text(m), "authenticationDetails MFA step / mfaDetail.authMethod", mfa_rec.clone()),
+            None => f.unknown("mfa.method", "authenticationDetails", "no MFA step in the records"),
+        }
+        match mfa_text.filter(|m| !m.is_empty()) {
+            Some(t) => {
+                f.set("mfa.outcome", Value::Text(classify_mfa_result(&t).into()), "classified from mfa.result", mfa_rec.clone());
+                f.set("mfa.result", Value::Text(t), "authenticationStepResultDetail / status.additionalDetails", mfa_rec.clone());
+            }
+            None => {
+                f.unknown("mfa.result", "authenticationDetails", "no MFA result in the records (Graph v1.0 has no step details)");
+                f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
+            }
+        }
+        let mfa_ok = attempt.records().iter().any(|r| r.authentication_details.iter().flatten().any(|st| is_mfa_step(st) && st.succeeded == Some(true)));
+        match mfa {
+            Some(_) => f.set("mfa.succeeded", Value::Bool(mfa_ok), "authenticationDetails[].succeeded", mfa_rec.clone()),
+            None => f.unknown("mfa.succeeded", "authenticationDetails", "no MFA step in the records"),
+        }
+
+        // Org settings about the user.
+        let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
+        match org {
+            Some(o) => {
+                f.set("user.is_break_glass", Value::Bool(o.is_break_glass(uid, upn)), "userId/userPrincipalName + org break_glass_accounts", rec.clone());
+                if o.pilot_group.is_empty() {
+                    f.unknown("user.in_pilot_group", "org pilot_group", "the organisation settings list no pilot group");
+                } else {
+                    f.set("user.in_pilot_group", Value::Bool(o.in_pilot(uid, upn)), "userId/userPrincipalName + org pilot_group", rec.clone());
+                }
+            }
+            None => {
+                f.unknown("user.is_break_glass", "org break_glass_accounts", "no organisation settings were given (--org)");
+                f.unknown("user.in_pilot_group", "org pilot_group", "no organisation settings were given (--org)");
+            }
+        }
+
+        let at = d.created;
+        audit_facts(&mut f, d, at, evidence, org);
+
+        // The user's sign-in history.
+        let h = evidence.history();
+        let history_mfa = evidence.signins().iter().any(|s| {
+            crate::facts::history::user_key(s) == crate::facts::history::user_key(d)
+                && s.authentication_details.iter().flatten().any(|st| is_mfa_step(st) && st.succeeded == Some(true))
+        });
+        let audit_reg = f.value("audit.has_registered_security_info") == Some(&Value::Bool(true));
+        if history_mfa || audit_reg {
+            let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
+            f.set("user.ever_completed_mfa", Value::Bool(true), "sign-in log / audit log", None);
+            f.note("user.ever_completed_mfa", format!("seen: {how}"));
+        } else if evidence.has_audit() {
+            f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
+            f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", evidence.signins().len(), evidence.audit().len()));
+        } else {
+            f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
+        }
+        match at {
+            Some(t) => {
+                let log = format!("{} sign-ins in the given log", evidence.signins().len());
+                match h.user_mfa_failures_24h(d, t, attempt.correlation_id()) {
+                    Some(n) => {
+                        f.set("history.user_mfa_failures_24h", Value::Number(n as f64), "the given sign-in log", None);
+                        f.note("history.user_mfa_failures_24h", log.clone());
+                    }
+                    None => f.unknown("history.user_mfa_failures_24h", "the given sign-in log", "the record names no user"),
+                }
+                match h.others_same_hour(d, t) {
+                    Some((ok, failed)) => {
+                        f.set("history.others_mfa_ok_same_hour", Value::Bool(ok > 0), "the given sign-in log", None);
+                        f.note("history.others_mfa_ok_same_hour", format!("{ok} other users passed MFA within an hour"));
+                        f.set("history.others_mfa_failed_same_hour", Value::Number(failed as f64), "the given sign-in log", None);
+                    }
+                    None => {
+                        let why = "the given log has no other user's sign-in within an hour";
+                        f.unknown("history.others_mfa_ok_same_hour", "the given sign-in log", why);
+                        f.unknown("history.others_mfa_failed_same_hour", "the given sign-in log", why);
+                    }
+                }
+            }
+            None => {
+                for n in ["history.user_mfa_failures_24h", "history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour"] {
+                    f.unknown(n, "createdDateTime", "the record has no time");
+                }
+            }
+        }
+        f
+    }
+}
+
+const AUDIT_FACTS: &[&str] = &[
+    "audit.has_registered_security_info", "audit.registration_abandoned", "audit.last_registration_days",
+    "audit.last_registration_method", "audit.recent_changes", "audit.recent_change", "audit.recent_change_days_ago",
+    "audit.recent_change_by", "audit.recent_change_by_admin", "audit.recent_change_ip", "audit.recent_change_country",
+    "audit.recent_change_unfamiliar", "audit.fraud_reported", "audit.account_disabled", "audit.password_changed_days_ago",
+];
+
+fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, org: Option<&OrgSettings>) {
+    if !ev.has_audit() {
+        for n in AUDIT_FACTS {
+            f.unknown(n, "audit log", "no audit log was given (--audit)");
+        }
+        return;
+    }
+    let Some(at) = at else {
+        for n in AUDIT_FACTS {
+            f.unknown(n, "createdDateTime", "the sign-in has no time to compare audit events with");
+        }
+        return;
+    };
+    let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
+    // The user's events up to the failure (a minute's grace for clock skew), oldest first.
+    let mut mine: Vec<&AuditEvent> = ev
+        .audit()
+        .iter()
+        .filter(|a| a.concerns(uid, upn) && a.time.is_some_and(|t| t <= at + Duration::minutes(1)))
+        .filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0"))
+        .collect();
+    mine.sort_by_key(|a| a.time);
+    let act = |a: &AuditEvent| a.activity.clone().unwrap_or_default();
+    let changes = |a: &&AuditEvent| {
+        is_in(CHANGE_ACTIVITIES, &act(a))
+            || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")))
+    };
+    let count = format!("{} audit events for this user", mine.len());
+
+    let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, &act(a)));
+    f.set("audit.has_registered_security_info", Value::Bool(last_reg.is_some()), "audit log", None);
+    f.note("audit.has_registered_security_info", count.clone());
+    match last_reg {
+        Some(a) => {
+            let t = a.time.unwrap_or(at);
+            f.set("audit.last_registration_days", Value::Number(days(t, at)), "activityDateTime", Some(audit_label(a)));
+            let what = a.result_reason.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a));
+            f.set("audit.last_registration_method", Value::Text(what), "resultReason", Some(audit_label(a)));
+        }
+        None => {
+            f.unknown("audit.last_registration_days", "audit log", "no registration for this user in the audit log");
+            f.unknown("audit.last_registration_method", "audit log", "no registration for this user in the audit log");
+        }
+    }
+    let started = mine.iter().rposition(|a| {
+        let x = act(a).to_ascii_lowercase();
+        x == "user started security info registration" || x == "user canceled security info registration"
+    });
+    let completed_after = started.is_some_and(|i| mine[i..].iter().any(|a| is_in(REGISTER_ACTIVITIES, &act(a))));
+    f.set("audit.registration_abandoned", Value::Bool(started.is_some() && !completed_after), "audit log", None);
+    f.note("audit.registration_abandoned", count.clone());
+
+    let window = org.map_or(14, |o| o.recent_change_days);
+    let recent: Vec<&&AuditEvent> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
+    f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
+    f.note("audit.recent_changes", format!("within {window} days before the failure"));
+    let hist = ev.history();
+    let unfamiliar = |a: &AuditEvent| -> bool {
+        let Some(ip) = a.initiator_ip() else { return false };
+        if org.and_then(|o| o.ip_trusted(ip)) == Some(true) {
+            return false;
+        }
+        if hist.user_used_ip(d, ip) {
+            return false;
+        }
+        if let (Some(o), Some(c)) = (org, hist.country_of(ip)) {
+            if o.country_trusted(c) == Some(true) {
+                return false;
+            }
+        }
+        true
+    };
+    match recent.last() {
+        Some(a) => {
+            let label = Some(audit_label(a));
+            let what = match a.result_reason.as_deref().filter(|s| !s.is_empty()) {
+                Some(r) => format!("{}: {r}", act(a)),
+                None => act(a),
+            };
+            f.set("audit.recent_change", Value::Text(what), "activityDisplayName, resultReason", label.clone());
+            f.set("audit.recent_change_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", label.clone());
+            match a.initiator_name() {
+                Some(n) => f.set("audit.recent_change_by", Value::Text(n.into()), "initiatedBy", label.clone()),
+                None => f.unknown("audit.recent_change_by", "initiatedBy", "the event names no initiator"),
+            }
+            let by_admin = a.initiated_by.as_ref().and_then(|i| i.user.as_ref()).is_some() && !a.is_self_service(uid, upn);
+            f.set("audit.recent_change_by_admin", Value::Bool(by_admin), "initiatedBy vs targetResources", label.clone());
+            match a.initiator_ip() {
+                Some(ip) => {
+                    f.set("audit.recent_change_ip", Value::Text(ip.into()), "initiatedBy.user.ipAddress", label.clone());
+                    match hist.country_of(ip) {
+                        Some(c) => f.set("audit.recent_change_country", Value::Text(c.into()), "location of a sign-in from the same IP", label.clone()),
+                        None => f.unknown("audit.recent_change_country", "sign-in log", "no sign-in in the log came from that IP"),
+                    }
+                }
+                None => {
+                    f.unknown("audit.recent_change_ip", "initiatedBy.user.ipAddress", "the event has no IP address");
+                    f.unknown("audit.recent_change_country", "initiatedBy.user.ipAddress", "the event has no IP address");
+                }
+            }
+            let any_unfamiliar = recent.iter().any(|a| unfamiliar(a));
+            let any_ip = recent.iter().any(|a| a.initiator_ip().is_some());
+            if any_ip {
+                f.set("audit.recent_change_unfamiliar", Value::Bool(any_unfamiliar), "initiatedBy.user.ipAddress + org + sign-ins", label);
+                f.note("audit.recent_change_unfamiliar", if any_unfamiliar { "an IP outside the trusted ranges and countries, never used by the user to sign in successfully" } else { "every change came from a trusted or known IP" });
+            } else {
+                f.unknown("audit.recent_change_unfamiliar", "initiatedBy.user.ipAddress", "the recent changes carry no IP address");
+            }
+        }
+        None => {
+            let why = "no security-info change for this user in the window";
+            for n in ["audit.recent_change", "audit.recent_change_days_ago", "audit.recent_change_by", "audit.recent_change_by_admin", "audit.recent_change_ip", "audit.recent_change_country"] {
+                f.unknown(n, "audit log", why);
+            }
+            f.set("audit.recent_change_unfamiliar", Value::Bool(false), "audit log", None);
+            f.note("audit.recent_change_unfamiliar", why);
+        }
+    }
+    let fraud = mine.iter().rev().find(|a| {
+        let x = act(a).to_ascii_lowercase();
+        x.starts_with("fraud reported") || x == "suspicious activity reported"
+    });
+    f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
+    let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));
+    let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| act(a).eq_ignore_ascii_case("enable account") && a.time > dis.time));
+    f.set("audit.account_disabled", Value::Bool(disabled.is_some() && !enabled_after), "audit log", disabled.map(|a| audit_label(a)));
+    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, &act(a))) {
+        Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
+        None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
+    }
+}

@@ -1,0 +1,177 @@
+//! Facts: the typed, named values that rules test.
+//!
+//! The trees never see raw JSON. [`Facts::derive`] turns one sign-in attempt,
+//! the surrounding logs and the organisation's settings into values named in
+//! the [`CATALOG`]; any of them may be unknown. Each value carries its
+//! [`Source`], so a trace can say where it came from.
+
+mod catalog;
+mod derive;
+mod history;
+mod org;
+
+pub use catalog::{spec, FactSpec, CATALOG};
+pub use derive::classify_mfa_result;
+pub(crate) use history::History;
+pub use org::OrgSettings;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The type of a fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FactType {
+    /// `true` or `false`.
+    Bool,
+    /// A number (integer or decimal).
+    Number,
+    /// Text, compared without regard to case.
+    Text,
+    /// A list of texts.
+    List,
+}
+
+impl fmt::Display for FactType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FactType::Bool => "bool",
+            FactType::Number => "number",
+            FactType::Text => "text",
+            FactType::List => "list",
+        })
+    }
+}
+
+/// A fact's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Text.
+    Text(String),
+    /// A list of texts.
+    List(Vec<String>),
+}
+
+impl Value {
+    /// The type of this value.
+    pub fn ty(&self) -> FactType {
+        match self {
+            Value::Bool(_) => FactType::Bool,
+            Value::Number(_) => FactType::Number,
+            Value::Text(_) => FactType::Text,
+            Value::List(_) => FactType::List,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            Value::Number(n) => write!(f, "{n:.1}"),
+            Value::Text(s) => write!(f, "\"{s}\""),
+            Value::List(v) if v.is_empty() => f.write_str("(none)"),
+            Value::List(v) => write!(f, "{}", v.join(", ")),
+        }
+    }
+}
+
+/// Where a fact's value came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Source {
+    /// The record it was read from: `file#record` and the record id, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub record: Option<String>,
+    /// The field or setting, e.g. `status.errorCode` or `org break_glass_accounts`.
+    pub field: String,
+    /// Why it is unknown, or how it was worked out.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.field)?;
+        if let Some(r) = &self.record {
+            write!(f, ", {r}")?;
+        }
+        if let Some(n) = &self.note {
+            write!(f, "; {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One fact: a value, or unknown, and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    /// `None` when the data cannot tell.
+    pub value: Option<Value>,
+    /// Where the value came from, or why it is unknown.
+    pub source: Source,
+}
+
+/// The facts of one sign-in attempt.
+///
+/// ```
+/// use signin_doctor::{Facts, Value};
+/// let mut facts = Facts::default();
+/// facts.set("signin.error_code", Value::Number(500121.0), "status.errorCode", None);
+/// assert_eq!(facts.value("signin.error_code"), Some(&Value::Number(500121.0)));
+/// assert_eq!(facts.value("mfa.outcome"), None); // unknown
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Facts {
+    map: BTreeMap<String, Fact>,
+}
+
+impl Facts {
+    /// Set a known value.
+    pub fn set(&mut self, name: &str, value: Value, field: &str, record: Option<String>) {
+        self.map.insert(name.to_string(), Fact { value: Some(value), source: Source { record, field: field.to_string(), note: None } });
+    }
+
+    /// Record why a fact is unknown.
+    pub fn unknown(&mut self, name: &str, field: &str, why: &str) {
+        self.map.insert(
+            name.to_string(),
+            Fact { value: None, source: Source { record: None, field: field.to_string(), note: Some(why.to_string()) } },
+        );
+    }
+
+    /// Add a note about how a value was worked out.
+    pub fn note(&mut self, name: &str, note: impl Into<String>) {
+        if let Some(f) = self.map.get_mut(name) {
+            f.source.note = Some(note.into());
+        }
+    }
+
+    /// The fact, if it was recorded (known or with a reason for being unknown).
+    pub fn get(&self, name: &str) -> Option<&Fact> {
+        self.map.get(name)
+    }
+
+    /// The value, when known.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.map.get(name).and_then(|f| f.value.as_ref())
+    }
+
+    /// All recorded facts, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Fact)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Only the known facts.
+    pub fn known(&self) -> impl Iterator<Item = (&str, &Value, &Source)> {
+        self.map.iter().filter_map(|(k, f)| f.value.as_ref().map(|v| (k.as_str(), v, &f.source)))
+    }
+}

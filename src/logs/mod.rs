@@ -1,0 +1,233 @@
+//! Logs in: files → records → attempts.
+//!
+//! [`Evidence`] holds the sign-in and audit records read from files;
+//! [`Evidence::attempts`] groups sign-ins by correlation id (an interrupt such
+//! as 50074 and its final result are one attempt) and [`Evidence::select`]
+//! picks the attempt to diagnose.
+
+mod flex;
+mod read;
+mod record;
+
+pub use record::{
+    AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin,
+    RequirementPolicy, SignIn, Status, Target, UserIdentity,
+};
+
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::facts::History;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The sign-in and audit records available for a diagnosis.
+///
+/// ```
+/// use signin_doctor::Evidence;
+/// let ev = Evidence::builder()
+///     .signins_str("s.json", r#"{"id":"a","createdDateTime":"2024-05-01T09:00:00Z",
+///         "correlationId":"c1","userPrincipalName":"ana@contoso.com",
+///         "status":{"errorCode":50126}}"#)?
+///     .build();
+/// let attempt = ev.select(&Default::default())?;
+/// assert_eq!(attempt.deciding().error_code(), Some(50126));
+/// # Ok::<(), signin_doctor::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Evidence {
+    signins: Vec<SignIn>,
+    audit: Vec<AuditEvent>,
+    audit_given: bool,
+    history: OnceLock<History>,
+}
+
+/// Builds [`Evidence`] from files or text.
+#[derive(Debug, Default)]
+pub struct EvidenceBuilder {
+    ev: Evidence,
+}
+
+impl EvidenceBuilder {
+    /// Read sign-ins from a file (Graph `signIn` object, array or page; JSON Lines; Log Analytics rows; Azure Monitor records).
+    pub fn signins_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        self.ev.signins.extend(read::read_file::<SignIn>(path.as_ref())?);
+        Ok(self)
+    }
+    /// Read sign-ins from text; `name` is used in errors and traces.
+    pub fn signins_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
+        self.ev.signins.extend(read::read::<SignIn>(name.as_ref(), text)?);
+        Ok(self)
+    }
+    /// Read audit events from a file (Graph `directoryAudit` object, array or page; JSON Lines; Log Analytics rows).
+    pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        self.ev.audit.extend(read::read_file::<AuditEvent>(path.as_ref())?);
+        self.ev.audit_given = true;
+        Ok(self)
+    }
+    /// Read audit events from text.
+    pub fn audit_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
+        self.ev.audit.extend(read::read::<AuditEvent>(name.as_ref(), text)?);
+        self.ev.audit_given = true;
+        Ok(self)
+    }
+    /// Add records already decoded.
+    pub fn records(mut self, signins: Vec<SignIn>, audit: Option<Vec<AuditEvent>>) -> Self {
+        self.ev.signins.extend(signins);
+        if let Some(a) = audit {
+            self.ev.audit.extend(a);
+            self.ev.audit_given = true;
+        }
+        self
+    }
+    /// Finish.
+    pub fn build(self) -> Evidence {
+        self.ev
+    }
+}
+
+/// Which attempt to diagnose. The default picks the most recent failure.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Selector {
+    /// A record id (request id); its attempt is diagnosed.
+    pub id: Option<String>,
+    /// A correlation id.
+    pub correlation_id: Option<String>,
+    /// A user (UPN or object id): that user's most recent failure.
+    pub user: Option<String>,
+}
+
+impl Selector {
+    /// Select by record id.
+    pub fn id(id: impl Into<String>) -> Self {
+        Selector { id: Some(id.into()), ..Default::default() }
+    }
+    /// Select by correlation id.
+    pub fn correlation_id(id: impl Into<String>) -> Self {
+        Selector { correlation_id: Some(id.into()), ..Default::default() }
+    }
+    /// Select a user's most recent failure.
+    pub fn user(upn: impl Into<String>) -> Self {
+        Selector { user: Some(upn.into()), ..Default::default() }
+    }
+}
+
+/// One sign-in attempt: the records that share a correlation id, oldest first.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    records: Vec<SignIn>,
+    chosen: Option<usize>,
+}
+
+impl Attempt {
+    /// The records, oldest first.
+    pub fn records(&self) -> &[SignIn] {
+        &self.records
+    }
+    /// The correlation id shared by the records.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.records.first().and_then(|r| r.correlation_id.as_deref())
+    }
+    /// The record that decides the outcome: the one picked by `--id`, else the
+    /// last failure, else the last record.
+    pub fn deciding(&self) -> &SignIn {
+        let i = self.chosen.or_else(|| self.records.iter().rposition(SignIn::is_failure)).unwrap_or(self.records.len() - 1);
+        &self.records[i]
+    }
+    /// Whether any record failed.
+    pub fn failed(&self) -> bool {
+        self.records.iter().any(SignIn::is_failure)
+    }
+}
+
+fn same(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| a.eq_ignore_ascii_case(b))
+}
+
+impl Evidence {
+    /// Start building.
+    pub fn builder() -> EvidenceBuilder {
+        EvidenceBuilder::default()
+    }
+    /// All sign-in records, in file order.
+    pub fn signins(&self) -> &[SignIn] {
+        &self.signins
+    }
+    /// All audit events, in file order.
+    pub fn audit(&self) -> &[AuditEvent] {
+        &self.audit
+    }
+    /// Whether an audit log was given at all (if not, audit facts are unknown).
+    pub fn has_audit(&self) -> bool {
+        self.audit_given
+    }
+    pub(crate) fn history(&self) -> &History {
+        self.history.get_or_init(|| History::build(&self.signins))
+    }
+
+    /// Group the sign-ins into attempts by correlation id, each oldest first;
+    /// attempts are ordered by their last record's time.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        let mut groups: Vec<Vec<SignIn>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for s in &self.signins {
+            match s.correlation_id.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => {
+                    let i = *index.entry(c.to_string()).or_insert_with(|| {
+                        groups.push(Vec::new());
+                        groups.len() - 1
+                    });
+                    groups[i].push(s.clone());
+                }
+                None => groups.push(vec![s.clone()]),
+            }
+        }
+        let mut attempts: Vec<Attempt> = groups
+            .into_iter()
+            .map(|mut records| {
+                records.sort_by(|a, b| a.created.cmp(&b.created).then(a.origin.record.cmp(&b.origin.record)));
+                Attempt { records, chosen: None }
+            })
+            .collect();
+        attempts.sort_by(|a, b| {
+            let ka = (a.records.last().and_then(|r| r.created), a.records.last().map(|r| r.origin.record));
+            let kb = (b.records.last().and_then(|r| r.created), b.records.last().map(|r| r.origin.record));
+            ka.cmp(&kb)
+        });
+        attempts
+    }
+
+    /// Pick the attempt to diagnose.
+    pub fn select(&self, sel: &Selector) -> Result<Attempt> {
+        let attempts = self.attempts();
+        if let Some(id) = &sel.id {
+            for mut a in attempts {
+                if let Some(i) = a.records.iter().position(|r| same(r.id.as_deref(), id)) {
+                    a.chosen = Some(i);
+                    return Ok(a);
+                }
+            }
+            return Err(Error::new(ErrorKind::NotFound, format!("no sign-in record has the id {id}")).hint("the id is the sign-in's \"id\" (Request ID in the portal)"));
+        }
+        if let Some(c) = &sel.correlation_id {
+            return attempts
+                .into_iter()
+                .find(|a| same(a.correlation_id(), c))
+                .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no sign-in record has the correlation id {c}")));
+        }
+        let candidates = attempts.into_iter().filter(|a| {
+            sel.user.as_deref().is_none_or(|u| a.records.iter().any(|r| same(r.user_principal_name.as_deref(), u) || same(r.user_id.as_deref(), u)))
+        });
+        let all: Vec<Attempt> = candidates.collect();
+        let n = all.len();
+        all.into_iter().rev().find(Attempt::failed).ok_or_else(|| {
+            let who = sel.user.as_deref().map(|u| format!(" for {u}")).unwrap_or_default();
+            if n == 0 {
+                Error::new(ErrorKind::NotFound, format!("the log holds no sign-in{who}"))
+            } else {
+                Error::new(ErrorKind::NotFound, format!("the log holds no failed sign-in{who} ({n} attempts, all successful)"))
+                    .hint("to diagnose a successful sign-in (e.g. a break-glass account), pick it with --id")
+            }
+        })
+    }
+}

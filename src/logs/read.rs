@@ -1,0 +1,216 @@
+//! Reading log files: shape detection and per-record decoding.
+//!
+//! Accepted shapes, detected from the text: one JSON object; a JSON array; a
+//! Graph page `{"value": [...]}`; JSON Lines; Azure Monitor diagnostic
+//! records `{"records": [{..., "properties": {...}}]}` (also nested in an array).
+
+use super::record::{AuditEvent, Origin, SignIn};
+use crate::error::{Error, ErrorKind, Result};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A record type this reader can produce.
+pub(crate) trait LogRecord: DeserializeOwned {
+    /// What a user calls it, for messages.
+    const WHAT: &'static str;
+    fn set_origin(&mut self, origin: Origin);
+    /// `Ok` when the decoded object is this kind of record; otherwise a message
+    /// and a hint.
+    fn check(&self) -> std::result::Result<(), (String, String)>;
+}
+
+impl LogRecord for SignIn {
+    const WHAT: &'static str = "sign-in";
+    fn set_origin(&mut self, origin: Origin) {
+        self.origin = origin;
+    }
+    fn check(&self) -> std::result::Result<(), (String, String)> {
+        if self.looks_like_sign_in() {
+            Ok(())
+        } else if self.activity_display_name.is_some() {
+            Err((
+                "this is an audit event (directoryAudit), not a sign-in".into(),
+                "pass audit logs with --audit".into(),
+            ))
+        } else {
+            Err((
+                "this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into(),
+                "export sign-ins from Graph /auditLogs/signIns, the Entra admin center, or Log Analytics SigninLogs".into(),
+            ))
+        }
+    }
+}
+
+impl LogRecord for AuditEvent {
+    const WHAT: &'static str = "audit event";
+    fn set_origin(&mut self, origin: Origin) {
+        self.origin = origin;
+    }
+    fn check(&self) -> std::result::Result<(), (String, String)> {
+        if self.looks_like_audit() {
+            Ok(())
+        } else {
+            Err((
+                "this object has no activityDisplayName, so it is not an audit event".into(),
+                "export audit events from Graph /auditLogs/directoryAudits or Log Analytics AuditLogs; sign-ins go with --signin".into(),
+            ))
+        }
+    }
+}
+
+/// Fields that say what shape an object is, read without decoding the rest.
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    value: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    records: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    properties: Option<&'a RawValue>,
+    #[serde(rename = "operationName", default)]
+    operation_name: Option<serde::de::IgnoredAny>,
+}
+
+/// Line starts of a text, to turn byte offsets into line:column.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+    /// 1-based line and column of a byte offset.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        (line, offset - self.starts[line - 1] + 1)
+    }
+}
+
+struct Reader<'t, T> {
+    file: Arc<str>,
+    path: &'t Path,
+    text: &'t str,
+    lines: Lines,
+    out: Vec<T>,
+}
+
+impl<'t, T: LogRecord> Reader<'t, T> {
+    fn offset_of(&self, raw: &RawValue) -> usize {
+        raw.get().as_ptr() as usize - self.text.as_ptr() as usize
+    }
+
+    fn syntax(&self, e: &serde_json::Error, base: usize) -> Error {
+        let (bl, bc) = self.lines.locate(base);
+        let (line, col) = if e.line() <= 1 { (bl, bc + e.column().saturating_sub(1)) } else { (bl + e.line() - 1, e.column()) };
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        Error::new(ErrorKind::Syntax, format!("malformed JSON: {msg}")).at_path(self.path).at(line, col)
+    }
+
+    /// Decode one element: a record, or a container of records.
+    fn element(&mut self, raw: &'t RawValue) -> Result<()> {
+        let s = raw.get();
+        if s.starts_with('{') {
+            if let Ok(p) = serde_json::from_str::<Probe>(s) {
+                if let Some(items) = p.value.or(p.records) {
+                    for item in items {
+                        self.element(item)?;
+                    }
+                    return Ok(());
+                }
+                if let (Some(props), Some(_)) = (p.properties, p.operation_name) {
+                    if props.get().starts_with('{') {
+                        return self.record(props, raw);
+                    }
+                }
+            }
+            return self.record(raw, raw);
+        }
+        if s.starts_with('[') {
+            let items: Vec<&RawValue> = serde_json::from_str(s).map_err(|e| self.syntax(&e, self.offset_of(raw)))?;
+            for item in items {
+                self.element(item)?;
+            }
+            return Ok(());
+        }
+        let (line, col) = self.lines.locate(self.offset_of(raw));
+        Err(Error::new(ErrorKind::NotALog, format!("expected a {} object, found `{}`", T::WHAT, abbreviate(s)))
+            .at_path(self.path)
+            .at(line, col)
+            .record(self.out.len() + 1)
+            .hint(format!("a {} log is a JSON object, an array of them, a Graph page {{\"value\": [...]}}, or JSON Lines", T::WHAT)))
+    }
+
+    fn record(&mut self, body: &'t RawValue, start: &'t RawValue) -> Result<()> {
+        let number = self.out.len() + 1;
+        let base = self.offset_of(body);
+        let (line, col) = self.lines.locate(self.offset_of(start));
+        let mut rec: T = serde_json::from_str(body.get()).map_err(|e| {
+            let (l, c) = self.lines.locate(base);
+            let (l, c) = if e.line() <= 1 { (l, c + e.column().saturating_sub(1)) } else { (l + e.line() - 1, e.column()) };
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {msg}", T::WHAT)).at_path(self.path).at(l, c).record(number)
+        })?;
+        if let Err((msg, hint)) = rec.check() {
+            return Err(Error::new(ErrorKind::NotALog, msg).at_path(self.path).at(line, col).record(number).hint(hint));
+        }
+        rec.set_origin(Origin { file: self.file.clone(), record: number, line });
+        self.out.push(rec);
+        Ok(())
+    }
+}
+
+fn abbreviate(s: &str) -> String {
+    let s: String = s.chars().take(40).collect();
+    s.replace('\n', " ")
+}
+
+/// Read every record of kind `T` from `text`, which came from `path`.
+pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new() };
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
+    }
+    match serde_json::from_str::<&RawValue>(text) {
+        Ok(raw) => r.element(raw)?,
+        Err(e) if e.classify() == serde_json::error::Category::Syntax && e.to_string().starts_with("trailing characters") => {
+            // JSON Lines: one value per line.
+            for (i, line) in text.split('\n').enumerate() {
+                let l = line.trim();
+                if l.is_empty() {
+                    continue;
+                }
+                let raw: &RawValue = serde_json::from_str(l).map_err(|e| {
+                    let base = line.as_ptr() as usize - text.as_ptr() as usize + (line.len() - line.trim_start().len());
+                    r.syntax(&e, base)
+                })?;
+                let _ = i;
+                r.element(raw)?;
+            }
+        }
+        Err(e) => return Err(r.syntax(&e, 0)),
+    }
+    if r.out.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
+    }
+    Ok(r.out)
+}
+
+/// Read a file from disk and decode it.
+pub(crate) fn read_file<T: LogRecord>(path: &Path) -> Result<Vec<T>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let off = e.utf8_error().valid_up_to();
+        Error::new(ErrorKind::Syntax, "the file is not UTF-8 text").at_path(path).hint(format!("first bad byte at offset {off}"))
+    })?;
+    read(path, &text)
+}

@@ -1,0 +1,103 @@
+//! Condition evaluation in three-valued logic: a condition over an unknown
+//! fact is unknown, and All/Any/Not follow Kleene's rules (All is false as
+//! soon as one part is false, even if another is unknown).
+
+use crate::facts::{Facts, Value};
+use crate::rules::{Cond, Literal, Rules};
+
+/// The result of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tri {
+    /// The condition holds.
+    Yes,
+    /// It does not.
+    No,
+    /// The data cannot tell.
+    Unknown,
+}
+
+impl Tri {
+    fn from(b: bool) -> Tri {
+        if b {
+            Tri::Yes
+        } else {
+            Tri::No
+        }
+    }
+    /// The branch name: yes, no, unknown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tri::Yes => "yes",
+            Tri::No => "no",
+            Tri::Unknown => "unknown",
+        }
+    }
+}
+
+fn eq_lit(v: &Value, l: &Literal) -> bool {
+    match (v, l) {
+        (Value::Bool(a), Literal::Bool(b)) => a == b,
+        (Value::Number(a), Literal::Number(b)) => (a - b).abs() < 1e-9,
+        (Value::Text(a), Literal::Text(b)) => a.eq_ignore_ascii_case(b),
+        (Value::List(a), Literal::Text(b)) => a.iter().any(|x| x.eq_ignore_ascii_case(b)),
+        _ => false,
+    }
+}
+
+pub(crate) fn eval(c: &Cond, facts: &Facts, rules: &Rules) -> Tri {
+    let get = |f: &str| facts.value(f);
+    let num = |f: &str, op: fn(f64, f64) -> bool, n: f64| match get(f) {
+        Some(Value::Number(x)) => Tri::from(op(*x, n)),
+        Some(Value::List(v)) => Tri::from(op(v.len() as f64, n)),
+        Some(_) => Tri::No,
+        None => Tri::Unknown,
+    };
+    match c {
+        Cond::Eq(f, l) => get(f).map_or(Tri::Unknown, |v| Tri::from(eq_lit(v, l))),
+        Cond::Ne(f, l) => get(f).map_or(Tri::Unknown, |v| Tri::from(!eq_lit(v, l))),
+        Cond::In(f, ls) => get(f).map_or(Tri::Unknown, |v| Tri::from(ls.iter().any(|l| eq_lit(v, l)))),
+        Cond::Lt(f, n) => num(f, |a, b| a < b, *n),
+        Cond::Le(f, n) => num(f, |a, b| a <= b, *n),
+        Cond::Gt(f, n) => num(f, |a, b| a > b, *n),
+        Cond::Ge(f, n) => num(f, |a, b| a >= b, *n),
+        Cond::Contains(f, s) => match get(f) {
+            Some(Value::Text(t)) => Tri::from(t.to_lowercase().contains(&s.to_lowercase())),
+            Some(Value::List(v)) => Tri::from(v.iter().any(|x| x.eq_ignore_ascii_case(s))),
+            Some(_) => Tri::No,
+            None => Tri::Unknown,
+        },
+        Cond::Matches(f, p) => match (get(f), rules.regex(p)) {
+            (Some(Value::Text(t)), Some(re)) => Tri::from(re.is_match(t)),
+            (None, _) => Tri::Unknown,
+            _ => Tri::No,
+        },
+        Cond::Known(f) => Tri::from(get(f).is_some()),
+        Cond::Unknown(f) => Tri::from(get(f).is_none()),
+        Cond::All(v) => {
+            let rs: Vec<Tri> = v.iter().map(|c| eval(c, facts, rules)).collect();
+            if rs.contains(&Tri::No) {
+                Tri::No
+            } else if rs.contains(&Tri::Unknown) {
+                Tri::Unknown
+            } else {
+                Tri::Yes
+            }
+        }
+        Cond::Any(v) => {
+            let rs: Vec<Tri> = v.iter().map(|c| eval(c, facts, rules)).collect();
+            if rs.contains(&Tri::Yes) {
+                Tri::Yes
+            } else if rs.contains(&Tri::Unknown) {
+                Tri::Unknown
+            } else {
+                Tri::No
+            }
+        }
+        Cond::Not(c) => match eval(c, facts, rules) {
+            Tri::Yes => Tri::No,
+            Tri::No => Tri::Yes,
+            Tri::Unknown => Tri::Unknown,
+        },
+    }
+}

@@ -1,0 +1,469 @@
+//! Walk: session → trace → diagnosis.
+//!
+//! A walk starts at the entry tree's start node and follows branches: checks
+//! evaluate facts, questions take the agent's answer, a diagnosis ends it.
+//! The walk is a pure function of the rules, the facts and the answers, so a
+//! [`Session`] that stores only facts and answers can be saved, carried
+//! between requests, resumed, and taken back to any question.
+
+mod eval;
+
+pub use eval::Tri;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::facts::{Facts, Source, Value};
+use crate::logs::{Attempt, Evidence};
+use crate::rules::{Diagnosis, Node, Question, Rules, DONT_KNOW};
+use serde::{Deserialize, Serialize};
+
+/// A fact as a step used it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactUse {
+    /// The fact's name.
+    pub name: String,
+    /// Its value; `None` when unknown.
+    pub value: Option<Value>,
+    /// Where it came from, or why it is unknown.
+    pub source: Source,
+}
+
+impl FactUse {
+    fn of(facts: &Facts, name: &str) -> FactUse {
+        match facts.get(name) {
+            Some(f) => FactUse { name: name.to_string(), value: f.value.clone(), source: f.source.clone() },
+            None => FactUse { name: name.to_string(), value: None, source: Source { record: None, field: String::new(), note: Some("not derived from these inputs".into()) } },
+        }
+    }
+    /// The fact in words: "signin.error_code is 500121 (status.errorCode of sign-in …)".
+    pub fn say(&self) -> String {
+        match &self.value {
+            Some(v) => format!("{} is {v} ({})", self.name, self.source),
+            None => format!("{} is unknown ({})", self.name, self.source.note.as_deref().unwrap_or("the data cannot tell")),
+        }
+    }
+}
+
+/// One step of a walk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Step {
+    /// A check over facts.
+    Check {
+        /// Node id.
+        node: String,
+        /// The check's label.
+        label: String,
+        /// The condition, in words.
+        condition: String,
+        /// The facts it read.
+        facts: Vec<FactUse>,
+        /// The outcome.
+        result: Tri,
+        /// Where the walk went.
+        next: String,
+        /// The step in plain words.
+        says: String,
+    },
+    /// A question the agent answered.
+    Question {
+        /// Question id.
+        node: String,
+        /// The question as asked.
+        text: String,
+        /// The choice id.
+        choice: String,
+        /// The choice's label.
+        answer: String,
+        /// Where the walk went.
+        next: String,
+        /// The step in plain words.
+        says: String,
+    },
+}
+
+impl Step {
+    /// The node id.
+    pub fn node(&self) -> &str {
+        match self {
+            Step::Check { node, .. } | Step::Question { node, .. } => node,
+        }
+    }
+    /// Where the walk went from here.
+    pub fn next(&self) -> &str {
+        match self {
+            Step::Check { next, .. } | Step::Question { next, .. } => next,
+        }
+    }
+    /// The plain-words sentence.
+    pub fn says(&self) -> &str {
+        match self {
+            Step::Check { says, .. } | Step::Question { says, .. } => says,
+        }
+    }
+    /// The branch taken: yes/no/unknown, or the choice id.
+    pub fn branch(&self) -> &str {
+        match self {
+            Step::Check { result, .. } => result.as_str(),
+            Step::Question { choice, .. } => choice,
+        }
+    }
+}
+
+/// A question waiting for an answer, as shown to the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Prompt {
+    /// Question id.
+    pub id: String,
+    /// The text, with `{fact}` placeholders filled in.
+    pub text: String,
+    /// How to find the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The choices, "Don't know" last.
+    pub choices: Vec<PromptChoice>,
+}
+
+/// One choice of a [`Prompt`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptChoice {
+    /// Choice id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+}
+
+/// Where a walk ended.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub enum End {
+    /// A diagnosis was reached.
+    Diagnosis(Diagnosis),
+    /// The walk waits for the answer to this question.
+    NeedsAnswer(Prompt),
+}
+
+/// The result of a walk: the trace and where it ended.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The steps taken, in order.
+    pub trace: Vec<Step>,
+    /// Where the walk ended.
+    pub end: End,
+    /// The diagnosis's evidence facts (empty while a question is open).
+    pub evidence: Vec<FactUse>,
+}
+
+impl Outcome {
+    /// The diagnosis, if the walk reached one.
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        match &self.end {
+            End::Diagnosis(d) => Some(d),
+            End::NeedsAnswer(_) => None,
+        }
+    }
+    /// The open question, if any.
+    pub fn question(&self) -> Option<&Prompt> {
+        match &self.end {
+            End::NeedsAnswer(p) => Some(p),
+            End::Diagnosis(_) => None,
+        }
+    }
+    /// Node ids of the path, the end included.
+    pub fn path(&self) -> Vec<&str> {
+        let mut p: Vec<&str> = self.trace.iter().map(Step::node).collect();
+        p.push(match &self.end {
+            End::Diagnosis(d) => &d.id,
+            End::NeedsAnswer(q) => &q.id,
+        });
+        p
+    }
+}
+
+/// Fill `{fact.name}` placeholders with the facts' values.
+pub(crate) fn fill(text: &str, facts: &Facts) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        match rest[i + 1..].find('}') {
+            Some(j) => {
+                let name = rest[i + 1..i + 1 + j].trim();
+                out.push_str(&match facts.value(name) {
+                    Some(Value::Text(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => "(unknown)".to_string(),
+                });
+                rest = &rest[i + 2 + j..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn prompt(q: &Question, facts: &Facts) -> Prompt {
+    let mut choices: Vec<PromptChoice> = q.choices.iter().map(|c| PromptChoice { id: c.id.clone(), label: c.label.clone() }).collect();
+    choices.push(PromptChoice { id: DONT_KNOW.into(), label: "Don't know".into() });
+    Prompt { id: q.id.clone(), text: fill(&q.text, facts), help: q.help.as_ref().map(|h| fill(h, facts)), choices }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// Walk the rules with these facts and answers.
+pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<Outcome> {
+    let broken = |id: &str| Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"));
+    let mut node = rules.start();
+    let mut trace = Vec::new();
+    let limit = rules.nodes().count() + 1;
+    loop {
+        if trace.len() > limit {
+            return Err(broken(node.id()));
+        }
+        match node {
+            Node::Check(c) => {
+                let result = eval::eval(&c.when, facts, rules);
+                let next = match result {
+                    Tri::Yes => &c.yes,
+                    Tri::No => &c.no,
+                    Tri::Unknown => &c.unknown,
+                }
+                .as_deref()
+                .ok_or_else(|| broken(&c.id))?;
+                let uses: Vec<FactUse> = c.when.facts().into_iter().map(|f| FactUse::of(facts, f)).collect();
+                let says = format!(
+                    "{} {}: {}.",
+                    c.label.trim_end(),
+                    match result {
+                        Tri::Yes => "Yes",
+                        Tri::No => "No",
+                        Tri::Unknown => "The data cannot tell",
+                    },
+                    uses.iter().map(FactUse::say).collect::<Vec<_>>().join("; ")
+                );
+                trace.push(Step::Check { node: c.id.clone(), label: c.label.clone(), condition: c.when.to_string(), facts: uses, result, next: next.to_string(), says });
+                node = rules.node(next).ok_or_else(|| broken(&c.id))?;
+            }
+            Node::Question(q) => {
+                let Some(a) = answers.iter().rev().find(|a| a.question == q.id) else {
+                    return Ok(Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new() });
+                };
+                let (label, next) = if a.choice == DONT_KNOW {
+                    ("Don't know".to_string(), q.dont_know.as_deref())
+                } else {
+                    match q.choices.iter().find(|c| c.id == a.choice) {
+                        Some(c) => (c.label.clone(), c.next.as_deref()),
+                        None => return Err(Error::new(ErrorKind::BadAnswer, format!("question `{}` has no choice `{}`", q.id, a.choice))),
+                    }
+                };
+                let next = next.ok_or_else(|| broken(&q.id))?;
+                let text = fill(&q.text, facts);
+                let says = format!("Asked: \"{text}\" The agent answered: {}.", capital(&label));
+                trace.push(Step::Question { node: q.id.clone(), text, choice: a.choice.clone(), answer: label, next: next.to_string(), says });
+                node = rules.node(next).ok_or_else(|| broken(&q.id))?;
+            }
+            Node::Diagnosis(d) => {
+                let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
+                return Ok(Outcome { trace, end: End::Diagnosis(d.clone()), evidence });
+            }
+        }
+    }
+}
+
+/// An answer to a question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// Question id.
+    pub question: String,
+    /// Choice id, or `dont-know`.
+    pub choice: String,
+}
+
+impl std::str::FromStr for Answer {
+    type Err = Error;
+    /// Parse `QUESTION_ID=CHOICE_ID`.
+    fn from_str(s: &str) -> Result<Answer> {
+        match s.split_once('=') {
+            Some((q, c)) if !q.trim().is_empty() && !c.trim().is_empty() => Ok(Answer { question: q.trim().into(), choice: c.trim().into() }),
+            _ => Err(Error::new(ErrorKind::BadAnswer, format!("`{s}` is not an answer")).hint("write QUESTION_ID=CHOICE_ID, e.g. new-phone=yes")),
+        }
+    }
+}
+
+/// An agent's note, attached at a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    /// The question or node the walk stood at when the note was written.
+    pub at: String,
+    /// The text.
+    pub text: String,
+}
+
+/// What was diagnosed: the attempt's records and who, when, what.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Subject {
+    /// Record ids (request ids) of the attempt, oldest first.
+    pub record_ids: Vec<String>,
+    /// Where they were read: `file#record`.
+    pub records: Vec<String>,
+    /// Correlation id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub correlation_id: Option<String>,
+    /// User principal name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user: Option<String>,
+    /// User display name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
+    /// Time of the deciding record (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time: Option<String>,
+    /// Application.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub app: Option<String>,
+    /// Error code of the deciding record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error_code: Option<i64>,
+    /// IP address.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ip_address: Option<String>,
+}
+
+impl Subject {
+    /// Describe an attempt.
+    pub fn of(attempt: &Attempt) -> Subject {
+        let d = attempt.deciding();
+        Subject {
+            record_ids: attempt.records().iter().filter_map(|r| r.id.clone()).collect(),
+            records: attempt.records().iter().map(|r| format!("{}#{}", r.origin.file, r.origin.record)).collect(),
+            correlation_id: attempt.correlation_id().map(String::from),
+            user: d.user_principal_name.clone(),
+            user_name: d.user_display_name.clone(),
+            time: d.created.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            app: d.app_display_name.clone(),
+            error_code: d.error_code(),
+            ip_address: d.ip_address.clone(),
+        }
+    }
+}
+
+/// A resumable troubleshooting session: facts, answers and notes.
+///
+/// It serializes to JSON, so a web page or a chat bot can carry it between
+/// requests.
+///
+/// ```
+/// use signin_doctor::{Evidence, Facts, Rules, Session};
+/// let rules = Rules::embedded()?;
+/// let ev = Evidence::builder().signins_file("examples/stale-authenticator/signin.json")?.build();
+/// let attempt = ev.select(&Default::default())?;
+/// let mut session = Session::new(&rules, Facts::derive(&attempt, &ev, None), &attempt);
+/// while let Some(q) = session.outcome(&rules)?.question().cloned() {
+///     // A real caller asks the agent; this one answers "don't know".
+///     session.answer(&rules, &q.id, "dont-know")?;
+/// }
+/// let saved = serde_json::to_string(&session).unwrap();
+/// let back: Session = serde_json::from_str(&saved).unwrap();
+/// assert!(back.outcome(&rules)?.diagnosis().is_some());
+/// # Ok::<(), signin_doctor::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Format version.
+    pub version: u32,
+    /// [`Rules::fingerprint`] of the rules the session was made with.
+    pub rules_fingerprint: String,
+    /// What is being diagnosed.
+    pub subject: Subject,
+    /// The facts.
+    pub facts: Facts,
+    /// Answers, in the order given.
+    pub answers: Vec<Answer>,
+    /// The agent's notes.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+impl Session {
+    /// Start a session for an attempt.
+    pub fn new(rules: &Rules, facts: Facts, attempt: &Attempt) -> Session {
+        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: Subject::of(attempt), facts, answers: Vec::new(), notes: Vec::new() }
+    }
+
+    /// Start a session with no log: every fact is unknown, so the walk goes by questions.
+    pub fn without_log(rules: &Rules) -> Session {
+        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new() }
+    }
+
+    /// Convenience: select an attempt from evidence, derive its facts, start.
+    pub fn for_evidence(rules: &Rules, evidence: &Evidence, selector: &crate::logs::Selector, org: Option<&crate::facts::OrgSettings>) -> Result<Session> {
+        let attempt = evidence.select(selector)?;
+        Ok(Session::new(rules, Facts::derive(&attempt, evidence, org), &attempt))
+    }
+
+    /// Walk as far as the facts and answers go.
+    pub fn outcome(&self, rules: &Rules) -> Result<Outcome> {
+        walk(rules, &self.facts, &self.answers)
+    }
+
+    /// Answer a question (replacing an earlier answer to it). The question
+    /// need not be on the current path: answers given ahead are used when
+    /// the walk gets there.
+    pub fn answer(&mut self, rules: &Rules, question: &str, choice: &str) -> Result<()> {
+        let Some(q) = rules.question(question) else {
+            let hint = match rules.node(question) {
+                Some(n) => format!("`{question}` is a {}, not a question", n.kind()),
+                None => "`signin-doctor explain` and the rule files list the question ids".to_string(),
+            };
+            return Err(Error::new(ErrorKind::BadAnswer, format!("there is no question `{question}`")).hint(hint));
+        };
+        if choice != DONT_KNOW && !q.choices.iter().any(|c| c.id == choice) {
+            let ids: Vec<&str> = q.choices.iter().map(|c| c.id.as_str()).chain([DONT_KNOW]).collect();
+            return Err(Error::new(ErrorKind::BadAnswer, format!("question `{question}` has no choice `{choice}`")).hint(format!("choose one of: {}", ids.join(", "))));
+        }
+        self.answers.retain(|a| a.question != question);
+        self.answers.push(Answer { question: question.into(), choice: choice.into() });
+        Ok(())
+    }
+
+    /// Take back the answer to a question; answers to later questions are kept
+    /// and used again if the walk passes them.
+    pub fn unanswer(&mut self, question: &str) {
+        self.answers.retain(|a| a.question != question);
+    }
+
+    /// Attach a note at the current step.
+    pub fn add_note(&mut self, at: &str, text: &str) {
+        self.notes.push(Note { at: at.into(), text: text.into() });
+    }
+
+    /// After loading a saved session: drop answers the current rules no longer
+    /// accept, and say what changed. Empty when the rules are the same.
+    pub fn reconcile(&mut self, rules: &Rules) -> Vec<String> {
+        let mut msgs = Vec::new();
+        if self.rules_fingerprint == rules.fingerprint() {
+            return msgs;
+        }
+        msgs.push(format!("the rules changed since this session was saved (saved with {}, now {})", self.rules_fingerprint, rules.fingerprint()));
+        let before = self.answers.clone();
+        self.answers.retain(|a| match rules.question(&a.question) {
+            Some(q) => a.choice == DONT_KNOW || q.choices.iter().any(|c| c.id == a.choice),
+            None => false,
+        });
+        for a in before.iter().filter(|a| !self.answers.contains(a)) {
+            msgs.push(format!("dropped the answer {}={}: the question or choice no longer exists", a.question, a.choice));
+        }
+        self.rules_fingerprint = rules.fingerprint().into();
+        msgs
+    }
+}
