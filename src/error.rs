@@ -77,6 +77,10 @@ impl Error {
         };
         Error::new(ErrorKind::Io, format!("cannot read the file: {what}")).at_path(path)
     }
+    /// An I/O error on a file, worded for a person ("no such file").
+    pub fn from_io(path: &Path, err: &std::io::Error) -> Self {
+        Error::io(path, err)
+    }
     pub(crate) fn at_path(mut self, path: &Path) -> Self {
         self.path = Some(path.to_path_buf());
         self

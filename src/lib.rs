@@ -22,9 +22,10 @@
 //! let attempt = evidence.select(&Default::default())?;
 //! let mut session = Session::new(&rules, Facts::derive(&attempt, &evidence, None), &attempt);
 //!
-//! // The data cannot tell whether the user changed phones: the walk asks.
+//! // The data cannot tell what the user saw on their phone: the walk asks.
 //! let q = session.outcome(&rules)?.question().cloned().expect("a question");
-//! assert_eq!(q.id, "new-phone");
+//! assert_eq!(q.id, "prompt-seen");
+//! session.answer(&rules, "prompt-seen", "no")?;
 //! session.answer(&rules, "new-phone", "yes")?;
 //!
 //! let outcome = session.outcome(&rules)?;
@@ -37,6 +38,7 @@
 
 #![warn(missing_docs)]
 
+pub mod authoring;
 mod error;
 pub mod facts;
 pub mod logs;

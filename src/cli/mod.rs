@@ -3,6 +3,7 @@
 mod common;
 mod diagnose;
 mod reference;
+mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ enum Command {
     Check(reference::CheckArgs),
     /// List the facts rules can use.
     Facts(reference::FactsArgs),
+    /// Run case files: pass/fail, where paths part, coverage.
+    Test(test::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.
@@ -48,6 +51,7 @@ pub fn run() -> i32 {
         Command::Diagnose(a) => diagnose::run(a),
         Command::Check(a) => reference::check(a),
         Command::Facts(a) => reference::facts(a),
+        Command::Test(a) => test::run(a),
     };
     match result {
         Ok(code) => code,

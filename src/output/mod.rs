@@ -46,7 +46,7 @@ pub fn trace_lines(trace: &[Step]) -> Vec<String> {
                 .iter()
                 .filter_map(|s| match s {
                     Step::Check { label, .. } => Some(label.trim()),
-                    Step::Question { .. } => None,
+                    _ => None,
                 })
                 .collect();
             if let Step::Check { facts, result, .. } = &trace[i] {

@@ -10,7 +10,7 @@ mod problems;
 mod source;
 mod validate;
 
-pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, TreeFile, DONT_KNOW};
+pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};
 pub use problems::{RuleError, RuleErrors};
 pub(crate) use source::SourceFile;
 
@@ -168,8 +168,8 @@ impl Rules {
         let f = &self.files[e.file];
         let span = f.node_span(e.pos)?;
         let at = match branch {
-            "yes" | "no" | "unknown" | "dont_know" => f.find_key(span.clone(), branch),
-            choice => f.find(span.clone(), Some("id"), Some(choice)),
+            "yes" | "no" | "unknown" | "dont_know" | "default" => f.find_key(span.clone(), branch),
+            choice => f.find(span.clone(), Some("id"), Some(choice)).or_else(|| f.find(span.clone(), Some("label"), Some(choice))),
         }
         .unwrap_or(span);
         let (l, c) = f.line_col(at.start);

@@ -32,6 +32,8 @@ pub struct TreeFile {
 pub enum Node {
     /// A test over facts with three branches.
     Check(Check),
+    /// A route on one fact's value: several cases, a default, and unknown.
+    Switch(Switch),
     /// A question for the agent.
     Question(Question),
     /// A diagnosis: where a walk ends.
@@ -43,6 +45,7 @@ impl Node {
     pub fn id(&self) -> &str {
         match self {
             Node::Check(c) => &c.id,
+            Node::Switch(s) => &s.id,
             Node::Question(q) => &q.id,
             Node::Diagnosis(d) => &d.id,
         }
@@ -51,6 +54,7 @@ impl Node {
     pub fn kind(&self) -> &'static str {
         match self {
             Node::Check(_) => "check",
+            Node::Switch(_) => "switch",
             Node::Question(_) => "question",
             Node::Diagnosis(_) => "diagnosis",
         }
@@ -62,6 +66,15 @@ impl Node {
                 .into_iter()
                 .filter(|(k, t)| *k != "unknown" || t.is_some() || c.when.can_be_unknown())
                 .map(|(k, t)| Branch { label: k.to_string(), key: k, choice: None, target: t.as_deref() })
+                .collect(),
+            Node::Switch(s) => s
+                .cases
+                .iter()
+                .map(|c| Branch { label: c.label.clone(), key: "next", choice: Some(c.label.as_str()), target: c.next.as_deref() })
+                .chain([
+                    Branch { label: "default".into(), key: "default", choice: None, target: s.default.as_deref() },
+                    Branch { label: "unknown".into(), key: "unknown", choice: None, target: s.unknown.as_deref() },
+                ])
                 .collect(),
             Node::Question(q) => q
                 .choices
@@ -110,6 +123,41 @@ pub struct Check {
     /// Where to go when the data cannot tell (often a question).
     #[serde(default)]
     pub unknown: Option<String>,
+}
+
+/// A route on one fact: the first case whose values hold the fact's value is
+/// taken; `default` when none does; `unknown` when the fact is unknown.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    /// Node id.
+    pub id: String,
+    /// The route as a question: "What kind of failure is it?"
+    pub label: String,
+    /// The fact routed on.
+    pub fact: String,
+    /// The cases, tried in order.
+    #[serde(default)]
+    pub cases: Vec<SwitchCase>,
+    /// Where to go when no case matches.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Where to go when the fact is unknown.
+    #[serde(default)]
+    pub unknown: Option<String>,
+}
+
+/// One case of a [`Switch`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchCase {
+    /// The values that select this case (for a list fact: any element).
+    pub values: Vec<Literal>,
+    /// What the case means, in words; also its branch name.
+    pub label: String,
+    /// Where it leads.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// A question for the helpdesk agent.

@@ -215,6 +215,39 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
                     ctx.err("empty-text", id_at.clone(), "the check has an empty label".into(), Some("write the check as a question an agent can read aloud".into()));
                 }
             }
+            Node::Switch(sw) => {
+                if let Some(ty) = ctx.fact(&sw.fact) {
+                    let want = if ty == FactType::List { FactType::Text } else { ty };
+                    for case in &sw.cases {
+                        if let Some(bad) = case.values.iter().find(|l| lit_type(l) != want) {
+                            let f = sw.fact.clone();
+                            ctx.mismatch(&f, ty, &format!("case \"{}\" lists {} {bad}", case.label, article(lit_type(bad))), &format!("list {want} values only"));
+                        }
+                    }
+                }
+                if sw.cases.is_empty() {
+                    ctx.err("no-choices", id_at.clone(), "the switch has no cases".into(), Some("add cases: [(values: [...], label: \"...\", next: \"...\"), ...]".into()));
+                }
+                let mut labels: Vec<&str> = Vec::new();
+                let mut values: Vec<String> = Vec::new();
+                for case in &sw.cases {
+                    let at = files[e.file].find(span.clone(), Some("label"), Some(&case.label)).unwrap_or(id_at.clone());
+                    if labels.contains(&case.label.as_str()) {
+                        ctx.err("duplicate-id", at.clone(), format!("case label `{}` appears twice in this switch", case.label), None);
+                    }
+                    labels.push(&case.label);
+                    for v in &case.values {
+                        let key = v.to_string().to_lowercase();
+                        if values.contains(&key) {
+                            ctx.err("duplicate-id", at.clone(), format!("the value {v} is listed in more than one case; only the first can match"), Some("list each value once".into()));
+                        }
+                        values.push(key);
+                    }
+                    if case.values.is_empty() {
+                        ctx.err("empty-condition", at.clone(), format!("case \"{}\" lists no values", case.label), None);
+                    }
+                }
+            }
             Node::Question(q) => {
                 if q.choices.is_empty() {
                     ctx.err("no-choices", id_at.clone(), "the question has no choices".into(), Some("add choices: [(id: \"yes\", label: \"Yes\", next: \"...\"), ...]".into()));
@@ -251,11 +284,14 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             match b.target {
                 None => {
                     let at = match b.choice {
-                        Some(c) if b.key == "next" => files[e.file].find(span.clone(), Some("id"), Some(c)).unwrap_or(id_at.clone()),
+                        Some(c) if b.key == "next" => files[e.file].find(span.clone(), Some("id"), Some(c)).or_else(|| files[e.file].find(span.clone(), Some("label"), Some(c))).unwrap_or(id_at.clone()),
                         _ => id_at.clone(),
                     };
                     let what = match (b.key, b.choice) {
+                        ("next", Some(c)) if e.node.kind() == "switch" => format!("case `{c}` has no `next`"),
                         ("next", Some(c)) => format!("choice `{c}` has no `next`"),
+                        ("default", _) => "the switch has no `default` branch".to_string(),
+                        ("unknown", _) if e.node.kind() == "switch" => "the switch has no `unknown` branch".to_string(),
                         ("dont_know", _) => "the question has no `dont_know` branch".to_string(),
                         (k, _) => format!("the check has no `{k}` branch"),
                     };

@@ -35,7 +35,7 @@ impl Tri {
     }
 }
 
-fn eq_lit(v: &Value, l: &Literal) -> bool {
+pub(crate) fn eq_lit(v: &Value, l: &Literal) -> bool {
     match (v, l) {
         (Value::Bool(a), Literal::Bool(b)) => a == b,
         (Value::Number(a), Literal::Number(b)) => (a - b).abs() < 1e-9,

@@ -65,6 +65,21 @@ pub enum Step {
         /// The step in plain words.
         says: String,
     },
+    /// A route on one fact.
+    Switch {
+        /// Node id.
+        node: String,
+        /// The switch's label.
+        label: String,
+        /// The fact it read.
+        facts: Vec<FactUse>,
+        /// The case taken: its label, or `default` / `unknown`.
+        case: String,
+        /// Where the walk went.
+        next: String,
+        /// The step in plain words.
+        says: String,
+    },
     /// A question the agent answered.
     Question {
         /// Question id.
@@ -86,25 +101,26 @@ impl Step {
     /// The node id.
     pub fn node(&self) -> &str {
         match self {
-            Step::Check { node, .. } | Step::Question { node, .. } => node,
+            Step::Check { node, .. } | Step::Switch { node, .. } | Step::Question { node, .. } => node,
         }
     }
     /// Where the walk went from here.
     pub fn next(&self) -> &str {
         match self {
-            Step::Check { next, .. } | Step::Question { next, .. } => next,
+            Step::Check { next, .. } | Step::Switch { next, .. } | Step::Question { next, .. } => next,
         }
     }
     /// The plain-words sentence.
     pub fn says(&self) -> &str {
         match self {
-            Step::Check { says, .. } | Step::Question { says, .. } => says,
+            Step::Check { says, .. } | Step::Switch { says, .. } | Step::Question { says, .. } => says,
         }
     }
     /// The branch taken: yes/no/unknown, or the choice id.
     pub fn branch(&self) -> &str {
         match self {
             Step::Check { result, .. } => result.as_str(),
+            Step::Switch { case, .. } => case,
             Step::Question { choice, .. } => choice,
         }
     }
@@ -252,6 +268,25 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
                 );
                 trace.push(Step::Check { node: c.id.clone(), label: c.label.clone(), condition: c.when.to_string(), facts: uses, result, next: next.to_string(), says });
                 node = rules.node(next).ok_or_else(|| broken(&c.id))?;
+            }
+            Node::Switch(sw) => {
+                let fact = FactUse::of(facts, &sw.fact);
+                let (case, next) = match &fact.value {
+                    None => ("unknown".to_string(), sw.unknown.as_deref()),
+                    Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
+                        Some(c) => (c.label.clone(), c.next.as_deref()),
+                        None => ("default".to_string(), sw.default.as_deref()),
+                    },
+                };
+                let next = next.ok_or_else(|| broken(&sw.id))?;
+                let answer = match case.as_str() {
+                    "unknown" => "The data cannot tell".to_string(),
+                    "default" => "None of the listed kinds".to_string(),
+                    c => capital(c),
+                };
+                let says = format!("{} {answer}: {}.", sw.label.trim_end(), fact.say());
+                trace.push(Step::Switch { node: sw.id.clone(), label: sw.label.clone(), facts: vec![fact], case, next: next.to_string(), says });
+                node = rules.node(next).ok_or_else(|| broken(&sw.id))?;
             }
             Node::Question(q) => {
                 let Some(a) = answers.iter().rev().find(|a| a.question == q.id) else {

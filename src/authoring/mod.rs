@@ -1,0 +1,8 @@
+//! The rule authoring kit: case files, coverage in decision paths, pictures
+//! of the trees, and every path to a diagnosis.
+
+mod cases;
+mod coverage;
+
+pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
+pub use coverage::{Coverage, Missing};

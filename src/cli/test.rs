@@ -1,0 +1,115 @@
+//! `signin-doctor test`: run case files, report pass/fail, divergence, coverage.
+
+use super::common::{load_rules, Format};
+use super::exit;
+use signin_doctor::authoring::{Case, CaseRun, Coverage};
+use signin_doctor::Error;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Case files (.ron), or directories holding them.
+    #[arg(required = true, value_name = "CASES")]
+    cases: Vec<PathBuf>,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Output format (json: one object with every case and the coverage).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write each case's outcome beside it (CASE.outcome.txt), to review as a diff.
+    #[arg(long)]
+    update: bool,
+    /// List the nodes, branches and diagnoses no case reaches, with file:line.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail (exit 1) unless every branch and diagnosis is covered.
+    #[arg(long)]
+    require_full_coverage: bool,
+}
+
+/// Case files under the given paths, sorted.
+pub fn case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| Error::from_io(p, &e))?;
+            let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            for e in entries {
+                if e.is_dir() || e.extension().is_some_and(|x| x == "ron") {
+                    walk(&e, out)?;
+                }
+            }
+        } else if p.exists() {
+            out.push(p.to_path_buf());
+        } else {
+            return Err(Error::from_io(p, &std::io::Error::from(std::io::ErrorKind::NotFound)));
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out)?;
+    }
+    Ok(out)
+}
+
+pub fn run(a: Args) -> Result<i32, Error> {
+    let rules = load_rules(a.rules.as_ref())?;
+    let files = case_files(&a.cases)?;
+    let mut runs: Vec<CaseRun> = Vec::new();
+    let mut errors: Vec<(String, Error)> = Vec::new();
+    for f in &files {
+        match Case::load(f).and_then(|c| c.run(&rules)) {
+            Ok(r) => {
+                if a.update {
+                    let out = f.with_extension("outcome.txt");
+                    std::fs::write(&out, r.render(&rules)).map_err(|e| Error::from_io(&out, &e))?;
+                }
+                runs.push(r);
+            }
+            Err(e) => errors.push((f.display().to_string(), e)),
+        }
+    }
+    let cov = Coverage::of(&rules, &runs);
+    let passed = runs.iter().filter(|r| r.passed).count();
+    let failed = runs.len() - passed + errors.len();
+    match a.format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "passed": passed, "failed": failed,
+                "cases": runs,
+                "errors": errors.iter().map(|(f, e)| serde_json::json!({"file": f, "error": e.to_string()})).collect::<Vec<_>>(),
+                "coverage": cov,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Text => {
+            for r in &runs {
+                if r.passed {
+                    println!("PASS {}  {}", r.file, r.actual);
+                } else {
+                    println!("FAIL {}", r.file);
+                    println!("  expected: {}", r.expected);
+                    println!("  actual:   {}", r.actual);
+                    println!("  path:     {}", r.path.join(" → "));
+                    if let Some(d) = &r.divergence {
+                        println!("  the paths part at `{}` ({}): took {}; towards the expected: {}", d.node, d.location.as_deref().unwrap_or("?"), d.took, if d.expected.is_empty() { "(no branch leads there)".to_string() } else { d.expected.join(", ") });
+                    }
+                }
+            }
+            for (f, e) in &errors {
+                println!("ERROR {f}: {e}");
+            }
+            if a.coverage || a.require_full_coverage {
+                print!("{}", cov.report());
+            }
+            println!("{passed} passed, {failed} failed");
+        }
+    }
+    if failed > 0 || (a.require_full_coverage && !cov.complete()) {
+        Ok(exit::FAILED)
+    } else {
+        Ok(exit::OK)
+    }
+}

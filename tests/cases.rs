@@ -1,0 +1,72 @@
+//! Every case under tests/cases: the case passes, and its diagnosis with the
+//! whole trace is snapshotted (snapshots/), so a rule change shows exactly
+//! which outcomes moved (`cargo insta review`).
+
+use signin_doctor::authoring::{Case, CaseRun, Coverage};
+use signin_doctor::Rules;
+use std::path::Path;
+
+fn rules() -> Rules {
+    Rules::embedded().expect("the shipped rules pass their checks")
+}
+
+fn run(path: &Path, rules: &Rules) -> CaseRun {
+    let case = Case::load(path).unwrap_or_else(|e| panic!("{e}"));
+    case.run(rules).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn case() {
+    let rules = rules();
+    insta::glob!("cases/*.ron", |path| {
+        let r = run(path, &rules);
+        assert!(
+            r.passed,
+            "{}: expected {}, got {} (path: {}; divergence: {:?})",
+            path.display(),
+            r.expected,
+            r.actual,
+            r.path.join(" → "),
+            r.divergence
+        );
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(r.render(&rules));
+        });
+    });
+}
+
+#[test]
+fn the_cases_cover_every_branch_of_the_shipped_rules() {
+    let rules = rules();
+    let mut files: Vec<_> = std::fs::read_dir("tests/cases").unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+    files.sort();
+    let runs: Vec<CaseRun> = files.iter().map(|p| run(p, &rules)).collect();
+    let cov = Coverage::of(&rules, &runs);
+    assert!(cov.complete(), "{}", cov.report());
+    assert_eq!(cov.diagnoses.0, cov.diagnoses.1);
+}
+
+#[test]
+fn every_required_diagnosis_id_exists_and_is_reached_with_and_without_questions() {
+    let rules = rules();
+    let required = [
+        "stale-authenticator-registration", "not-registered-for-mfa", "possible-compromise", "legacy-authentication",
+        "break-glass-sign-in", "conditional-access-block", "wrong-password", "account-locked", "needs-escalation",
+    ];
+    let mut files: Vec<_> = std::fs::read_dir("tests/cases").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let runs: Vec<(Case, CaseRun)> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| (Case::load(p).unwrap(), run(p, &rules)))
+        .collect();
+    for id in required {
+        assert!(rules.diagnosis(id).is_some(), "missing diagnosis {id}");
+        let guided = runs.iter().any(|(c, r)| r.actual == id && !c.answers.is_empty());
+        assert!(guided, "no guided case reaches {id}");
+    }
+    for id in ["stale-authenticator-registration", "not-registered-for-mfa", "possible-compromise", "legacy-authentication", "break-glass-sign-in", "conditional-access-block", "wrong-password", "needs-escalation"] {
+        let data_only = runs.iter().any(|(c, r)| r.actual == id && c.answers.iter().all(|(_, v)| v == "dont-know") && !c.signins.is_empty());
+        assert!(data_only, "no data-only case reaches {id}");
+    }
+}
