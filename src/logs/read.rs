@@ -16,6 +16,10 @@ use std::sync::Arc;
 pub(crate) trait LogRecord: DeserializeOwned {
     /// What a user calls it, for messages.
     const WHAT: &'static str;
+    /// Whether an Azure Monitor record of this `category` holds this kind of record.
+    fn accepts_category(category: &str) -> bool;
+    /// Fill fields the inner object lacks from the Azure Monitor envelope.
+    fn from_envelope(&mut self, env: &Probe<'_>);
     fn set_origin(&mut self, origin: Origin);
     /// `Ok` when the decoded object is this kind of record; otherwise a message
     /// and a hint.
@@ -24,6 +28,20 @@ pub(crate) trait LogRecord: DeserializeOwned {
 
 impl LogRecord for SignIn {
     const WHAT: &'static str = "sign-in";
+    fn accepts_category(category: &str) -> bool {
+        category.to_ascii_lowercase().contains("signin")
+    }
+    fn from_envelope(&mut self, env: &Probe<'_>) {
+        if self.error_code().is_none() {
+            self.result_type = env.result_type.as_deref().and_then(|r| r.trim().parse().ok());
+        }
+        if self.created.is_none() {
+            self.created = env.time.as_deref().and_then(|t| super::flex::parse_time(t).ok());
+        }
+        if self.correlation_id.is_none() {
+            self.correlation_id = env.correlation_id.clone();
+        }
+    }
     fn set_origin(&mut self, origin: Origin) {
         self.origin = origin;
     }
@@ -46,6 +64,23 @@ impl LogRecord for SignIn {
 
 impl LogRecord for AuditEvent {
     const WHAT: &'static str = "audit event";
+    fn accepts_category(category: &str) -> bool {
+        // "AuditLogs" in diagnostic settings; some pipelines keep the
+        // directoryAudit category (Policy, UserManagement, ...) instead.
+        !category.to_ascii_lowercase().contains("signin")
+    }
+    fn from_envelope(&mut self, env: &Probe<'_>) {
+        // The oldest (preview) schema keeps the activity and time only in the envelope.
+        if self.activity.is_none() {
+            self.activity = env.operation_name.clone();
+        }
+        if self.time.is_none() {
+            self.time = env.time.as_deref().and_then(|t| super::flex::parse_time(t).ok());
+        }
+        if self.correlation_id.is_none() {
+            self.correlation_id = env.correlation_id.clone();
+        }
+    }
     fn set_origin(&mut self, origin: Origin) {
         self.origin = origin;
     }
@@ -61,17 +96,29 @@ impl LogRecord for AuditEvent {
     }
 }
 
-/// Fields that say what shape an object is, read without decoding the rest.
+/// Fields that say what shape an object is, read without decoding the rest:
+/// containers (`value`, `records`, a wrapper's `log`) and the Azure Monitor
+/// envelope around `properties`.
 #[derive(Deserialize)]
-struct Probe<'a> {
+pub(crate) struct Probe<'a> {
     #[serde(borrow, default)]
     value: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
     records: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
+    log: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     properties: Option<&'a RawValue>,
-    #[serde(rename = "operationName", default)]
-    operation_name: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "operationName", alias = "operationname", alias = "OperationName", default, deserialize_with = "super::flex::text")]
+    operation_name: Option<String>,
+    #[serde(default, deserialize_with = "super::flex::text")]
+    category: Option<String>,
+    #[serde(rename = "resultType", alias = "resulttype", default, deserialize_with = "super::flex::text")]
+    result_type: Option<String>,
+    #[serde(default, deserialize_with = "super::flex::text")]
+    time: Option<String>,
+    #[serde(rename = "correlationId", alias = "correlationid", default, deserialize_with = "super::flex::text")]
+    correlation_id: Option<String>,
 }
 
 /// Line starts of a text, to turn byte offsets into line:column.
@@ -98,6 +145,8 @@ struct Reader<'t, T> {
     text: &'t str,
     lines: Lines,
     out: Vec<T>,
+    /// Azure Monitor records of another category (e.g. audit events in a sign-in stream).
+    skipped: usize,
 }
 
 impl<'t, T: LogRecord> Reader<'t, T> {
@@ -117,20 +166,29 @@ impl<'t, T: LogRecord> Reader<'t, T> {
     fn element(&mut self, raw: &'t RawValue) -> Result<()> {
         let s = raw.get();
         if s.starts_with('{') {
-            if let Ok(p) = serde_json::from_str::<Probe>(s) {
-                if let Some(items) = p.value.or(p.records) {
+            if let Ok(mut p) = serde_json::from_str::<Probe>(s) {
+                if let Some(items) = p.value.take().or(p.records.take()) {
                     for item in items {
                         self.element(item)?;
                     }
                     return Ok(());
                 }
-                if let (Some(props), Some(_)) = (p.properties, p.operation_name) {
+                if let Some(inner) = p.log.filter(|l| l.get().starts_with('{')) {
+                    return self.element(inner);
+                }
+                if let (Some(props), Some(_)) = (p.properties, p.operation_name.as_ref()) {
                     if props.get().starts_with('{') {
-                        return self.record(props, raw);
+                        if let Some(cat) = p.category.as_deref() {
+                            if !T::accepts_category(cat) {
+                                self.skipped += 1;
+                                return Ok(());
+                            }
+                        }
+                        return self.record(props, raw, Some(&p));
                     }
                 }
             }
-            return self.record(raw, raw);
+            return self.record(raw, raw, None);
         }
         if s.starts_with('[') {
             let items: Vec<&RawValue> = serde_json::from_str(s).map_err(|e| self.syntax(&e, self.offset_of(raw)))?;
@@ -147,7 +205,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             .hint(format!("a {} log is a JSON object, an array of them, a Graph page {{\"value\": [...]}}, or JSON Lines", T::WHAT)))
     }
 
-    fn record(&mut self, body: &'t RawValue, start: &'t RawValue) -> Result<()> {
+    fn record(&mut self, body: &'t RawValue, start: &'t RawValue, env: Option<&Probe<'_>>) -> Result<()> {
         let number = self.out.len() + 1;
         let base = self.offset_of(body);
         let (line, col) = self.lines.locate(self.offset_of(start));
@@ -158,6 +216,9 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {msg}", T::WHAT)).at_path(self.path).at(l, c).record(number)
         })?;
+        if let Some(env) = env {
+            rec.from_envelope(env);
+        }
         if let Err((msg, hint)) = rec.check() {
             return Err(Error::new(ErrorKind::NotALog, msg).at_path(self.path).at(line, col).record(number).hint(hint));
         }
@@ -175,7 +236,7 @@ fn abbreviate(s: &str) -> String {
 /// Read every record of kind `T` from `text`, which came from `path`.
 pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new() };
+    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0 };
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
@@ -200,7 +261,8 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
         Err(e) => return Err(r.syntax(&e, 0)),
     }
     if r.out.is_empty() {
-        return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
+        let also = if r.skipped > 0 { format!(" ({} Azure Monitor records of other categories were skipped)", r.skipped) } else { String::new() };
+        return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records{also}", T::WHAT)).at_path(path));
     }
     Ok(r.out)
 }

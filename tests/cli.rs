@@ -1,0 +1,265 @@
+//! The real binary: outputs, the JSON contract, exit codes, and one test per
+//! class of bad input (each names the file and the place, and exits non-zero).
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+const EX: &str = "examples/stale-authenticator";
+
+fn bin() -> Command {
+    Command::cargo_bin("signin-doctor").unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Out {
+    let o = bin().current_dir(dir).args(args).output().unwrap();
+    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+}
+
+fn run(args: &[&str]) -> Out {
+    run_in(&root(), args)
+}
+
+fn snap(name: &str, text: &str) {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+fn example_args<'a>(extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = ["diagnose", "--signin", &format!("{EX}/signin.json"), "--audit", &format!("{EX}/audit.json"), "--org", "examples/org.ron"].iter().map(|s| s.to_string()).collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn run_example(extra: &[&str]) -> Out {
+    let args = example_args(extra);
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn readme_example_reaches_the_diagnosis_with_its_trace() {
+    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    snap("cli-diagnose-text", &o.stdout);
+}
+
+#[test]
+fn without_answers_it_stops_at_the_question_with_exit_3() {
+    let o = run_example(&[]);
+    assert_eq!(o.code, 3);
+    assert!(o.stdout.contains("Question for the caller [prompt-seen]"), "{}", o.stdout);
+    assert!(o.stdout.contains("--answer prompt-seen=<choice>"));
+    assert!(o.stdout.contains("dont-know = Don't know"));
+}
+
+#[test]
+fn json_contract_for_a_diagnosis() {
+    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--format", "json"]);
+    assert_eq!(o.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let d = &v["diagnosis"];
+    assert_eq!(d["id"], "stale-authenticator-registration");
+    for k in ["title", "severity", "summary", "next_steps"] {
+        assert!(!d[k].is_null(), "diagnosis.{k}");
+    }
+    assert!(d["next_steps"].as_array().unwrap().len() >= 3);
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace[0]["node"], "break-glass");
+    assert_eq!(trace[0]["kind"], "check");
+    assert_eq!(trace[0]["facts"][0]["name"], "user.is_break_glass");
+    assert_eq!(trace.last().unwrap()["kind"], "question");
+    assert_eq!(trace.last().unwrap()["choice"], "yes");
+    assert_eq!(v["facts"]["signin.error_code"]["value"], 500121.0);
+    assert_eq!(v["subject"]["error_code"], 500121);
+    assert!(v.get("needs_answer").is_none());
+}
+
+#[test]
+fn json_contract_while_a_question_is_open() {
+    let o = run_example(&["--format", "json"]);
+    assert_eq!(o.code, 3);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let q = &v["needs_answer"]["question"];
+    assert_eq!(q["id"], "prompt-seen");
+    assert!(q["text"].as_str().unwrap().contains("Authenticator"));
+    let choices: Vec<&str> = q["choices"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(choices, ["yes-late", "no", "sms-call", "dont-know"]);
+    assert!(v.get("diagnosis").is_none());
+    assert!(!v["trace"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn select_by_id_correlation_and_user() {
+    let bg = "tests/fixtures/break-glass/signin.json";
+    let o = run(&["diagnose", "--signin", bg, "--org", "examples/org.ron", "--user", "svc-emergency-alpha@contoso.com", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["diagnosis"]["id"], "break-glass-sign-in");
+    // The successful sign-in, by correlation id.
+    let o = run(&["diagnose", "--signin", bg, "--org", "examples/org.ron", "--correlation-id", "1f757360-ed0b-b2e2-1098-173a7fc2bb8d", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["subject"]["error_code"], 0);
+    assert_eq!(v["diagnosis"]["id"], "break-glass-sign-in");
+    let o = run(&["diagnose", "--signin", bg, "--id", "no-such-id"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("no sign-in record has the id no-such-id"), "{}", o.stderr);
+}
+
+#[test]
+fn facts_and_check_commands() {
+    let o = run(&["facts", "--format", "json"]);
+    assert_eq!(o.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|f| f["name"] == "mfa.outcome" && f["type"] == "text"));
+    let o = run(&["check"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.starts_with("ok: "));
+    let o = run(&["check", "rules"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+#[test]
+fn test_command_passes_the_repository_cases() {
+    let o = run(&["test", "tests/cases", "--require-full-coverage"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("coverage: branches"));
+    assert!(o.stdout.lines().last().unwrap().ends_with(" passed, 0 failed"));
+}
+
+// ---- bad input: one test per class -------------------------------------------------------
+
+fn temp_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(d.path().join(name), text).unwrap();
+    }
+    d
+}
+
+fn bad(files: &[(&str, &str)], args: &[&str]) -> Out {
+    let d = temp_with(files);
+    run_in(d.path(), args)
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let o = bad(&[("bad.json", "[\n  {\"id\": \"a\",\n   \"status\": {\"errorCode\": 50126,}\n  }\n]\n")], &["diagnose", "--signin", "bad.json"]);
+    assert_eq!(o.code, 4);
+    snap("cli-error-malformed-json", &o.stderr);
+}
+
+#[test]
+fn a_file_that_is_not_a_sign_in_log() {
+    let audit = std::fs::read_to_string(root().join(EX).join("audit.json")).unwrap();
+    let o = bad(&[("audit.json", &audit)], &["diagnose", "--signin", "audit.json"]);
+    assert_eq!(o.code, 4);
+    snap("cli-error-audit-given-as-signin", &o.stderr);
+    let o = bad(&[("x.json", "{\"hello\": \"world\"}")], &["diagnose", "--signin", "x.json"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("x.json:1:1: record 1: this object has none of the fields of a sign-in"), "{}", o.stderr);
+    let o = bad(&[("n.json", "42")], &["diagnose", "--signin", "n.json"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("expected a sign-in object, found `42`"), "{}", o.stderr);
+}
+
+#[test]
+fn an_empty_file_and_a_missing_file() {
+    let o = bad(&[("empty.json", "  \n")], &["diagnose", "--signin", "empty.json"]);
+    assert_eq!(o.code, 4);
+    assert_eq!(o.stderr.trim(), "error: empty.json: the file is empty; expected a sign-in log");
+    let o = bad(&[], &["diagnose", "--signin", "nope.json"]);
+    assert_eq!(o.code, 4);
+    assert_eq!(o.stderr.trim(), "error: nope.json: cannot read the file: no such file");
+    let o = bad(&[("page.json", "{\"value\": []}")], &["diagnose", "--signin", "page.json"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("holds no sign-in records"));
+}
+
+#[test]
+fn a_bad_record_names_its_number_and_line() {
+    let text = "{\"id\":\"ok\",\"createdDateTime\":\"2024-01-01T00:00:00Z\",\"status\":{\"errorCode\":50126}}\n{\"id\":\"bad\",\"createdDateTime\":\"yesterday\",\"status\":{\"errorCode\":50126}}\n";
+    let o = bad(&[("s.jsonl", text)], &["diagnose", "--signin", "s.jsonl"]);
+    assert_eq!(o.code, 4);
+    snap("cli-error-bad-record", &o.stderr);
+}
+
+#[test]
+fn bad_answers() {
+    let o = run_example(&["--answer", "prompt-seen"]);
+    assert_eq!(o.code, 6);
+    assert!(o.stderr.contains("`prompt-seen` is not an answer") && o.stderr.contains("QUESTION_ID=CHOICE_ID"), "{}", o.stderr);
+    let o = run_example(&["--answer", "new-fone=yes"]);
+    assert_eq!(o.code, 6);
+    assert!(o.stderr.contains("there is no question `new-fone`"), "{}", o.stderr);
+    let o = run_example(&["--answer", "prompt-seen=maybe"]);
+    assert_eq!(o.code, 6);
+    snap("cli-error-bad-choice", &o.stderr);
+    let o = run_example(&["--answer", "break-glass=yes"]);
+    assert_eq!(o.code, 6);
+    assert!(o.stderr.contains("`break-glass` is a check, not a question"), "{}", o.stderr);
+}
+
+#[test]
+fn bad_org_settings() {
+    let signin = root().join(EX).join("signin.json");
+    let s = signin.to_str().unwrap();
+    let o = bad(&[("org.ron", "(\n  trusted_countries: [\"GB\"\n)\n")], &["diagnose", "--signin", s, "--org", "org.ron"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.starts_with("error: org.ron:3:1: invalid organisation settings"), "{}", o.stderr);
+    let o = bad(&[("org.ron", "(\n  trusted_ip_ranges: [\"10.0.0.0/8\", \"10.1.2\"],\n)\n")], &["diagnose", "--signin", s, "--org", "org.ron"]);
+    assert_eq!(o.code, 4);
+    snap("cli-error-org-bad-range", &o.stderr);
+    let o = bad(&[("org.ron", "(break_glass: [\"x\"])")], &["diagnose", "--signin", s, "--org", "org.ron"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("org.ron:1:2") && o.stderr.contains("break_glass"), "{}", o.stderr);
+    let o = bad(&[("org.ron", "(trusted_countries: [\"England\"])")], &["diagnose", "--signin", s, "--org", "org.ron"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("\"England\" is not a two-letter country code"), "{}", o.stderr);
+    let o = bad(&[("org.ron", "")], &["diagnose", "--signin", s, "--org", "org.ron"]);
+    assert_eq!(o.code, 4);
+}
+
+#[test]
+fn nothing_to_diagnose_and_usage_errors() {
+    let ok = "{\"id\":\"a\",\"createdDateTime\":\"2024-01-01T00:00:00Z\",\"status\":{\"errorCode\":0}}";
+    let o = bad(&[("ok.json", ok)], &["diagnose", "--signin", "ok.json"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("no failed sign-in") && o.stderr.contains("--id"), "{}", o.stderr);
+    let o = run(&["diagnose"]);
+    assert_eq!(o.code, 2);
+    let o = run(&["diagnose", "--signin", "x", "--format", "yaml"]);
+    assert_eq!(o.code, 2);
+}
+
+#[test]
+fn invalid_rules_exit_5_with_every_error() {
+    let rules = root().join("rules");
+    let d = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&rules).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let text = text.replace("\"user.is_break_glass\"", "\"user.is_brake_glass\"").replace("no: \"needs-escalation\",\n            unknown: \"needs-escalation\",", "no: \"needs-escalaton\",\n            unknown: \"needs-escalation\",");
+        std::fs::write(d.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    let o = run_in(d.path(), &["check", "."]);
+    assert_eq!(o.code, 5);
+    assert!(o.stderr.contains("did you mean `user.is_break_glass`?"), "{}", o.stderr);
+    assert!(o.stderr.contains("did you mean `needs-escalation`?"), "{}", o.stderr);
+    let o = run_in(d.path(), &["check", ".", "--error-format", "json"]);
+    assert_eq!(o.code, 5);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let codes: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unknown-fact", "missing-node"]);
+    // diagnose refuses to walk broken rules.
+    let o = run(&["diagnose", "--signin", &format!("{EX}/signin.json"), "--rules", d.path().to_str().unwrap()]);
+    assert_eq!(o.code, 5);
+}

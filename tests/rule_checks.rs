@@ -1,0 +1,166 @@
+//! One test per load-time check: each reports its code, file, line, column
+//! and node, and all errors come at once.
+
+use signin_doctor::{ErrorKind, Rules};
+
+const DIAG: &str = r#"Tree(id: "d", title: "D", nodes: [
+    Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", next_steps: ["Do it."]),
+])
+"#;
+
+fn errors(files: &[(&str, &str)]) -> Vec<(String, String, usize, usize, Option<String>, Option<String>)> {
+    let sources = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let e = Rules::from_sources(sources).expect_err("these rules are invalid");
+    assert_eq!(e.kind(), ErrorKind::InvalidRules);
+    assert_eq!(e.exit_code(), 5);
+    e.rule_errors().unwrap().iter().map(|r| (r.code.to_string(), r.file.clone(), r.line, r.column, r.node.clone(), r.hint.clone())).collect()
+}
+
+fn one(tree: &str) -> (String, usize, usize, Option<String>, Option<String>) {
+    let errs = errors(&[("t.ron", tree), ("d.ron", DIAG)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let (code, file, l, c, node, hint) = errs.into_iter().next().unwrap();
+    assert_eq!(file, "t.ron");
+    (code, l, c, node, hint)
+}
+
+fn tree(nodes: &str) -> String {
+    format!("Tree(\n    id: \"t\",\n    title: \"T\",\n    entry: true,\n    start: \"a\",\n    nodes: [\n{nodes}\n    ],\n)\n")
+}
+
+#[test]
+fn ron_syntax_error() {
+    let (code, l, c, node, _) = one("Tree(\n    id: \"t\",\n    title: \"T\"\n    entry: true,\n)\n");
+    assert_eq!((code.as_str(), l, node), ("syntax", 4, None));
+    assert!(c >= 5);
+}
+
+#[test]
+fn unknown_fact_with_did_you_mean() {
+    let t = tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.eror_code\", 500121), yes: \"done\", no: \"done\", unknown: \"done\"),");
+    let (code, l, c, node, hint) = one(&t);
+    assert_eq!((code.as_str(), l, c, node.as_deref()), ("unknown-fact", 7, 46, Some("a")));
+    assert!(hint.unwrap().contains("did you mean `signin.error_code`?"));
+}
+
+#[test]
+fn type_mismatches() {
+    for (when, what) in [
+        ("Eq(\"signin.error_code\", \"500121\")", "compared with a text"),
+        ("Gt(\"signin.client_app\", 3)", "compared as a number"),
+        ("Eq(\"signin.error_codes\", \"50074\")", "compared with a single value"),
+        ("Contains(\"user.is_break_glass\", \"x\")", "Contains needs"),
+        ("In(\"signin.country\", [\"GB\", 44])", "the list holds a number"),
+    ] {
+        let t = tree(&format!("        Check(id: \"a\", label: \"A?\", when: {when}, yes: \"done\", no: \"done\", unknown: \"done\"),"));
+        let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+        assert_eq!(errs.len(), 1, "{when}: {errs:?}");
+        assert_eq!(errs[0].0, "type-mismatch", "{when}");
+        assert_eq!(errs[0].2, 7);
+        let sources = vec![("t.ron".to_string(), t.clone()), ("d.ron".to_string(), DIAG.to_string())];
+        let msg = Rules::from_sources(sources).unwrap_err().rule_errors().unwrap().iter().next().unwrap().message.clone();
+        assert!(msg.contains(what), "{when}: {msg}");
+    }
+}
+
+#[test]
+fn missing_node_reference_with_did_you_mean() {
+    let t = tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"done\", no: \"dnoe\", unknown: \"done\"),");
+    let (code, l, c, node, hint) = one(&t);
+    assert_eq!((code.as_str(), l, c, node.as_deref()), ("missing-node", 7, 88, Some("a")));
+    assert!(hint.unwrap().contains("did you mean `done`?"));
+}
+
+#[test]
+fn duplicate_ids_across_files() {
+    let t = tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"done\", no: \"done\", unknown: \"done\"),\n        Diagnosis(id: \"done\", title: \"Again\", severity: Low, summary: \"S.\", next_steps: [\"x\"]),");
+    // Files load in order: the second definition (in d.ron) is the duplicate.
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].1.as_str(), errs[0].2, errs[0].4.as_deref()), ("duplicate-id", "d.ron", 2, Some("done")));
+    assert!(errs[0].5.as_deref().unwrap().contains("global across all rule files"));
+}
+
+#[test]
+fn cycles_are_found_with_petgraph() {
+    let t = tree(
+        "        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"done\", no: \"b\", unknown: \"done\"),\n        Check(id: \"b\", label: \"B?\", when: Eq(\"signin.error_code\", 2), yes: \"a\", no: \"done\", unknown: \"done\"),",
+    );
+    let (code, l, _, node, _) = one(&t);
+    assert_eq!((code.as_str(), l, node.as_deref()), ("cycle", 7, Some("a")));
+}
+
+#[test]
+fn unreachable_nodes() {
+    let t = tree(
+        "        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"done\", no: \"done\", unknown: \"done\"),\n        Question(id: \"orphan\", text: \"?\", choices: [(id: \"y\", label: \"Y\", next: \"done\")], dont_know: \"done\"),",
+    );
+    let (code, l, _, node, _) = one(&t);
+    assert_eq!((code.as_str(), l, node.as_deref()), ("unreachable", 8, Some("orphan")));
+}
+
+#[test]
+fn paths_that_can_end_without_a_diagnosis() {
+    // A check without its `unknown` branch, a choice without `next`, a question without `dont_know`.
+    let t = tree(
+        "        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"q\", no: \"done\"),\n        Question(id: \"q\", text: \"?\", choices: [(id: \"y\", label: \"Y\")]),",
+    );
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    let got: Vec<(&str, usize, Option<&str>)> = errs.iter().map(|e| (e.0.as_str(), e.2, e.4.as_deref())).collect();
+    assert_eq!(got, [("missing-branch", 7, Some("a")), ("missing-branch", 8, Some("q")), ("missing-branch", 8, Some("q"))]);
+}
+
+#[test]
+fn questions_without_choices() {
+    let t = tree("        Question(id: \"a\", text: \"Anything?\", choices: [], dont_know: \"done\"),");
+    let (code, l, _, node, _) = one(&t);
+    assert_eq!((code.as_str(), l, node.as_deref()), ("no-choices", 7, Some("a")));
+}
+
+#[test]
+fn reserved_and_duplicate_choices() {
+    let t = tree("        Question(id: \"a\", text: \"?\", choices: [(id: \"y\", label: \"Y\", next: \"done\"), (id: \"y\", label: \"Y2\", next: \"done\"), (id: \"dont-know\", label: \"?\", next: \"done\")], dont_know: \"done\"),");
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    let codes: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(codes, ["duplicate-id", "reserved-choice"]);
+}
+
+#[test]
+fn invalid_regex_and_dead_branch() {
+    let t = tree("        Check(id: \"a\", label: \"A?\", when: Matches(\"mfa.result\", \"denied(\"), yes: \"b\", no: \"done\", unknown: \"done\"),\n        Check(id: \"b\", label: \"B?\", when: Known(\"mfa.result\"), yes: \"done\", no: \"done\", unknown: \"done\"),");
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    let got: Vec<(&str, usize)> = errs.iter().map(|e| (e.0.as_str(), e.2)).collect();
+    assert_eq!(got, [("bad-regex", 7), ("dead-branch", 8)]);
+}
+
+#[test]
+fn entry_tree_problems() {
+    let no_entry = "Tree(id: \"t\", title: \"T\", nodes: [])";
+    let errs = errors(&[("t.ron", no_entry), ("d.ron", DIAG)]);
+    assert_eq!(errs[0].0, "no-entry");
+    let bad_start = tree("        Check(id: \"b\", label: \"B?\", when: Eq(\"signin.error_code\", 1), yes: \"done\", no: \"done\", unknown: \"done\"),");
+    let errs = errors(&[("t.ron", &bad_start), ("d.ron", DIAG)]);
+    assert_eq!((errs[0].0.as_str(), errs[0].2), ("missing-node", 5));
+}
+
+#[test]
+fn switch_checks() {
+    let t = tree("        Switch(id: \"a\", label: \"Kind?\", fact: \"signin.error_code\", cases: [(values: [1, 2], label: \"one\", next: \"done\"), (values: [2, \"x\"], label: \"two\", next: \"done\")], default: \"done\"),");
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    let codes: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(codes, ["missing-branch", "type-mismatch", "duplicate-id"], "{errs:?}");
+}
+
+#[test]
+fn all_errors_are_reported_at_once_and_rendered_with_carets() {
+    let t = tree(
+        "        Check(id: \"a\", label: \"A?\", when: Eq(\"user.is_brake_glass\", true), yes: \"b\", no: \"nowhere\", unknown: \"done\"),\n        Check(id: \"b\", label: \"B?\", when: Gt(\"signin.country\", 3), yes: \"done\", no: \"done\", unknown: \"done\"),\n        Diagnosis(id: \"lonely\", title: \"L\", severity: Low, summary: \"S.\", next_steps: []),",
+    );
+    let sources = vec![("rules/t.ron".to_string(), t), ("rules/d.ron".to_string(), DIAG.to_string())];
+    let e = Rules::from_sources(sources).unwrap_err();
+    let errs = e.rule_errors().unwrap();
+    assert_eq!(errs.len(), 5);
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("rule-errors-human", errs.render_plain());
+    });
+}
