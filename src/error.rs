@@ -77,6 +77,15 @@ impl Error {
         };
         Error::new(ErrorKind::Io, format!("cannot read the file: {what}")).at_path(path)
     }
+    /// An error of a given kind about a file (an empty path names no file).
+    pub fn from_parts(kind: ErrorKind, message: impl Into<String>, path: &Path) -> Self {
+        let e = Error::new(kind, message);
+        if path.as_os_str().is_empty() {
+            e
+        } else {
+            e.at_path(path)
+        }
+    }
     /// An I/O error on a file, worded for a person ("no such file").
     pub fn from_io(path: &Path, err: &std::io::Error) -> Self {
         Error::io(path, err)

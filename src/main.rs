@@ -1,5 +1,6 @@
 //! The `signin-doctor` command line: a thin layer over the library.
 
+#[macro_use]
 mod cli;
 
 fn main() {

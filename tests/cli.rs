@@ -263,3 +263,50 @@ fn invalid_rules_exit_5_with_every_error() {
     let o = run(&["diagnose", "--signin", &format!("{EX}/signin.json"), "--rules", d.path().to_str().unwrap()]);
     assert_eq!(o.code, 5);
 }
+
+#[test]
+fn graph_formats_style_kinds_and_highlight_a_case() {
+    let o = run(&["graph", "--tree", "mfa", "--format", "dot", "--highlight", "tests/cases/stale-authenticator-guided.ron"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("digraph \"MFA failures\""));
+    assert!(o.stdout.contains("shape=parallelogram") && o.stdout.contains("style=\"filled,rounded\""), "questions and checks look different");
+    assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived / Don't know\", color=\"red\", penwidth=3]"), "{}", o.stdout);
+    assert!(o.stdout.contains("\"mfa-declined\" -> \"declined-unfamiliar-change\" [label=\"yes\"]"));
+    let o = run(&["graph", "--tree", "triage", "--format", "mermaid"]);
+    assert!(o.stdout.starts_with("flowchart TD\n"));
+    assert!(o.stdout.contains("failure_kind{{"), "a switch is a hexagon");
+    assert!(o.stdout.contains("classDef critical"));
+    let o = run(&["graph", "--format", "svg", "--tree", "access"]);
+    assert!(o.stdout.contains("<svg") && o.stdout.contains("</svg>"));
+    let o = run(&["graph", "--tree", "nope"]);
+    assert_eq!(o.code, 4);
+    assert!(o.stderr.contains("there is no tree `nope` (the trees are: triage, mfa, access, diagnoses)"), "{}", o.stderr);
+}
+
+#[test]
+fn explain_prints_every_path() {
+    let o = run(&["explain", "break-glass-sign-in"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.starts_with("1 paths lead to `break-glass-sign-in`"), "{}", o.stdout);
+    assert!(o.stdout.contains("user.is_break_glass is true"));
+    let o = run(&["explain", "possible-compromise", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(v["paths"].as_array().unwrap().len() > 10);
+    let o = run(&["explain", "nope"]);
+    assert_eq!(o.code, 4);
+}
+
+#[test]
+fn closing_the_pipe_early_is_not_an_error() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        .args(["explain", "possible-compromise"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

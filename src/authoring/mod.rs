@@ -6,3 +6,8 @@ mod coverage;
 
 pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
 pub use coverage::{Coverage, Missing};
+mod explain;
+mod graph;
+
+pub use explain::{explain, PathStep};
+pub use graph::{dot, mermaid, pictures, svg, DotFlavour, Highlight};

@@ -2,6 +2,7 @@
 
 use super::common::{load_rules, Format, Inputs};
 use super::exit;
+use super::{out, outln};
 use signin_doctor::walk::Answer;
 use signin_doctor::{Error, Facts, Session};
 use std::path::PathBuf;
@@ -33,10 +34,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     let outcome = session.outcome(&rules)?;
     match a.format {
-        Format::Text => print!("{}", signin_doctor::output::text(&outcome, &session.subject, &rules)),
+        Format::Text => out!("{}", signin_doctor::output::text(&outcome, &session.subject, &rules)),
         Format::Json => {
             let v = signin_doctor::output::json(&outcome, &session.subject, &session.facts, &rules);
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
     }
     Ok(if outcome.diagnosis().is_some() { exit::OK } else { exit::NEEDS_ANSWER })

@@ -2,10 +2,38 @@
 
 mod common;
 mod diagnose;
+mod graph;
 mod reference;
 mod test;
 
 use clap::{Parser, Subcommand};
+
+/// Print to standard output; when the reader has gone (`| head`), stop
+/// quietly instead of failing.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!($($arg)*))
+    };
+}
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*)))
+    };
+}
+pub(crate) use {out, outln};
+
+/// Write text to standard output; a closed pipe ends the process with success.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(exit::OK);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(exit::FAILED);
+    }
+}
 
 /// Exit codes (README, "Exit codes").
 pub mod exit {
@@ -36,6 +64,10 @@ enum Command {
     Facts(reference::FactsArgs),
     /// Run case files: pass/fail, where paths part, coverage.
     Test(test::Args),
+    /// Draw the trees (DOT, Mermaid or SVG), optionally with a case's path.
+    Graph(graph::GraphArgs),
+    /// Show every path that leads to a diagnosis.
+    Explain(graph::ExplainArgs),
 }
 
 /// Parse the command line, run the command, return the exit code.
@@ -52,6 +84,8 @@ pub fn run() -> i32 {
         Command::Check(a) => reference::check(a),
         Command::Facts(a) => reference::facts(a),
         Command::Test(a) => test::run(a),
+        Command::Graph(a) => graph::graph(a),
+        Command::Explain(a) => graph::explain(a),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 use super::common::{render_rule_errors, Format};
 use super::exit;
+use super::outln;
 use clap::ValueEnum;
 use signin_doctor::facts::CATALOG;
 use signin_doctor::{Error, Rules};
@@ -36,14 +37,14 @@ pub fn check(a: CheckArgs) -> Result<i32, Error> {
             let d = rules.nodes().filter(|n| n.kind() == "diagnosis").count();
             let q = rules.nodes().filter(|n| n.kind() == "question").count();
             match a.error_format {
-                ErrorFormat::Json => println!("[]"),
-                ErrorFormat::Human => println!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions), no errors [rules {}]", rules.trees().len(), rules.fingerprint()),
+                ErrorFormat::Json => outln!("[]"),
+                ErrorFormat::Human => outln!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions), no errors [rules {}]", rules.trees().len(), rules.fingerprint()),
             }
             Ok(exit::OK)
         }
         Err(e) => match (e.rule_errors(), a.error_format) {
             (Some(errs), ErrorFormat::Json) => {
-                println!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
                 Ok(e.exit_code())
             }
             (Some(errs), ErrorFormat::Human) => {
@@ -65,10 +66,10 @@ pub struct FactsArgs {
 
 pub fn facts(a: FactsArgs) -> Result<i32, Error> {
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(CATALOG).unwrap_or_default()),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(CATALOG).unwrap_or_default()),
         Format::Text => {
             for s in CATALOG {
-                println!("{:<36} {:<7} {}\n{:<44} source: {}", s.name, s.ty.to_string(), s.description, "", s.source);
+                outln!("{:<36} {:<7} {}\n{:<44} source: {}", s.name, s.ty.to_string(), s.description, "", s.source);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use super::common::{load_rules, Format};
 use super::exit;
+use super::{out, outln};
 use signin_doctor::authoring::{Case, CaseRun, Coverage};
 use signin_doctor::Error;
 use std::path::{Path, PathBuf};
@@ -82,29 +83,29 @@ pub fn run(a: Args) -> Result<i32, Error> {
                 "errors": errors.iter().map(|(f, e)| serde_json::json!({"file": f, "error": e.to_string()})).collect::<Vec<_>>(),
                 "coverage": cov,
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Text => {
             for r in &runs {
                 if r.passed {
-                    println!("PASS {}  {}", r.file, r.actual);
+                    outln!("PASS {}  {}", r.file, r.actual);
                 } else {
-                    println!("FAIL {}", r.file);
-                    println!("  expected: {}", r.expected);
-                    println!("  actual:   {}", r.actual);
-                    println!("  path:     {}", r.path.join(" → "));
+                    outln!("FAIL {}", r.file);
+                    outln!("  expected: {}", r.expected);
+                    outln!("  actual:   {}", r.actual);
+                    outln!("  path:     {}", r.path.join(" → "));
                     if let Some(d) = &r.divergence {
-                        println!("  the paths part at `{}` ({}): took {}; towards the expected: {}", d.node, d.location.as_deref().unwrap_or("?"), d.took, if d.expected.is_empty() { "(no branch leads there)".to_string() } else { d.expected.join(", ") });
+                        outln!("  the paths part at `{}` ({}): took {}; towards the expected: {}", d.node, d.location.as_deref().unwrap_or("?"), d.took, if d.expected.is_empty() { "(no branch leads there)".to_string() } else { d.expected.join(", ") });
                     }
                 }
             }
             for (f, e) in &errors {
-                println!("ERROR {f}: {e}");
+                outln!("ERROR {f}: {e}");
             }
             if a.coverage || a.require_full_coverage {
-                print!("{}", cov.report());
+                out!("{}", cov.report());
             }
-            println!("{passed} passed, {failed} failed");
+            outln!("{passed} passed, {failed} failed");
         }
     }
     if failed > 0 || (a.require_full_coverage && !cov.complete()) {

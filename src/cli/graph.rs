@@ -1,0 +1,126 @@
+//! `signin-doctor graph` and `signin-doctor explain`.
+
+use super::common::{load_rules, Format};
+use super::exit;
+use super::{out, outln};
+use clap::ValueEnum;
+use signin_doctor::authoring::{self, Case, DotFlavour, Highlight};
+use signin_doctor::{Error, ErrorKind, Rules, Session};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart (renders in Markdown on GitHub and in many wikis).
+    Mermaid,
+    /// SVG, laid out by this program (no Graphviz needed).
+    Svg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GraphArgs {
+    /// Draw only this tree (nodes of other trees it leads to are drawn dashed).
+    #[arg(long, value_name = "ID")]
+    tree: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+    format: GraphFormat,
+    /// Draw the path of a case file (.ron) or a saved session (.json) in bold red.
+    #[arg(long, value_name = "FILE")]
+    highlight: Option<PathBuf>,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Write every tree in every format to DIR (TREE.svg, TREE.mmd, TREE.dot): how docs/trees is made.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["highlight", "tree"])]
+    out_dir: Option<PathBuf>,
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::from_io(path, &e))
+}
+
+fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
+    if file.extension().is_some_and(|x| x == "json") {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::from_io(file, &e))?;
+        let mut session: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), file))?;
+        session.reconcile(rules);
+        Ok(Highlight::path(&session.outcome(rules)?.path()))
+    } else {
+        let run = Case::load(file)?.run(rules)?;
+        Ok(Highlight::path(&run.path))
+    }
+}
+
+/// Render one tree (or all) in one format.
+pub fn render(rules: &Rules, tree: Option<&str>, format: GraphFormat, hl: &Highlight) -> Result<String, Error> {
+    Ok(match format {
+        GraphFormat::Dot => authoring::dot(rules, tree, hl, DotFlavour::Graphviz),
+        GraphFormat::Mermaid => authoring::mermaid(rules, tree, hl),
+        GraphFormat::Svg => authoring::svg(rules, tree, hl).map_err(|e| Error::from_parts(ErrorKind::InvalidRules, e, Path::new("")))?,
+    })
+}
+
+pub fn graph(a: GraphArgs) -> Result<i32, Error> {
+    let rules = load_rules(a.rules.as_ref())?;
+    if let Some(t) = &a.tree {
+        if !rules.trees().iter().any(|x| &x.id == t) {
+            let ids: Vec<&str> = rules.trees().iter().map(|t| t.id.as_str()).collect();
+            return Err(Error::from_parts(ErrorKind::NotFound, format!("there is no tree `{t}` (the trees are: {})", ids.join(", ")), Path::new("")));
+        }
+    }
+    if let Some(dir) = &a.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
+        let files = authoring::pictures(&rules).map_err(|e| Error::from_parts(ErrorKind::InvalidRules, e, Path::new("")))?;
+        for (name, text) in files {
+            write(&dir.join(name), &text)?;
+        }
+        eprintln!("wrote {} trees to {}", rules.trees().len(), dir.display());
+        return Ok(exit::OK);
+    }
+    let hl = match &a.highlight {
+        Some(f) => highlight(&rules, f)?,
+        None => Highlight::default(),
+    };
+    let out = render(&rules, a.tree.as_deref(), a.format, &hl)?;
+    match &a.output {
+        Some(p) => write(p, &out)?,
+        None => out!("{out}"),
+    }
+    Ok(exit::OK)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// The diagnosis id, e.g. stale-authenticator-registration.
+    diagnosis: String,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub fn explain(a: ExplainArgs) -> Result<i32, Error> {
+    let rules = load_rules(a.rules.as_ref())?;
+    let (paths, truncated) = authoring::explain(&rules, &a.diagnosis)?;
+    match a.format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"diagnosis": a.diagnosis, "paths": paths, "truncated": truncated})).unwrap_or_default()),
+        Format::Text => {
+            let d = rules.diagnosis(&a.diagnosis).map(|d| d.title.as_str()).unwrap_or("");
+            outln!("{} paths lead to `{}` ({d}){}", paths.len(), a.diagnosis, if truncated { " (only the first 500 are shown)" } else { "" });
+            for (i, p) in paths.iter().enumerate() {
+                outln!("\npath {}:", i + 1);
+                for s in p {
+                    outln!("  - {}   [{} {}]", s.condition, s.node, s.location.as_deref().unwrap_or(""));
+                }
+            }
+        }
+    }
+    Ok(exit::OK)
+}
