@@ -3,6 +3,7 @@
 mod common;
 mod diagnose;
 mod graph;
+mod guide;
 mod reference;
 mod test;
 
@@ -58,6 +59,8 @@ struct Cli {
 enum Command {
     /// Diagnose one failed sign-in attempt from a log.
     Diagnose(diagnose::Args),
+    /// Guided troubleshooting for a helpdesk agent: asks what the data cannot answer, then writes a ticket note.
+    Guide(guide::Args),
     /// Check rule files and report every error.
     Check(reference::CheckArgs),
     /// List the facts rules can use.
@@ -81,6 +84,7 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Diagnose(a) => diagnose::run(a),
+        Command::Guide(a) => guide::run(a),
         Command::Check(a) => reference::check(a),
         Command::Facts(a) => reference::facts(a),
         Command::Test(a) => test::run(a),

@@ -1,4 +1,8 @@
-//! Output: text for an agent, JSON for other tools.
+//! Output: text for an agent, JSON for other tools, the ticket note.
+
+mod ticket;
+
+pub use ticket::{redact_text, ticket, TicketFormat};
 
 use crate::facts::Facts;
 use crate::rules::Rules;
@@ -28,6 +32,11 @@ pub fn subject_line(s: &Subject) -> String {
 /// The trace as numbered sentences. A run of checks that read the same fact,
 /// with the same value and result, is one line ("6-12. ... No to each").
 pub fn trace_lines(trace: &[Step]) -> Vec<String> {
+    trace_lines_from(trace, 0)
+}
+
+/// [`trace_lines`] for a part of a trace whose first step is number `first + 1`.
+pub fn trace_lines_from(trace: &[Step], first: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < trace.len() {
@@ -55,11 +64,11 @@ pub fn trace_lines(trace: &[Step]) -> Vec<String> {
                     Tri::No => "No to each",
                     Tri::Unknown => "The data cannot tell any of them",
                 };
-                out.push(format!("{}-{}. {} {verdict}: {}.", i + 1, j, labels.join(" "), facts[0].say()));
+                out.push(format!("{}-{}. {} {verdict}: {}.", first + i + 1, first + j, labels.join(" "), facts[0].say()));
             }
         } else {
             for (k, s) in trace[i..j].iter().enumerate() {
-                out.push(format!("{}. {}", i + k + 1, s.says()));
+                out.push(format!("{}. {}", first + i + k + 1, s.says()));
             }
         }
         i = j;

@@ -224,6 +224,13 @@ pub(crate) fn fill(text: &str, facts: &Facts) -> String {
     out
 }
 
+impl Prompt {
+    /// The prompt for a question, with its placeholders filled from the facts.
+    pub fn from_question(q: &Question, facts: &Facts) -> Prompt {
+        prompt(q, facts)
+    }
+}
+
 fn prompt(q: &Question, facts: &Facts) -> Prompt {
     let mut choices: Vec<PromptChoice> = q.choices.iter().map(|c| PromptChoice { id: c.id.clone(), label: c.label.clone() }).collect();
     choices.push(PromptChoice { id: DONT_KNOW.into(), label: "Don't know".into() });

@@ -1,0 +1,374 @@
+//! `signin-doctor guide`: a guided walk for a helpdesk agent with a caller on
+//! the line. On a terminal it asks with arrow keys or numbers; with no
+//! terminal it reads answers line by line from standard input (README,
+//! "Guided mode without a terminal"), and never waits for a terminal.
+
+use super::common::load_rules;
+use super::exit;
+use super::{out, outln};
+use clap::ValueEnum;
+use signin_doctor::output::{self, TicketFormat};
+use signin_doctor::walk::{Answer, Outcome, Prompt, Step};
+use signin_doctor::{Error, ErrorKind, Evidence, Facts, OrgSettings, Rules, Selector, Session};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NoteFormat {
+    /// Markdown.
+    Markdown,
+    /// Plain text.
+    Text,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Sign-in log. Without one, the walk starts from what the user sees.
+    #[arg(long, value_name = "FILE")]
+    signin: Vec<PathBuf>,
+    /// Audit log.
+    #[arg(long, value_name = "FILE", requires = "signin")]
+    audit: Vec<PathBuf>,
+    /// Organisation settings (RON).
+    #[arg(long, value_name = "FILE", requires = "signin")]
+    org: Option<PathBuf>,
+    /// Diagnose the attempt holding this record id.
+    #[arg(long, value_name = "ID", requires = "signin", conflicts_with_all = ["correlation_id", "user"])]
+    id: Option<String>,
+    /// Diagnose the attempt with this correlation id.
+    #[arg(long, value_name = "ID", requires = "signin", conflicts_with = "user")]
+    correlation_id: Option<String>,
+    /// Diagnose this user's latest failure (UPN or object id).
+    #[arg(long, value_name = "UPN", requires = "signin")]
+    user: Option<String>,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Answer questions ahead: QUESTION_ID=CHOICE_ID (repeatable).
+    #[arg(long, value_name = "QUESTION_ID=CHOICE_ID")]
+    answer: Vec<String>,
+    /// Also write the ticket note to this file.
+    #[arg(long, value_name = "FILE")]
+    ticket: Option<PathBuf>,
+    /// The ticket note's format.
+    #[arg(long, value_enum, default_value_t = NoteFormat::Markdown)]
+    ticket_format: NoteFormat,
+    /// Mask user names, UPNs and IP addresses in the ticket note.
+    #[arg(long)]
+    redact: bool,
+    /// Save the session here at the end, on "save", and on Ctrl-C.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Resume a saved session (its facts are in the file; no log is needed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org"])]
+    resume: Option<PathBuf>,
+}
+
+const DEFAULT_SAVE: &str = "signin-doctor-session.json";
+
+fn save(session: &Session, path: &Path) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(session).map_err(|e| Error::from_parts(ErrorKind::Session, e.to_string(), path))?;
+    std::fs::write(path, text + "\n").map_err(|e| Error::from_io(path, &e))
+}
+
+fn load_session(path: &Path, rules: &Rules) -> Result<Session, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::from_io(path, &e))?;
+    let mut s: Session = serde_json::from_str(&text).map_err(|e| {
+        Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), path)
+    })?;
+    for msg in s.reconcile(rules) {
+        eprintln!("note: {msg}");
+    }
+    Ok(s)
+}
+
+fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
+    if let Some(p) = &a.resume {
+        return load_session(p, rules);
+    }
+    if a.signin.is_empty() {
+        return Ok(Session::without_log(rules));
+    }
+    let mut b = Evidence::builder();
+    for s in &a.signin {
+        b = b.signins_file(s)?;
+    }
+    for s in &a.audit {
+        b = b.audit_file(s)?;
+    }
+    let ev = b.build();
+    let org = a.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
+    let mut sel = Selector::default();
+    sel.id = a.id.clone();
+    sel.correlation_id = a.correlation_id.clone();
+    sel.user = a.user.clone();
+    let attempt = ev.select(&sel)?;
+    Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
+}
+
+
+pub fn run(a: Args) -> Result<i32, Error> {
+    let rules = load_rules(a.rules.as_ref())?;
+    let mut session = start(&a, &rules)?;
+    for s in &a.answer {
+        let ans: Answer = s.parse()?;
+        session.answer(&rules, &ans.question, &ans.choice)?;
+    }
+    if !session.subject.records.is_empty() {
+        outln!("Sign-in attempt: {}", output::subject_line(&session.subject));
+    } else {
+        outln!("No sign-in log: the walk goes by what the caller tells you.");
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let code = if interactive { interactive_walk(&a, &rules, &mut session)? } else { line_walk(&a, &rules, &mut session)? };
+    if let Some(code) = code {
+        return Ok(code);
+    }
+    finish(&a, &rules, &session)
+}
+
+fn finish(a: &Args, rules: &Rules, session: &Session) -> Result<i32, Error> {
+    let outcome = session.outcome(rules)?;
+    outln!("");
+    out!("{}", diagnosis_part(&outcome, rules, session));
+    let fmt = match a.ticket_format {
+        NoteFormat::Markdown => TicketFormat::Markdown,
+        NoteFormat::Text => TicketFormat::Text,
+    };
+    let note = output::ticket(session, &outcome, rules, fmt, a.redact);
+    outln!("\n──────── ticket note ────────\n");
+    out!("{note}");
+    if let Some(p) = &a.ticket {
+        std::fs::write(p, &note).map_err(|e| Error::from_io(p, &e))?;
+        eprintln!("ticket note written to {}", p.display());
+    }
+    if let Some(p) = &a.save {
+        save(session, p)?;
+        eprintln!("session saved to {}", p.display());
+    }
+    Ok(exit::OK)
+}
+
+/// The diagnosis, its evidence and next steps (the text output without the trace).
+fn diagnosis_part(outcome: &Outcome, rules: &Rules, session: &Session) -> String {
+    let full = output::text(outcome, &session.subject, rules);
+    match full.find("Diagnosis: ") {
+        Some(i) => full[i..].to_string(),
+        None => full,
+    }
+}
+
+fn print_new_steps(outcome: &Outcome, shown: &mut usize) {
+    if *shown == 0 && outcome.trace.iter().any(|s| !matches!(s, Step::Question { .. })) {
+        outln!("\nWhat the data settled (and what the caller answered):");
+    }
+    // Each line says where its answer came from: the data, or the caller.
+    for line in output::trace_lines_from(&outcome.trace[(*shown).min(outcome.trace.len())..], *shown) {
+        let source = if line.split_once(". ").is_some_and(|(_, rest)| rest.starts_with("Asked: ")) { "caller" } else { "data  " };
+        outln!("  {source} │ {line}");
+    }
+    *shown = outcome.trace.len();
+}
+
+// ---- on a terminal ------------------------------------------------------------------------
+
+#[derive(Clone)]
+enum Pick {
+    Choice(String, String),
+    Back,
+    Note,
+    Save,
+}
+
+impl std::fmt::Display for Pick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pick::Choice(_, label) => f.write_str(label),
+            Pick::Back => f.write_str("← Go back and change an earlier answer"),
+            Pick::Note => f.write_str("✎ Add a note for the ticket"),
+            Pick::Save => f.write_str("⤓ Save the session and stop"),
+        }
+    }
+}
+
+/// Typing a number picks the choice with that number; other text filters by words.
+fn score(input: &str, _: &Pick, label: &str, _: usize) -> Option<i64> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Some(0);
+    }
+    if input.chars().all(|c| c.is_ascii_digit()) {
+        return label.starts_with(&format!("{input}. ")).then_some(100);
+    }
+    label.to_lowercase().contains(&input.to_lowercase()).then_some(1)
+}
+
+fn interrupted(a: &Args, session: &Session) -> Result<Option<i32>, Error> {
+    let path = a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+    save(session, &path)?;
+    eprintln!("\nInterrupted. Session saved to {}; continue with: signin-doctor guide --resume {}", path.display(), path.display());
+    Ok(Some(130))
+}
+
+fn ask_choice(q: &Prompt, current: Option<&str>, with_actions: bool) -> Result<Pick, inquire::InquireError> {
+    let mut options: Vec<Pick> = q.choices.iter().enumerate().map(|(i, c)| Pick::Choice(c.id.clone(), format!("{}. {}", i + 1, c.label))).collect();
+    if with_actions {
+        options.extend([Pick::Back, Pick::Note, Pick::Save]);
+    }
+    let cursor = current.and_then(|c| q.choices.iter().position(|x| x.id == c)).unwrap_or(0);
+    inquire::Select::new(&q.text, options)
+        .with_help_message("↑↓ or type the number, then Enter · Esc goes back")
+        .with_scorer(&score)
+        .with_starting_cursor(cursor)
+        .with_page_size(12)
+        .prompt()
+}
+
+fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
+    use inquire::InquireError::{OperationCanceled, OperationInterrupted};
+    let mut shown = 0;
+    loop {
+        let outcome = session.outcome(rules)?;
+        print_new_steps(&outcome, &mut shown);
+        let Some(q) = outcome.question().cloned() else { return Ok(None) };
+        outln!("");
+        if let Some(h) = &q.help {
+            outln!("  How to find out: {h}");
+        }
+        let answered: Vec<(String, String)> = outcome
+            .trace
+            .iter()
+            .filter_map(|s| match s {
+                Step::Question { node, text, .. } => Some((node.clone(), text.clone())),
+                _ => None,
+            })
+            .collect();
+        match ask_choice(&q, None, true) {
+            Ok(Pick::Choice(id, _)) => session.answer(rules, &q.id, &id)?,
+            Ok(Pick::Note) => match inquire::Text::new("Note for the ticket:").prompt() {
+                Ok(t) if !t.trim().is_empty() => session.add_note(&q.id, t.trim()),
+                Ok(_) | Err(OperationCanceled) => {}
+                Err(OperationInterrupted) => return interrupted(a, session),
+                Err(e) => return Err(Error::from_parts(ErrorKind::Session, e.to_string(), Path::new(""))),
+            },
+            Ok(Pick::Save) => {
+                let path = a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+                save(session, &path)?;
+                outln!("Session saved to {}; continue with: signin-doctor guide --resume {}", path.display(), path.display());
+                return Ok(Some(exit::NEEDS_ANSWER));
+            }
+            Ok(Pick::Back) | Err(OperationCanceled) => {
+                if answered.is_empty() {
+                    outln!("  (no earlier question to go back to)");
+                    continue;
+                }
+                let target = if answered.len() == 1 {
+                    answered[0].0.clone()
+                } else {
+                    let labels: Vec<String> = answered.iter().map(|(id, text)| format!("{id}: {text}")).collect();
+                    match inquire::Select::new("Which answer do you want to change?", labels.clone()).with_starting_cursor(labels.len() - 1).prompt() {
+                        Ok(l) => answered[labels.iter().position(|x| *x == l).unwrap_or(0)].0.clone(),
+                        Err(OperationCanceled) => continue,
+                        Err(OperationInterrupted) => return interrupted(a, session),
+                        Err(e) => return Err(Error::from_parts(ErrorKind::Session, e.to_string(), Path::new(""))),
+                    }
+                };
+                // Ask that question again; later answers stay and are reused where the new path passes them.
+                let Some(rq) = rules.question(&target) else { continue };
+                let prompt = Prompt::from_question(rq, &session.facts);
+                let current = session.answers.iter().find(|x| x.question == target).map(|x| x.choice.clone());
+                match ask_choice(&prompt, current.as_deref(), false) {
+                    Ok(Pick::Choice(id, _)) => {
+                        session.answer(rules, &target, &id)?;
+                        shown = 0;
+                        outln!("\nThe walk again, with the changed answer:");
+                    }
+                    Ok(_) | Err(OperationCanceled) => {}
+                    Err(OperationInterrupted) => return interrupted(a, session),
+                    Err(e) => return Err(Error::from_parts(ErrorKind::Session, e.to_string(), Path::new(""))),
+                }
+            }
+            Err(OperationInterrupted) => return interrupted(a, session),
+            Err(e) => return Err(Error::from_parts(ErrorKind::Session, format!("the terminal prompt failed: {e}"), Path::new(""))),
+        }
+    }
+}
+
+// ---- without a terminal: one line per answer ----------------------------------------------
+
+fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut shown = 0;
+    let mut n = 0;
+    let mut asked = String::new();
+    loop {
+        let outcome = session.outcome(rules)?;
+        print_new_steps(&outcome, &mut shown);
+        let Some(q) = outcome.question().cloned() else { return Ok(None) };
+        if asked != q.id {
+            outln!("\n? [{}] {}", q.id, q.text);
+            if let Some(h) = &q.help {
+                outln!("  help: {h}");
+            }
+            let ids: Vec<&str> = q.choices.iter().map(|c| c.id.as_str()).collect();
+            outln!("  choices: {}", ids.join(" | "));
+            asked = q.id.clone();
+        }
+        let line = loop {
+            match lines.next() {
+                None => {
+                    if let Some(p) = &a.save {
+                        save(session, p)?;
+                        eprintln!("session saved to {}", p.display());
+                    }
+                    eprintln!("error: no answer on standard input for question `{}` (standard input is not a terminal; see README, \"Guided mode without a terminal\")", q.id);
+                    return Ok(Some(exit::NEEDS_ANSWER));
+                }
+                Some(Err(e)) => return Err(Error::from_parts(ErrorKind::Io, format!("cannot read standard input: {e}"), Path::new(""))),
+                Some(Ok(l)) => {
+                    n += 1;
+                    let t = l.trim().to_string();
+                    if !t.is_empty() && !t.starts_with('#') {
+                        break t;
+                    }
+                }
+            }
+        };
+        let at = |e: Error| Error::from_parts(e.kind(), format!("standard input line {n}: {}", e), Path::new(""));
+        let (word, rest) = line.split_once(char::is_whitespace).map_or((line.as_str(), ""), |(w, r)| (w, r.trim()));
+        match word {
+            "back" => {
+                if rest.is_empty() || rules.question(rest).is_none() {
+                    return Err(at(Error::from_parts(ErrorKind::BadAnswer, format!("`back` needs an earlier question id, not `{rest}`"), Path::new(""))));
+                }
+                session.unanswer(rest);
+                shown = 0;
+                asked.clear();
+            }
+            "note" => {
+                session.add_note(&q.id, rest);
+                outln!("  (note added)");
+            }
+            "save" => {
+                let p = if rest.is_empty() { a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE)) } else { PathBuf::from(rest) };
+                save(session, &p)?;
+                eprintln!("session saved to {}", p.display());
+            }
+            "quit" => {
+                if let Some(p) = &a.save {
+                    save(session, p)?;
+                    eprintln!("session saved to {}", p.display());
+                }
+                return Ok(Some(exit::NEEDS_ANSWER));
+            }
+            _ if line.contains('=') => {
+                let ans: Answer = line.parse().map_err(at)?;
+                session.answer(rules, &ans.question, &ans.choice).map_err(at)?;
+                shown = 0;
+                asked.clear();
+            }
+            choice => session.answer(rules, &q.id, choice).map_err(at)?,
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The ticket note an agent leaves with: records, facts used with their
+//! values, questions and answers, notes, the diagnosis and the steps; in
+//! Markdown or plain text, optionally redacted (sign-in logs are personal data).
+
+use crate::rules::Rules;
+use crate::walk::{End, Outcome, Session, Step};
+use regex::Regex;
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+/// The note's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketFormat {
+    /// Markdown, for ticketing systems that render it.
+    Markdown,
+    /// Plain text.
+    Text,
+}
+
+/// Write the ticket note for a session's outcome.
+pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: TicketFormat, redact: bool) -> String {
+    let md = format == TicketFormat::Markdown;
+    let h = |o: &mut String, title: &str| {
+        if md {
+            let _ = writeln!(o, "\n## {title}\n");
+        } else {
+            let _ = writeln!(o, "\n{title}\n{}", "-".repeat(title.chars().count()));
+        }
+    };
+    let code = |s: &str| if md { format!("`{s}`") } else { s.to_string() };
+    let mut o = String::new();
+    let title = match &outcome.end {
+        End::Diagnosis(d) => d.title.clone(),
+        End::NeedsAnswer(q) => format!("open question: {}", q.text),
+    };
+    if md {
+        let _ = writeln!(o, "# Sign-in troubleshooting: {title}\n");
+    } else {
+        let _ = writeln!(o, "Sign-in troubleshooting: {title}\n{}\n", "=".repeat(25 + title.chars().count()));
+    }
+    let s = &session.subject;
+    let item = |o: &mut String, k: &str, v: &str| {
+        if md {
+            let _ = writeln!(o, "- **{k}:** {v}");
+        } else {
+            let _ = writeln!(o, "{k}: {v}");
+        }
+    };
+    if s.records.is_empty() {
+        item(&mut o, "Sign-in log", "none (the walk went by the caller's answers)");
+    } else {
+        item(&mut o, "User", &s.user.clone().unwrap_or_else(|| "(not in the log)".into()));
+        if let Some(n) = &s.user_name {
+            item(&mut o, "Name", n);
+        }
+        if let Some(t) = &s.time {
+            item(&mut o, "Time (UTC)", t);
+        }
+        if let Some(a) = &s.app {
+            item(&mut o, "Application", a);
+        }
+        if let Some(c) = s.error_code {
+            item(&mut o, "Error code", &c.to_string());
+        }
+        if let Some(ip) = &s.ip_address {
+            item(&mut o, "IP address", ip);
+        }
+        let ids: Vec<String> = s.record_ids.iter().map(|r| code(r)).collect();
+        item(&mut o, "Sign-in record ids", &ids.join(", "));
+        if let Some(c) = &s.correlation_id {
+            item(&mut o, "Correlation id", &code(c));
+        }
+    }
+    item(&mut o, "Rules", &code(rules.fingerprint()));
+
+    if let End::Diagnosis(d) = &outcome.end {
+        h(&mut o, "Diagnosis");
+        let _ = writeln!(o, "{} ({}, severity {})\n\n{}", if md { format!("**{}**", d.title) } else { d.title.clone() }, code(&d.id), d.severity, d.summary.trim());
+    }
+
+    // Facts used, from the data.
+    let mut facts: Vec<(String, String, String)> = Vec::new();
+    for step in &outcome.trace {
+        if let Step::Check { facts: uses, .. } | Step::Switch { facts: uses, .. } = step {
+            for u in uses {
+                if !facts.iter().any(|(n, _, _)| *n == u.name) {
+                    let v = u.value.as_ref().map_or("unknown".to_string(), ToString::to_string);
+                    let src = match &u.value {
+                        Some(_) => u.source.to_string(),
+                        None => u.source.note.clone().unwrap_or_default(),
+                    };
+                    facts.push((u.name.clone(), v, src));
+                }
+            }
+        }
+    }
+    for e in &outcome.evidence {
+        if !facts.iter().any(|(n, _, _)| *n == e.name) {
+            facts.push((e.name.clone(), e.value.as_ref().map_or("unknown".to_string(), ToString::to_string), e.source.to_string()));
+        }
+    }
+    h(&mut o, "Facts from the logs");
+    if md {
+        let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
+        for (n, v, src) in &facts {
+            let _ = writeln!(o, "| `{n}` | {} | {} |", v.replace('|', "\\|"), src.replace('|', "\\|"));
+        }
+    } else {
+        for (n, v, src) in &facts {
+            let _ = writeln!(o, "{n} = {v}  ({src})");
+        }
+    }
+
+    h(&mut o, "Questions and answers");
+    let qa: Vec<&Step> = outcome.trace.iter().filter(|s| matches!(s, Step::Question { .. })).collect();
+    if qa.is_empty() {
+        let _ = writeln!(o, "None: the data answered everything.");
+    }
+    for (i, s) in qa.iter().enumerate() {
+        if let Step::Question { text, answer, .. } = s {
+            let _ = writeln!(o, "{}. {text} {}", i + 1, if md { format!("**{answer}**") } else { format!("-> {answer}") });
+        }
+    }
+    if let End::NeedsAnswer(q) = &outcome.end {
+        let _ = writeln!(o, "{}. {} (not answered yet)", qa.len() + 1, q.text);
+    }
+
+    if !session.notes.is_empty() {
+        h(&mut o, "Agent notes");
+        for n in &session.notes {
+            let _ = writeln!(o, "- {} (at {})", n.text, code(&n.at));
+        }
+    }
+
+    h(&mut o, "How we got here");
+    for line in super::trace_lines(&outcome.trace) {
+        let _ = writeln!(o, "{line}");
+    }
+
+    if let End::Diagnosis(d) = &outcome.end {
+        h(&mut o, "Next steps");
+        for (i, step) in d.next_steps.iter().enumerate() {
+            let _ = writeln!(o, "{}. {step}", i + 1);
+        }
+        if !d.references.is_empty() {
+            h(&mut o, "References");
+            for r in &d.references {
+                let _ = writeln!(o, "- {r}");
+            }
+        }
+    }
+    if redact {
+        let known: Vec<&str> = [s.user_name.as_deref()].into_iter().flatten().collect();
+        redact_text(&o, &known)
+    } else {
+        o
+    }
+}
+
+fn email_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)\b([a-z0-9._%+-])[a-z0-9._%+-]*@([a-z0-9.-]+\.[a-z]{2,})\b").expect("valid regex"))
+}
+fn ipv4_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\b(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b").expect("valid regex"))
+}
+fn ipv6_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)\b([0-9a-f]{1,4}):([0-9a-f]{0,4})(?::[0-9a-f]{0,4}){2,6}\b").expect("valid regex"))
+}
+
+/// Mask personal data in a text: user principal names and e-mail addresses
+/// (`a***@contoso.com`), the given names (`[name]`), IPv4 addresses (the last two
+/// octets) and IPv6 addresses (all but the first two groups).
+///
+/// ```
+/// use signin_doctor::output::redact_text;
+/// let t = redact_text("alex.wilber@contoso.com (Alex Wilber) from 203.0.113.24", &["Alex Wilber"]);
+/// assert_eq!(t, "a***@contoso.com ([name]) from 203.0.x.x");
+/// ```
+pub fn redact_text(text: &str, names: &[&str]) -> String {
+    let mut t = email_re().replace_all(text, "$1***@$2").into_owned();
+    for n in names.iter().filter(|n| n.len() > 2) {
+        t = t.replace(n, "[name]");
+    }
+    t = ipv4_re().replace_all(&t, "$1.$2.x.x").into_owned();
+    ipv6_re().replace_all(&t, "$1:$2:x:x").into_owned()
+}

@@ -1,0 +1,282 @@
+//! `signin-doctor guide`, driven as an agent drives it: in a real
+//! pseudo-terminal (arrow keys, numbers, Esc, Ctrl-C), and through the line
+//! protocol used when standard input is not a terminal.
+
+use expectrl::{Expect, Session};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const DOWN: &str = "\x1b[B";
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+const CTRL_C: &str = "\x03";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example(extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ["guide", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--org", "examples/org.ron"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream>;
+
+fn pty(args: &[String], dir: &Path) -> Pty {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"));
+    cmd.args(args).current_dir(dir).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    let mut p = Session::spawn(cmd).expect("a pseudo-terminal");
+    p.get_process_mut().set_window_size(200, 60).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    p
+}
+
+fn send(p: &mut Pty, keys: &str) {
+    p.send(keys).unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+}
+
+fn expect(p: &mut Pty, text: &str) -> String {
+    match p.expect(text) {
+        Ok(m) => String::from_utf8_lossy(m.before()).into_owned(),
+        Err(e) => panic!("waiting for {text:?}: {e}"),
+    }
+}
+
+fn wait_exit(p: &mut Pty) -> i32 {
+    let _ = p.expect(expectrl::Eof);
+    match p.get_process().wait().unwrap() {
+        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pty_full_walk_to_stale_authenticator_registration() {
+    let mut p = pty(&example(&[]), &root());
+    // Data first: what the log settled is shown before the first question, with its source.
+    expect(&mut p, "data   │ 4. What kind of failure does the error code show? The MFA step failed");
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    expect(&mut p, "4. Don't know");
+    // Arrow keys: the second choice, "No, nothing arrived".
+    send(&mut p, DOWN);
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    // A number: choice 1, "Yes".
+    send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "Diagnosis: Stale Microsoft Authenticator registration [stale-authenticator-registration]");
+    expect(&mut p, "# Sign-in troubleshooting: Stale Microsoft Authenticator registration");
+    assert_eq!(wait_exit(&mut p), 0);
+}
+
+#[test]
+fn pty_going_back_changes_the_answer_and_the_diagnosis() {
+    let mut p = pty(&example(&[]), &root());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "2");
+    send(&mut p, ENTER); // No, nothing arrived
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "1");
+    send(&mut p, ENTER); // Yes -> stale registration... but first, change our mind:
+    expect(&mut p, "[stale-authenticator-registration]");
+    assert_eq!(wait_exit(&mut p), 0);
+
+    // Again, and this time go back from the second question with Esc, and change the first answer.
+    let mut p = pty(&example(&[]), &root());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "2");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, ESC); // back: the only earlier question is asked again
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "1");
+    send(&mut p, ENTER); // Yes, but they did not approve it in time
+    expect(&mut p, "The walk again, with the changed answer:");
+    expect(&mut p, "Diagnosis: MFA request not approved in time [mfa-prompt-missed]");
+    assert_eq!(wait_exit(&mut p), 0);
+}
+
+#[test]
+fn pty_dont_know_follows_the_unknown_branch() {
+    let mut p = pty(&example(&[]), &root());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "4");
+    send(&mut p, ENTER); // Don't know -> the new-phone question
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "3");
+    send(&mut p, ENTER); // Don't know -> the data decides: registered 412 days ago
+    expect(&mut p, "Was the Authenticator registered more than 180 days before the failure? Yes");
+    expect(&mut p, "[stale-authenticator-registration]");
+    assert_eq!(wait_exit(&mut p), 0);
+}
+
+#[test]
+fn pty_ctrl_c_saves_and_the_session_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("call.json");
+    let args = example(&["--save", save.to_str().unwrap()]);
+    let args: Vec<String> = args.iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let mut p = pty(&args, dir.path());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "2");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    // A note for the ticket, then the caller drops: Ctrl-C.
+    for _ in 0..4 {
+        send(&mut p, DOWN);
+    }
+    send(&mut p, ENTER); // ✎ Add a note
+    expect(&mut p, "Note for the ticket:");
+    send(&mut p, "Caller dropped, will ring back");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, CTRL_C);
+    expect(&mut p, "Session saved to");
+    assert_eq!(wait_exit(&mut p), 130);
+    let saved = std::fs::read_to_string(&save).unwrap();
+    assert!(saved.contains("\"prompt-seen\"") && saved.contains("Caller dropped"));
+
+    let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
+    let mut p = pty(&resume, dir.path());
+    expect(&mut p, "caller │ 17. Asked: \"Did a sign-in request appear");
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "[stale-authenticator-registration]");
+    expect(&mut p, "Caller dropped, will ring back");
+    assert_eq!(wait_exit(&mut p), 0);
+}
+
+#[test]
+fn pty_walk_with_no_log() {
+    let mut p = pty(&["guide".to_string()], &root());
+    expect(&mut p, "No sign-in log");
+    expect(&mut p, "What does the user see when the sign-in fails?");
+    send(&mut p, "4");
+    send(&mut p, ENTER); // It says the account is locked
+    expect(&mut p, "Did the user type a wrong password several times");
+    send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "[account-locked]");
+    assert_eq!(wait_exit(&mut p), 0);
+}
+
+// ---- without a terminal --------------------------------------------------------------------
+
+fn piped(args: &[String], stdin: &str, dir: &Path) -> (i32, String, String) {
+    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(args).current_dir(dir).write_stdin(stdin).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn ticket_part(stdout: &str) -> String {
+    stdout.split("──────── ticket note ────────\n\n").nth(1).unwrap_or_default().to_string()
+}
+
+#[test]
+fn lines_on_stdin_walk_to_a_diagnosis_and_the_ticket_note_is_complete() {
+    let (code, out, err) = piped(&example(&[]), "no\nnote Caller got an iPhone 15 last week\nyes\n", &root());
+    assert_eq!(code, 0, "{err}");
+    let ticket = ticket_part(&out);
+    for part in ["Sign-in record ids", "## Facts from the logs", "## Questions and answers", "## Agent notes", "Caller got an iPhone 15", "## Next steps", "`stale-authenticator-registration`"] {
+        assert!(ticket.contains(part), "the ticket note lacks {part}");
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("guide-ticket-markdown", ticket);
+    });
+}
+
+#[test]
+fn the_ticket_note_redacts_names_upns_and_ips() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("ticket.txt");
+    let args = example(&["--redact", "--ticket-format", "text", "--ticket", t.to_str().unwrap()]);
+    let (code, _, _) = piped(&args, "no\nyes\n", &root());
+    assert_eq!(code, 0);
+    let note = std::fs::read_to_string(&t).unwrap();
+    assert!(!note.contains("alex.wilber@contoso.com") && !note.contains("Alex Wilber") && !note.contains("203.0.113.24"), "{note}");
+    assert!(note.contains("a***@contoso.com") && note.contains("203.0.x.x") && note.contains("Name: [name]"));
+    assert!(!note.contains("## "), "plain text, not Markdown");
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("guide-ticket-text-redacted", note);
+    });
+}
+
+#[test]
+fn lines_can_go_back_answer_dont_know_and_change_answers() {
+    // Change an earlier answer with QUESTION=CHOICE: the diagnosis changes.
+    let (code, out, _) = piped(&example(&[]), "no\nprompt-seen=yes-late\n", &root());
+    assert_eq!(code, 0);
+    assert!(out.contains("[mfa-prompt-missed]"), "{out}");
+    // `back QUESTION` asks it again.
+    let (code, out, _) = piped(&example(&[]), "no\nback prompt-seen\nsms-call\n", &root());
+    assert_eq!(code, 0);
+    assert!(out.contains("[phone-delivery-failure]"), "{out}");
+    // Don't know, twice: the data decides.
+    let (code, out, _) = piped(&example(&[]), "dont-know\ndont-know\n", &root());
+    assert_eq!(code, 0);
+    assert!(out.contains("[stale-authenticator-registration]"));
+}
+
+#[test]
+fn without_a_terminal_and_without_answers_it_exits_at_once() {
+    let start = std::time::Instant::now();
+    let (code, out, err) = piped(&example(&[]), "", &root());
+    assert_eq!(code, 3);
+    assert!(out.contains("? [prompt-seen]"));
+    assert!(err.contains("no answer on standard input for question `prompt-seen`"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    // A bad answer names the line.
+    let (code, _, err) = piped(&example(&[]), "\n# comment\nmaybe\n", &root());
+    assert_eq!(code, 6);
+    assert!(err.contains("standard input line 3: question `prompt-seen` has no choice `maybe`"), "{err}");
+}
+
+#[test]
+fn saved_sessions_resume_and_say_when_the_rules_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("s.json");
+    let args = example(&["--save", save.to_str().unwrap()]);
+    let (code, _, _) = piped(&args, "no\nquit\n", &root());
+    assert_eq!(code, 3);
+    // Resume with rules whose new-phone question lost its "yes" choice: the session says so.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    for e in std::fs::read_dir(root().join("rules")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap().replace("(id: \"sms-call\",", "(id: \"text-or-call\",");
+        std::fs::write(rules.join(p.file_name().unwrap()), text).unwrap();
+    }
+    let mut s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    s["answers"].as_array_mut().unwrap().push(serde_json::json!({"question": "prompt-seen", "choice": "sms-call"}));
+    s["answers"].as_array_mut().unwrap().remove(0);
+    std::fs::write(&save, s.to_string()).unwrap();
+    let resume = vec!["guide".into(), "--resume".into(), save.display().to_string(), "--rules".into(), rules.display().to_string()];
+    let (code, out, err) = piped(&resume, "no\nyes\n", &root());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the rules changed since this session was saved"), "{err}");
+    assert!(err.contains("dropped the answer prompt-seen=sms-call"), "{err}");
+    assert!(out.contains("[stale-authenticator-registration]"));
+    // A file that is no session.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"x\": 1}").unwrap();
+    let (code, _, err) = piped(&["guide".into(), "--resume".into(), bad.display().to_string()], "", &root());
+    assert_eq!(code, 6);
+    assert!(err.contains("bad.json: not a saved session"), "{err}");
+}
+
+#[test]
+fn graph_highlights_a_saved_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("s.json");
+    let (code, _, _) = piped(&example(&["--save", save.to_str().unwrap()]), "no\nyes\n", &root());
+    assert_eq!(code, 0);
+    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(["graph", "--tree", "mfa", "--format", "dot", "--highlight", save.to_str().unwrap()]).output().unwrap();
+    let dot = String::from_utf8_lossy(&o.stdout);
+    assert!(dot.contains("\"new-phone\" -> \"stale-authenticator-registration\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
+}
