@@ -144,7 +144,7 @@ fn pty_ctrl_c_saves_and_the_session_resumes() {
 
     let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
     let mut p = pty(&resume, dir.path());
-    expect(&mut p, "caller │ 17. Asked: \"Did a sign-in request appear");
+    expect(&mut p, "caller │ 18. Asked: \"Did a sign-in request appear");
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "1");
     send(&mut p, ENTER);

@@ -77,9 +77,12 @@ pub const CATALOG: &[FactSpec] = &[
     f("audit.account_disabled", Bool, "Whether the account was disabled before the failure.", "directoryAudit: Disable account"),
     f("audit.password_changed_days_ago", Number, "Days from the user's last password change or reset to the failure.", "directoryAudit: Reset password, Change password (self-service), ..."),
     // The surrounding log.
-    f("history.user_mfa_failures_24h", Number, "The user's other attempts with a failed MFA step in the 24 hours before this one.", "the given sign-in log"),
-    f("history.others_mfa_ok_same_hour", Bool, "Whether other users completed MFA within an hour of the failure (if so, the MFA service and policy work).", "the given sign-in log"),
-    f("history.others_mfa_failed_same_hour", Number, "How many other users failed MFA within an hour of the failure.", "the given sign-in log"),
+    f("history.user_mfa_failures_24h", Number, "The user's other failed MFA attempts (500121) in the 24 hours before this one.", "the given sign-in log"),
+    f("history.mfa_fatigue", Bool, "MFA fatigue: 3 or more failed MFA attempts (500121) by the user within an hour of the failure, then an MFA success.", "the given sign-in log"),
+    f("history.new_country", Bool, "Whether the sign-in's country is new for the user: none of their successful sign-ins in the log came from it.", "the given sign-in log"),
+    f("history.ip_failed_users", Number, "How many distinct users had a wrong password or a lockout (50126, 50053) from the sign-in's IP address: many means password spray.", "the given sign-in log"),
+    f("history.others_mfa_ok_same_hour", Bool, "Whether other users completed MFA in the clock hour of the failure or the hours either side (if so, the MFA service and policy work).", "the given sign-in log"),
+    f("history.others_mfa_failed_same_hour", Number, "How many other users failed MFA (500121) in the clock hour of the failure or the hours either side.", "the given sign-in log"),
 ];
 
 /// Look a fact up by name.

@@ -40,7 +40,7 @@ fn is_in(list: &[&str], s: &str) -> bool {
     list.iter().any(|x| *x == s)
 }
 
-fn is_mfa_step(step: &AuthStep) -> bool {
+pub(crate) fn is_mfa_step(step: &AuthStep) -> bool {
     let req = step.requirement.as_deref().unwrap_or("").to_ascii_lowercase();
     if req.contains("mfa") || req.contains("multi") {
         return true;
@@ -125,6 +125,12 @@ impl Facts {
     /// the organisation's settings. Nothing here fails: what the data cannot
     /// tell is recorded as unknown, with the reason.
     pub fn derive(attempt: &Attempt, evidence: &Evidence, org: Option<&OrgSettings>) -> Facts {
+        Facts::derive_with(attempt, evidence, evidence.history(), org)
+    }
+
+    /// [`Facts::derive`] with the history of a log given apart (batch triage
+    /// builds it in a streaming pass; `evidence` then holds the audit log).
+    pub(crate) fn derive_with(attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) -> Facts {
         let mut f = Facts::default();
         let d = attempt.deciding();
         let rec = Some(rec_label(d));
@@ -258,14 +264,11 @@ impl Facts {
         }
 
         let at = d.created;
-        audit_facts(&mut f, d, at, evidence, org);
+        audit_facts(&mut f, d, at, evidence, h, org);
 
         // The user's sign-in history.
-        let h = evidence.history();
-        let history_mfa = evidence.signins().iter().any(|s| {
-            crate::facts::history::user_key(s) == crate::facts::history::user_key(d)
-                && s.authentication_details.iter().flatten().any(|st| is_mfa_step(st) && st.succeeded == Some(true))
-        });
+        let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
+        let history_mfa = h.user_mfa_ok(who);
         let audit_reg = f.value("audit.has_registered_security_info") == Some(&Value::Bool(true));
         if history_mfa || audit_reg {
             let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
@@ -273,21 +276,45 @@ impl Facts {
             f.note("user.ever_completed_mfa", format!("seen: {how}"));
         } else if evidence.has_audit() {
             f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
-            f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", evidence.signins().len(), evidence.audit().len()));
+            f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit().len()));
         } else {
             f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
         }
+        let log = format!("{} sign-ins in the given log", h.records());
+        match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
+            Some(ip) => {
+                f.set("history.ip_failed_users", Value::Number(h.ip_failed_users(ip) as f64), "the given sign-in log", None);
+                f.note("history.ip_failed_users", format!("distinct users with a wrong password or a lockout from {ip}"));
+            }
+            None => f.unknown("history.ip_failed_users", "ipAddress", "the record has no IP address"),
+        }
+        match d.country() {
+            Some(c) => match h.new_country(who, c) {
+                Some(new) => {
+                    f.set("history.new_country", Value::Bool(new), "the given sign-in log", None);
+                    f.note("history.new_country", format!("{c} against the countries of the user's successful sign-ins"));
+                }
+                None => f.unknown("history.new_country", "the given sign-in log", "the log has no successful sign-in of this user to compare with"),
+            },
+            None => f.unknown("history.new_country", "location.countryOrRegion", "the record has no location"),
+        }
         match at {
             Some(t) => {
-                let log = format!("{} sign-ins in the given log", evidence.signins().len());
-                match h.user_mfa_failures_24h(d, t, attempt.correlation_id()) {
+                match h.user_mfa_failures_24h(who, t) {
                     Some(n) => {
                         f.set("history.user_mfa_failures_24h", Value::Number(n as f64), "the given sign-in log", None);
                         f.note("history.user_mfa_failures_24h", log.clone());
                     }
                     None => f.unknown("history.user_mfa_failures_24h", "the given sign-in log", "the record names no user"),
                 }
-                match h.others_same_hour(d, t) {
+                match h.mfa_fatigue(who, t) {
+                    Some(b) => {
+                        f.set("history.mfa_fatigue", Value::Bool(b), "the given sign-in log", None);
+                        f.note("history.mfa_fatigue", "looks for 3 or more failed MFA attempts within an hour, then an MFA success");
+                    }
+                    None => f.unknown("history.mfa_fatigue", "the given sign-in log", "the record names no user"),
+                }
+                match h.others_same_hour(who, t) {
                     Some((ok, failed)) => {
                         f.set("history.others_mfa_ok_same_hour", Value::Bool(ok > 0), "the given sign-in log", None);
                         f.note("history.others_mfa_ok_same_hour", format!("{ok} other users passed MFA within an hour"));
@@ -301,7 +328,7 @@ impl Facts {
                 }
             }
             None => {
-                for n in ["history.user_mfa_failures_24h", "history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour"] {
+                for n in ["history.user_mfa_failures_24h", "history.mfa_fatigue", "history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour"] {
                     f.unknown(n, "createdDateTime", "the record has no time");
                 }
             }
@@ -317,7 +344,7 @@ const AUDIT_FACTS: &[&str] = &[
     "audit.recent_change_unfamiliar", "audit.fraud_reported", "audit.account_disabled", "audit.password_changed_days_ago",
 ];
 
-fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, org: Option<&OrgSettings>) {
+fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
     if !ev.has_audit() {
         for n in AUDIT_FACTS {
             f.unknown(n, "audit log", "no audit log was given (--audit)");
@@ -333,9 +360,9 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
     // The user's events up to the failure (a minute's grace for clock skew), oldest first.
     let mut mine: Vec<&AuditEvent> = ev
-        .audit()
-        .iter()
-        .filter(|a| a.concerns(uid, upn) && a.time.is_some_and(|t| t <= at + Duration::minutes(1)))
+        .audit_for(uid, upn)
+        .into_iter()
+        .filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1)))
         .filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0"))
         .collect();
     mine.sort_by_key(|a| a.time);
@@ -373,13 +400,13 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let recent: Vec<&&AuditEvent> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
     f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
     f.note("audit.recent_changes", format!("within {window} days before the failure"));
-    let hist = ev.history();
+    let who = uid.or(upn);
     let unfamiliar = |a: &AuditEvent| -> bool {
         let Some(ip) = a.initiator_ip() else { return false };
         if org.and_then(|o| o.ip_trusted(ip)) == Some(true) {
             return false;
         }
-        if hist.user_used_ip(d, ip) {
+        if hist.user_used_ip(who, ip) {
             return false;
         }
         if let (Some(o), Some(c)) = (org, hist.country_of(ip)) {

@@ -1,113 +1,284 @@
-//! An index over the whole sign-in log, built once, for facts that one record
-//! cannot give: the user's recent MFA failures, whether other users pass MFA
-//! in the same hour, where the user usually signs in from.
+//! What the surrounding log says, for facts one record cannot give: the
+//! user's recent MFA failures, MFA fatigue, whether other users pass MFA in
+//! the same hour, where the user usually signs in from, and password spray
+//! from one address.
+//!
+//! The state is kept per user, per hour and per IP address, never per record,
+//! so memory grows with the number of users, not with the size of the log.
+//! The same structure serves `diagnose` (built from a loaded log) and
+//! `triage` (built in a first streaming pass).
 
-use super::derive::mfa_step;
-use crate::logs::SignIn;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Copy)]
-struct Mark {
-    time: DateTime<Utc>,
-    user: u32,
-    corr: u64,
-    mfa_ok: bool,
-    mfa_failed: bool,
+/// Caps that bound the per-user and per-IP state.
+const MAX_TIMES: usize = 512;
+const MAX_IPS: usize = 64;
+const MAX_COUNTRIES: usize = 16;
+const MAX_SPRAY_USERS: usize = 256;
+
+/// The few fields of one sign-in that the history needs.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Glimpse<'a> {
+    pub user: Option<&'a str>,
+    pub time: Option<i64>,
+    pub code: Option<i64>,
+    /// MFA was required or a step shows MFA succeeded.
+    pub mfa_ok_hint: bool,
+    pub ip: Option<&'a str>,
+    pub country: Option<&'a str>,
 }
 
-/// Built once per log; lookups are by binary search over time-sorted marks.
+impl<'a> Glimpse<'a> {
+    pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
+        let mfa_step_ok = s
+            .authentication_details
+            .iter()
+            .flatten()
+            .any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
+        let mfa_req = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
+        Glimpse {
+            user: s.user_id.as_deref().or(s.user_principal_name.as_deref()).filter(|u| !u.is_empty()),
+            time: s.created.map(|t| t.timestamp()),
+            code: s.error_code(),
+            mfa_ok_hint: mfa_step_ok || mfa_req,
+            ip: s.ip_address.as_deref().filter(|i| !i.is_empty()),
+            country: s.country(),
+        }
+    }
+    fn mfa_ok(&self) -> bool {
+        self.code == Some(0) && self.mfa_ok_hint
+    }
+    fn mfa_failed(&self) -> bool {
+        self.code == Some(500121)
+    }
+    fn bad_password(&self) -> bool {
+        matches!(self.code, Some(50126 | 50053))
+    }
+}
+
+#[derive(Debug, Default)]
+struct UserState {
+    mfa_fail: Vec<i64>,
+    mfa_ok: Vec<i64>,
+    ok_ips: Vec<Box<str>>,
+    ok_countries: Vec<Box<str>>,
+}
+
+#[derive(Debug, Default)]
+struct Hour {
+    seen: HashSet<u32>,
+    ok: HashSet<u32>,
+    failed: HashSet<u32>,
+}
+
+/// The history of a log.
 #[derive(Debug, Default)]
 pub(crate) struct History {
-    users: HashMap<String, u32>,
-    /// Marks sorted by time.
-    marks: Vec<Mark>,
-    /// IPs of each user's successful sign-ins.
-    ok_ips: HashMap<u32, HashSet<String>>,
-    /// Country seen for each IP.
-    ip_country: HashMap<String, String>,
+    users: HashMap<Box<str>, u32>,
+    state: Vec<UserState>,
+    hours: HashMap<i64, Hour>,
+    ip_country: HashMap<Box<str>, Box<str>>,
+    ip_bad_password: HashMap<Box<str>, HashSet<u32>>,
+    records: usize,
 }
 
-pub(crate) fn user_key(s: &SignIn) -> Option<String> {
-    s.user_id.as_deref().or(s.user_principal_name.as_deref()).filter(|s| !s.is_empty()).map(str::to_ascii_lowercase)
+fn key(user: &str) -> Box<str> {
+    user.to_ascii_lowercase().into_boxed_str()
 }
 
-fn hash(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+fn push_capped<T: PartialEq>(v: &mut Vec<T>, x: T, cap: usize) {
+    if v.len() < cap && !v.contains(&x) {
+        v.push(x);
+    }
 }
 
 impl History {
-    pub(crate) fn build(signins: &[SignIn]) -> Self {
+    pub(crate) fn build(signins: &[crate::logs::SignIn]) -> Self {
         let mut h = History::default();
         for s in signins {
-            if let (Some(ip), Some(c)) = (s.ip_address.as_deref(), s.country()) {
-                h.ip_country.entry(ip.to_string()).or_insert_with(|| c.to_string());
-            }
-            let Some(key) = user_key(s) else { continue };
-            let n = h.users.len() as u32;
-            let user = *h.users.entry(key).or_insert(n);
-            if s.error_code() == Some(0) {
-                if let Some(ip) = s.ip_address.as_deref() {
-                    h.ok_ips.entry(user).or_default().insert(ip.to_string());
-                }
-            }
-            let Some(time) = s.created else { continue };
-            let step = mfa_step(s);
-            let mfa_ok = step.is_some_and(|st| st.succeeded == Some(true));
-            let mfa_failed = step.is_some_and(|st| st.succeeded == Some(false)) || s.error_code() == Some(500121);
-            let corr = hash(s.correlation_id.as_deref().or(s.id.as_deref()).unwrap_or(""));
-            h.marks.push(Mark { time, user, corr, mfa_ok, mfa_failed });
+            h.add(&Glimpse::of(s));
         }
-        h.marks.sort_by_key(|m| m.time);
         h
     }
 
-    fn window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> &[Mark] {
-        let a = self.marks.partition_point(|m| m.time < from);
-        let b = self.marks.partition_point(|m| m.time <= to);
-        &self.marks[a..b.max(a)]
-    }
-
-    fn user(&self, s: &SignIn) -> Option<u32> {
-        user_key(s).and_then(|k| self.users.get(&k).copied())
-    }
-
-    /// The user's other attempts with a failed MFA step in the 24 hours before `at`.
-    pub(crate) fn user_mfa_failures_24h(&self, s: &SignIn, at: DateTime<Utc>, corr: Option<&str>) -> Option<usize> {
-        let user = self.user(s)?;
-        let own = hash(corr.unwrap_or(""));
-        let set: HashSet<u64> = self
-            .window(at - Duration::hours(24), at)
-            .iter()
-            .filter(|m| m.user == user && m.mfa_failed && m.corr != own)
-            .map(|m| m.corr)
-            .collect();
-        Some(set.len())
-    }
-
-    /// (other users who passed MFA, other users who failed MFA) within an hour
-    /// of `at`; `None` when the log has no other user's sign-in in that hour.
-    pub(crate) fn others_same_hour(&self, s: &SignIn, at: DateTime<Utc>) -> Option<(usize, usize)> {
-        let me = self.user(s);
-        let others: Vec<&Mark> = self.window(at - Duration::hours(1), at + Duration::hours(1)).iter().filter(|m| Some(m.user) != me).collect();
-        if others.is_empty() {
-            return None;
+    /// Count one record in.
+    pub(crate) fn add(&mut self, g: &Glimpse<'_>) {
+        self.records += 1;
+        if let (Some(ip), Some(c)) = (g.ip, g.country) {
+            if !self.ip_country.contains_key(ip) {
+                self.ip_country.insert(ip.into(), c.into());
+            }
         }
-        let ok: HashSet<u32> = others.iter().filter(|m| m.mfa_ok).map(|m| m.user).collect();
-        let failed: HashSet<u32> = others.iter().filter(|m| m.mfa_failed).map(|m| m.user).collect();
-        Some((ok.len(), failed.len()))
+        let Some(user) = g.user else { return };
+        let u = match self.users.get(&*key(user)) {
+            Some(&u) => u,
+            None => {
+                let u = self.state.len() as u32;
+                self.users.insert(key(user), u);
+                self.state.push(UserState::default());
+                u
+            }
+        };
+        let st = &mut self.state[u as usize];
+        if g.code == Some(0) {
+            if let Some(ip) = g.ip {
+                if st.ok_ips.len() < MAX_IPS && !st.ok_ips.iter().any(|x| &**x == ip) {
+                    st.ok_ips.push(ip.into());
+                }
+            }
+            if let Some(c) = g.country {
+                if !st.ok_countries.iter().any(|x| x.eq_ignore_ascii_case(c)) {
+                    push_capped(&mut st.ok_countries, c.into(), MAX_COUNTRIES);
+                }
+            }
+        }
+        if let Some(t) = g.time {
+            if g.mfa_failed() && st.mfa_fail.len() < MAX_TIMES {
+                st.mfa_fail.push(t);
+            }
+            if g.mfa_ok() && st.mfa_ok.len() < MAX_TIMES {
+                st.mfa_ok.push(t);
+            }
+            let hour = self.hours.entry(t.div_euclid(3600)).or_default();
+            hour.seen.insert(u);
+            if g.mfa_ok() {
+                hour.ok.insert(u);
+            }
+            if g.mfa_failed() {
+                hour.failed.insert(u);
+            }
+        }
+        if g.bad_password() {
+            if let Some(ip) = g.ip {
+                let set = self.ip_bad_password.entry(ip.into()).or_default();
+                if set.len() < MAX_SPRAY_USERS {
+                    set.insert(u);
+                }
+            }
+        }
+    }
+
+    /// Merge another history (built by another thread) into this one.
+    pub(crate) fn merge(&mut self, other: History) {
+        let mut map: Vec<u32> = vec![0; other.state.len()];
+        let mut users: Vec<(Box<str>, u32)> = other.users.into_iter().collect();
+        users.sort_by_key(|(_, u)| *u);
+        let mut other_state = other.state;
+        for (name, ou) in users {
+            let st = std::mem::take(&mut other_state[ou as usize]);
+            let u = match self.users.get(&name) {
+                Some(&u) => u,
+                None => {
+                    let u = self.state.len() as u32;
+                    self.users.insert(name, u);
+                    self.state.push(UserState::default());
+                    u
+                }
+            };
+            map[ou as usize] = u;
+            let mine = &mut self.state[u as usize];
+            mine.mfa_fail.extend(st.mfa_fail.into_iter().take(MAX_TIMES.saturating_sub(mine.mfa_fail.len())));
+            mine.mfa_ok.extend(st.mfa_ok.into_iter().take(MAX_TIMES.saturating_sub(mine.mfa_ok.len())));
+            for ip in st.ok_ips {
+                if mine.ok_ips.len() < MAX_IPS && !mine.ok_ips.contains(&ip) {
+                    mine.ok_ips.push(ip);
+                }
+            }
+            for c in st.ok_countries {
+                push_capped(&mut mine.ok_countries, c, MAX_COUNTRIES);
+            }
+        }
+        for (h, hour) in other.hours {
+            let mine = self.hours.entry(h).or_default();
+            mine.seen.extend(hour.seen.into_iter().map(|u| map[u as usize]));
+            mine.ok.extend(hour.ok.into_iter().map(|u| map[u as usize]));
+            mine.failed.extend(hour.failed.into_iter().map(|u| map[u as usize]));
+        }
+        for (ip, c) in other.ip_country {
+            self.ip_country.entry(ip).or_insert(c);
+        }
+        for (ip, set) in other.ip_bad_password {
+            let mine = self.ip_bad_password.entry(ip).or_default();
+            for u in set {
+                if mine.len() < MAX_SPRAY_USERS {
+                    mine.insert(map[u as usize]);
+                }
+            }
+        }
+        self.records += other.records;
+    }
+
+    /// How many records went in.
+    pub(crate) fn records(&self) -> usize {
+        self.records
+    }
+
+    fn user(&self, user: Option<&str>) -> Option<&UserState> {
+        self.users.get(&*key(user?)).map(|&u| &self.state[u as usize])
+    }
+    fn user_id(&self, user: Option<&str>) -> Option<u32> {
+        self.users.get(&*key(user?)).copied()
+    }
+
+    /// The user's failed MFA attempts (500121) in the 24 hours before `at`.
+    pub(crate) fn user_mfa_failures_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
+        let st = self.user(user)?;
+        let t = at.timestamp();
+        Some(st.mfa_fail.iter().filter(|&&x| x < t && x >= t - 86_400).count())
+    }
+
+    /// MFA fatigue: three or more failed MFA attempts within an hour of `at`,
+    /// and an MFA success after the first of them within that hour.
+    pub(crate) fn mfa_fatigue(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
+        let st = self.user(user)?;
+        let t = at.timestamp();
+        let fails: Vec<i64> = st.mfa_fail.iter().copied().filter(|&x| (x - t).abs() <= 3600).collect();
+        let Some(&first) = fails.iter().min() else { return Some(false) };
+        Some(fails.len() >= 3 && st.mfa_ok.iter().any(|&ok| ok > first && ok - first <= 3600))
+    }
+
+    /// (other users who passed MFA, other users who failed MFA) in the clock
+    /// hour of `at` and the hours either side; `None` when the log has no
+    /// other user's sign-in then.
+    pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
+        let me = self.user_id(user);
+        let h = at.timestamp().div_euclid(3600);
+        let (mut seen, mut ok, mut failed): (HashSet<u32>, HashSet<u32>, HashSet<u32>) = Default::default();
+        for hh in h - 1..=h + 1 {
+            if let Some(x) = self.hours.get(&hh) {
+                seen.extend(x.seen.iter().filter(|u| Some(**u) != me));
+                ok.extend(x.ok.iter().filter(|u| Some(**u) != me));
+                failed.extend(x.failed.iter().filter(|u| Some(**u) != me));
+            }
+        }
+        (!seen.is_empty()).then_some((ok.len(), failed.len()))
     }
 
     /// Whether the user had a successful sign-in from this IP.
-    pub(crate) fn user_used_ip(&self, s: &SignIn, ip: &str) -> bool {
-        self.user(s).and_then(|u| self.ok_ips.get(&u)).is_some_and(|set| set.contains(ip))
+    pub(crate) fn user_used_ip(&self, user: Option<&str>, ip: &str) -> bool {
+        self.user(user).is_some_and(|st| st.ok_ips.iter().any(|x| &**x == ip))
+    }
+
+    /// Whether the user passed MFA in the log.
+    pub(crate) fn user_mfa_ok(&self, user: Option<&str>) -> bool {
+        self.user(user).is_some_and(|st| !st.mfa_ok.is_empty())
+    }
+
+    /// Whether `country` is new for the user: none of their successful
+    /// sign-ins came from it. `None` when the user has no successful sign-in.
+    pub(crate) fn new_country(&self, user: Option<&str>, country: &str) -> Option<bool> {
+        let st = self.user(user)?;
+        (!st.ok_countries.is_empty()).then(|| !st.ok_countries.iter().any(|c| c.eq_ignore_ascii_case(country)))
+    }
+
+    /// How many distinct users had a wrong password or a lockout from this IP.
+    pub(crate) fn ip_failed_users(&self, ip: &str) -> usize {
+        self.ip_bad_password.get(ip).map_or(0, HashSet::len)
     }
 
     /// The country a sign-in from this IP showed.
     pub(crate) fn country_of(&self, ip: &str) -> Option<&str> {
-        self.ip_country.get(ip).map(String::as_str)
+        self.ip_country.get(ip).map(|c| &**c)
     }
 }

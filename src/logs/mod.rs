@@ -39,6 +39,7 @@ pub struct Evidence {
     audit: Vec<AuditEvent>,
     audit_given: bool,
     history: OnceLock<History>,
+    audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 /// Builds [`Evidence`] from files or text.
@@ -134,9 +135,10 @@ impl Attempt {
         let i = self.chosen.or_else(|| self.records.iter().rposition(SignIn::is_failure)).unwrap_or(self.records.len() - 1);
         &self.records[i]
     }
-    /// Whether any record failed.
+    /// Whether the attempt failed: its last record has an error code. An
+    /// interrupt (such as 50074) followed by a success is not a failure.
     pub fn failed(&self) -> bool {
-        self.records.iter().any(SignIn::is_failure)
+        self.records.last().is_some_and(SignIn::is_failure)
     }
 }
 
@@ -161,6 +163,27 @@ impl Evidence {
     pub fn has_audit(&self) -> bool {
         self.audit_given
     }
+    /// The audit events that concern a user (as target, or as the initiator of
+    /// a self-service change), in file order.
+    pub fn audit_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<&AuditEvent> {
+        let index = self.audit_index.get_or_init(|| {
+            let mut m: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+            for (i, a) in self.audit.iter().enumerate() {
+                for k in a.user_keys() {
+                    let v = m.entry(k).or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
+                    }
+                }
+            }
+            m
+        });
+        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&k.to_ascii_lowercase())).flatten().copied().collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.audit[i]).filter(|a| a.concerns(user_id, upn)).collect()
+    }
+
     pub(crate) fn history(&self) -> &History {
         self.history.get_or_init(|| History::build(&self.signins))
     }

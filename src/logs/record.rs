@@ -415,6 +415,22 @@ impl AuditEvent {
             && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
     }
 
+    /// Lower-cased ids and UPNs of the users this event may concern (user
+    /// targets; without any, the initiator), for indexing.
+    pub(crate) fn user_keys(&self) -> Vec<String> {
+        let targets: Vec<&Target> = self
+            .target_resources
+            .iter()
+            .flatten()
+            .filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")))
+            .collect();
+        let mut keys: Vec<String> = targets.iter().flat_map(|t| [t.id.as_deref(), t.user_principal_name.as_deref()]).flatten().map(str::to_ascii_lowercase).collect();
+        if let Some(u) = self.initiated_by.as_ref().and_then(|i| i.user.as_ref()) {
+            keys.extend([u.id.as_deref(), u.user_principal_name.as_deref()].into_iter().flatten().map(str::to_ascii_lowercase));
+        }
+        keys
+    }
+
     /// Who did it: the initiating user's UPN, else their name, else the app.
     pub fn initiator_name(&self) -> Option<&str> {
         let i = self.initiated_by.as_ref()?;

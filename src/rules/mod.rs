@@ -167,9 +167,11 @@ impl Rules {
         let e = &self.entries[*self.index.get(id)?];
         let f = &self.files[e.file];
         let span = f.node_span(e.pos)?;
-        let at = match branch {
-            "yes" | "no" | "unknown" | "dont_know" | "default" => f.find_key(span.clone(), branch),
-            choice => f.find(span.clone(), Some("id"), Some(choice)).or_else(|| f.find(span.clone(), Some("label"), Some(choice))),
+        let at = match (&e.node, branch) {
+            (Node::Check(_), key) | (Node::Switch(_), key @ ("default" | "unknown")) | (Node::Question(_), key @ "dont_know") => f.find_key(span.clone(), key),
+            (Node::Question(_), "dont-know") => f.find_key(span.clone(), "dont_know"),
+            (Node::Question(_), choice) => f.find(span.clone(), Some("id"), Some(choice)),
+            (_, label) => f.find(span.clone(), Some("label"), Some(label)),
         }
         .unwrap_or(span);
         let (l, c) = f.line_col(at.start);
