@@ -44,6 +44,7 @@ pub mod facts;
 pub mod logs;
 pub mod output;
 pub mod rules;
+pub mod triage;
 pub mod walk;
 
 pub use error::{Error, ErrorKind, Result};

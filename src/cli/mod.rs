@@ -6,6 +6,7 @@ mod graph;
 mod guide;
 mod reference;
 mod test;
+mod triage;
 
 use clap::{Parser, Subcommand};
 
@@ -61,6 +62,8 @@ enum Command {
     Diagnose(diagnose::Args),
     /// Guided troubleshooting for a helpdesk agent: asks what the data cannot answer, then writes a ticket note.
     Guide(guide::Args),
+    /// Diagnose every failed attempt of a whole export, without questions; rollout report.
+    Triage(triage::Args),
     /// Check rule files and report every error.
     Check(reference::CheckArgs),
     /// List the facts rules can use.
@@ -85,6 +88,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Diagnose(a) => diagnose::run(a),
         Command::Guide(a) => guide::run(a),
+        Command::Triage(a) => triage::run(a),
         Command::Check(a) => reference::check(a),
         Command::Facts(a) => reference::facts(a),
         Command::Test(a) => test::run(a),

@@ -3,6 +3,7 @@
 use super::{Facts, OrgSettings, Value};
 use crate::logs::{Attempt, AuditEvent, AuthStep, Evidence, SignIn};
 use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
 
 /// Client apps that use legacy authentication and cannot do MFA
 /// (entra-docs howto-customize-filter-logs; compared case-insensitively).
@@ -34,6 +35,10 @@ const PASSWORD_ACTIVITIES: &[&str] = &[
     "reset password", "change password (self-service)", "reset password (self-service)", "reset password (by admin)",
     "change user password", "reset user password",
 ];
+
+pub(crate) fn is_legacy_client(client: &str) -> bool {
+    is_in(LEGACY_CLIENTS, client)
+}
 
 fn is_in(list: &[&str], s: &str) -> bool {
     let s = s.trim().to_ascii_lowercase();
@@ -104,15 +109,15 @@ fn days(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
 }
 
 /// Label of a record for traces: `file#N`.
-pub(crate) fn rec_label(s: &SignIn) -> String {
-    format!("{}#{}", short(&s.origin.file), s.origin.record)
+pub(crate) fn rec_label(s: &SignIn) -> Arc<str> {
+    Arc::from(format!("{}#{}", short(&s.origin.file), s.origin.record))
 }
 
-fn audit_label(a: &AuditEvent) -> String {
-    match a.id.as_deref().filter(|i| !i.is_empty()) {
+fn audit_label(a: &AuditEvent) -> Arc<str> {
+    Arc::from(match a.id.as_deref().filter(|i| !i.is_empty()) {
         Some(id) => format!("{}#{} ({id})", short(&a.origin.file), a.origin.record),
         None => format!("{}#{}", short(&a.origin.file), a.origin.record),
-    }
+    })
 }
 
 /// The file name without its directories, for compact traces.
@@ -134,7 +139,7 @@ impl Facts {
         let mut f = Facts::default();
         let d = attempt.deciding();
         let rec = Some(rec_label(d));
-        let put = |f: &mut Facts, name: &str, v: Option<Value>, field: &str, why: &str| match v {
+        let put = |f: &mut Facts, name: &'static str, v: Option<Value>, field: &'static str, why: &'static str| match v {
             Some(v) => f.set(name, v, field, rec.clone()),
             None => f.unknown(name, field, why),
         };
@@ -142,7 +147,7 @@ impl Facts {
         put(&mut f, "signin.error_code", d.error_code().map(|c| Value::Number(c as f64)), "status.errorCode", "the record has no error code");
         let codes: Vec<String> = attempt.records().iter().filter_map(|r| r.error_code()).map(|c| c.to_string()).collect();
         f.set("signin.error_codes", Value::List(codes), "status.errorCode of each record", None);
-        f.set("signin.record_count", Value::Number(attempt.records().len() as f64), "records sharing correlationId", attempt.correlation_id().map(|c| format!("correlation {c}")));
+        f.set("signin.record_count", Value::Number(attempt.records().len() as f64), "records sharing correlationId", attempt.correlation_id().map(|c| Arc::from(format!("correlation {c}"))));
         put(&mut f, "signin.failure_reason", text(d.failure_reason()), "status.failureReason", "the record has no failure reason");
         put(&mut f, "signin.additional_details", text(d.additional_details()), "status.additionalDetails", "the record has no additional details");
         put(&mut f, "signin.user", text(d.user_principal_name.as_deref()), "userPrincipalName", "the record has no user principal name");
@@ -317,7 +322,7 @@ impl Facts {
                 match h.others_same_hour(who, t) {
                     Some((ok, failed)) => {
                         f.set("history.others_mfa_ok_same_hour", Value::Bool(ok > 0), "the given sign-in log", None);
-                        f.note("history.others_mfa_ok_same_hour", format!("{ok} other users passed MFA within an hour"));
+                        f.note("history.others_mfa_ok_same_hour", if ok > 0 { "another user passed MFA within the hour" } else { "no other user passed MFA within the hour" });
                         f.set("history.others_mfa_failed_same_hour", Value::Number(failed as f64), "the given sign-in log", None);
                     }
                     None => {
@@ -347,13 +352,13 @@ const AUDIT_FACTS: &[&str] = &[
 fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
     if !ev.has_audit() {
         for n in AUDIT_FACTS {
-            f.unknown(n, "audit log", "no audit log was given (--audit)");
+            f.unknown(*n, "audit log", "no audit log was given (--audit)");
         }
         return;
     }
     let Some(at) = at else {
         for n in AUDIT_FACTS {
-            f.unknown(n, "createdDateTime", "the sign-in has no time to compare audit events with");
+            f.unknown(*n, "createdDateTime", "the sign-in has no time to compare audit events with");
         }
         return;
     };

@@ -37,11 +37,13 @@ impl<'a> Glimpse<'a> {
             .flatten()
             .any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
         let mfa_req = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
+        let details = s.additional_details().unwrap_or("").to_ascii_lowercase();
+        let details_ok = details.starts_with("mfa") && (details.contains("completed") || details.contains("satisfied"));
         Glimpse {
             user: s.user_id.as_deref().or(s.user_principal_name.as_deref()).filter(|u| !u.is_empty()),
             time: s.created.map(|t| t.timestamp()),
             code: s.error_code(),
-            mfa_ok_hint: mfa_step_ok || mfa_req,
+            mfa_ok_hint: mfa_step_ok || mfa_req || details_ok,
             ip: s.ip_address.as_deref().filter(|i| !i.is_empty()),
             country: s.country(),
         }
@@ -65,10 +67,29 @@ struct UserState {
     ok_countries: Vec<Box<str>>,
 }
 
+/// Two distinct users: enough to tell whether anyone other than a given user
+/// did something, without a set of everyone.
+#[derive(Debug, Default, Clone, Copy)]
+struct Two([Option<u32>; 2]);
+
+impl Two {
+    fn add(&mut self, u: u32) {
+        match self.0 {
+            [None, _] => self.0[0] = Some(u),
+            [Some(a), None] if a != u => self.0[1] = Some(u),
+            _ => {}
+        }
+    }
+    fn other_than(&self, me: Option<u32>) -> bool {
+        self.0.iter().flatten().any(|u| Some(*u) != me)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Hour {
-    seen: HashSet<u32>,
-    ok: HashSet<u32>,
+    seen: Two,
+    ok: Two,
+    /// Users who failed MFA: few, and counted.
     failed: HashSet<u32>,
 }
 
@@ -81,6 +102,8 @@ pub(crate) struct History {
     ip_country: HashMap<Box<str>, Box<str>>,
     ip_bad_password: HashMap<Box<str>, HashSet<u32>>,
     records: usize,
+    /// Users who failed MFA in each hour and the hours either side.
+    windows: std::sync::OnceLock<HashMap<i64, HashSet<u32>>>,
 }
 
 fn key(user: &str) -> Box<str> {
@@ -111,7 +134,8 @@ impl History {
             }
         }
         let Some(user) = g.user else { return };
-        let u = match self.users.get(&*key(user)) {
+        let found = if user.bytes().any(|b| b.is_ascii_uppercase()) { self.users.get(&*key(user)) } else { self.users.get(user) };
+        let u = match found {
             Some(&u) => u,
             None => {
                 let u = self.state.len() as u32;
@@ -141,9 +165,9 @@ impl History {
                 st.mfa_ok.push(t);
             }
             let hour = self.hours.entry(t.div_euclid(3600)).or_default();
-            hour.seen.insert(u);
+            hour.seen.add(u);
             if g.mfa_ok() {
-                hour.ok.insert(u);
+                hour.ok.add(u);
             }
             if g.mfa_failed() {
                 hour.failed.insert(u);
@@ -191,8 +215,12 @@ impl History {
         }
         for (h, hour) in other.hours {
             let mine = self.hours.entry(h).or_default();
-            mine.seen.extend(hour.seen.into_iter().map(|u| map[u as usize]));
-            mine.ok.extend(hour.ok.into_iter().map(|u| map[u as usize]));
+            for u in hour.seen.0.into_iter().flatten() {
+                mine.seen.add(map[u as usize]);
+            }
+            for u in hour.ok.0.into_iter().flatten() {
+                mine.ok.add(map[u as usize]);
+            }
             mine.failed.extend(hour.failed.into_iter().map(|u| map[u as usize]));
         }
         for (ip, c) in other.ip_country {
@@ -214,11 +242,16 @@ impl History {
         self.records
     }
 
-    fn user(&self, user: Option<&str>) -> Option<&UserState> {
-        self.users.get(&*key(user?)).map(|&u| &self.state[u as usize])
-    }
     fn user_id(&self, user: Option<&str>) -> Option<u32> {
-        self.users.get(&*key(user?)).copied()
+        let user = user?;
+        if user.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.users.get(&*key(user)).copied()
+        } else {
+            self.users.get(user).copied()
+        }
+    }
+    fn user(&self, user: Option<&str>) -> Option<&UserState> {
+        self.user_id(user).map(|u| &self.state[u as usize])
     }
 
     /// The user's failed MFA attempts (500121) in the 24 hours before `at`.
@@ -242,22 +275,35 @@ impl History {
     /// hour of `at` and the hours either side; `None` when the log has no
     /// other user's sign-in then.
     pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
-        let me = self.user_id(user);
-        let h = at.timestamp().div_euclid(3600);
-        let (mut seen, mut ok, mut failed): (HashSet<u32>, HashSet<u32>, HashSet<u32>) = Default::default();
-        for hh in h - 1..=h + 1 {
-            if let Some(x) = self.hours.get(&hh) {
-                seen.extend(x.seen.iter().filter(|u| Some(**u) != me));
-                ok.extend(x.ok.iter().filter(|u| Some(**u) != me));
-                failed.extend(x.failed.iter().filter(|u| Some(**u) != me));
+        let windows = self.windows.get_or_init(|| {
+            // Once per log: the users failing MFA in every three-hour window.
+            let mut w: HashMap<i64, HashSet<u32>> = HashMap::new();
+            for (&h, hour) in &self.hours {
+                for centre in h - 1..=h + 1 {
+                    w.entry(centre).or_default().extend(&hour.failed);
+                }
             }
+            w
+        });
+        let h = at.timestamp().div_euclid(3600);
+        let me = self.user_id(user);
+        let near = |f: fn(&Hour) -> &Two| (h - 1..=h + 1).any(|hh| self.hours.get(&hh).is_some_and(|x| f(x).other_than(me)));
+        if !near(|x| &x.seen) {
+            return None;
         }
-        (!seen.is_empty()).then_some((ok.len(), failed.len()))
+        let ok = usize::from(near(|x| &x.ok));
+        let failed = windows.get(&h).map_or(0, |set| set.len() - usize::from(me.is_some_and(|u| set.contains(&u))));
+        Some((ok, failed))
     }
 
     /// Whether the user had a successful sign-in from this IP.
     pub(crate) fn user_used_ip(&self, user: Option<&str>, ip: &str) -> bool {
         self.user(user).is_some_and(|st| st.ok_ips.iter().any(|x| &**x == ip))
+    }
+
+    /// When the user last passed MFA in the log.
+    pub(crate) fn last_mfa_ok(&self, user: Option<&str>) -> Option<i64> {
+        self.user(user)?.mfa_ok.iter().copied().max()
     }
 
     /// Whether the user passed MFA in the log.

@@ -12,12 +12,15 @@ mod org;
 
 pub use catalog::{spec, FactSpec, CATALOG};
 pub use derive::classify_mfa_result;
-pub(crate) use history::History;
+pub(crate) use derive::is_legacy_client;
+pub(crate) use history::{Glimpse, History};
 pub use org::OrgSettings;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The type of a fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,12 +92,12 @@ impl fmt::Display for Value {
 pub struct Source {
     /// The record it was read from: `file#record` and the record id, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub record: Option<String>,
+    pub record: Option<Arc<str>>,
     /// The field or setting, e.g. `status.errorCode` or `org break_glass_accounts`.
-    pub field: String,
+    pub field: Cow<'static, str>,
     /// Why it is unknown, or how it was worked out.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub note: Option<String>,
+    pub note: Option<Cow<'static, str>>,
 }
 
 impl fmt::Display for Source {
@@ -131,25 +134,22 @@ pub struct Fact {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Facts {
-    map: BTreeMap<String, Fact>,
+    map: BTreeMap<Cow<'static, str>, Fact>,
 }
 
 impl Facts {
-    /// Set a known value.
-    pub fn set(&mut self, name: &str, value: Value, field: &str, record: Option<String>) {
-        self.map.insert(name.to_string(), Fact { value: Some(value), source: Source { record, field: field.to_string(), note: None } });
+    /// Set a known value; `record` names the record it came from (`file#N`).
+    pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: Value, field: impl Into<Cow<'static, str>>, record: Option<Arc<str>>) {
+        self.map.insert(name.into(), Fact { value: Some(value), source: Source { record, field: field.into(), note: None } });
     }
 
     /// Record why a fact is unknown.
-    pub fn unknown(&mut self, name: &str, field: &str, why: &str) {
-        self.map.insert(
-            name.to_string(),
-            Fact { value: None, source: Source { record: None, field: field.to_string(), note: Some(why.to_string()) } },
-        );
+    pub fn unknown(&mut self, name: impl Into<Cow<'static, str>>, field: impl Into<Cow<'static, str>>, why: impl Into<Cow<'static, str>>) {
+        self.map.insert(name.into(), Fact { value: None, source: Source { record: None, field: field.into(), note: Some(why.into()) } });
     }
 
     /// Add a note about how a value was worked out.
-    pub fn note(&mut self, name: &str, note: impl Into<String>) {
+    pub fn note(&mut self, name: &str, note: impl Into<Cow<'static, str>>) {
         if let Some(f) = self.map.get_mut(name) {
             f.source.note = Some(note.into());
         }
@@ -167,11 +167,11 @@ impl Facts {
 
     /// All recorded facts, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Fact)> {
-        self.map.iter().map(|(k, v)| (k.as_str(), v))
+        self.map.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Only the known facts.
     pub fn known(&self) -> impl Iterator<Item = (&str, &Value, &Source)> {
-        self.map.iter().filter_map(|(k, f)| f.value.as_ref().map(|v| (k.as_str(), v, &f.source)))
+        self.map.iter().filter_map(|(k, f)| f.value.as_ref().map(|v| (k.as_ref(), v, &f.source)))
     }
 }

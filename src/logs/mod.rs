@@ -15,6 +15,9 @@ pub use record::{
 };
 
 
+pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time};
+pub(crate) use read::read as read_text;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::History;
 use std::path::Path;
@@ -121,6 +124,12 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// An attempt of these records (sorted oldest first here).
+    pub fn from_records(mut records: Vec<SignIn>) -> Attempt {
+        records.sort_by(|a, b| a.created.cmp(&b.created).then(a.origin.record.cmp(&b.origin.record)));
+        Attempt { records, chosen: None }
+    }
+
     /// The records, oldest first.
     pub fn records(&self) -> &[SignIn] {
         &self.records

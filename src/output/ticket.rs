@@ -87,7 +87,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
                     let v = u.value.as_ref().map_or("unknown".to_string(), ToString::to_string);
                     let src = match &u.value {
                         Some(_) => u.source.to_string(),
-                        None => u.source.note.clone().unwrap_or_default(),
+                        None => u.source.note.as_deref().unwrap_or_default().to_string(),
                     };
                     facts.push((u.name.clone(), v, src));
                 }

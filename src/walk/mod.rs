@@ -31,7 +31,7 @@ impl FactUse {
     fn of(facts: &Facts, name: &str) -> FactUse {
         match facts.get(name) {
             Some(f) => FactUse { name: name.to_string(), value: f.value.clone(), source: f.source.clone() },
-            None => FactUse { name: name.to_string(), value: None, source: Source { record: None, field: String::new(), note: Some("not derived from these inputs".into()) } },
+            None => FactUse { name: name.to_string(), value: None, source: Source { record: None, field: "".into(), note: Some("not derived from these inputs".into()) } },
         }
     }
     /// The fact in words: "signin.error_code is 500121 (status.errorCode of sign-in …)".
@@ -319,6 +319,39 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
             }
         }
     }
+}
+
+/// Walk with no agent and no trace, as batch triage does: where the tree
+/// asks, take its "don't know" branch. Returns the diagnosis and the first
+/// question passed that way (the diagnosis is then provisional).
+pub(crate) fn unattended<'r>(rules: &'r Rules, facts: &Facts) -> Result<(&'r Diagnosis, Option<&'r Question>)> {
+    let broken = |id: &str| Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"));
+    let mut node = rules.start();
+    let mut first_q = None;
+    for _ in 0..=rules.nodes().count() {
+        let next = match node {
+            Node::Check(c) => match eval::eval(&c.when, facts, rules) {
+                Tri::Yes => &c.yes,
+                Tri::No => &c.no,
+                Tri::Unknown => &c.unknown,
+            }
+            .as_deref(),
+            Node::Switch(sw) => match facts.value(&sw.fact) {
+                None => sw.unknown.as_deref(),
+                Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
+                    Some(c) => c.next.as_deref(),
+                    None => sw.default.as_deref(),
+                },
+            },
+            Node::Question(q) => {
+                first_q.get_or_insert(q);
+                q.dont_know.as_deref()
+            }
+            Node::Diagnosis(d) => return Ok((d, first_q)),
+        };
+        node = next.and_then(|n| rules.node(n)).ok_or_else(|| broken(node.id()))?;
+    }
+    Err(broken(node.id()))
 }
 
 /// An answer to a question.

@@ -1,0 +1,530 @@
+//! Batch triage: every failed sign-in attempt of a whole export, diagnosed
+//! without questions, in two streaming passes over the files.
+//!
+//! 1. **Survey**: every record is split out of the stream and peeked at (a
+//!    dozen fields, borrowed), in parallel. This builds the [`History`] of
+//!    the log (per user, hour and IP), the rollout report's aggregates, and a
+//!    small index: for each attempt (correlation id) its last record's time
+//!    and result, and the byte offsets of its failed records.
+//! 2. **Diagnose**: only the records of attempts whose last record failed are
+//!    read again, by offset, decoded in full, grouped into attempts, and
+//!    walked. Where the tree would ask, the walk goes on by the "don't know"
+//!    branches and the diagnosis is marked provisional.
+//!
+//! Memory grows with the number of users (history) and of failed records
+//! (16 bytes each in the index), never with the size of the log.
+
+mod peek;
+mod report;
+pub(crate) mod split;
+
+pub use report::{csv_safe, html_report, RolloutCheck, Status};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::facts::{Facts, History, OrgSettings};
+use crate::logs::{Attempt, Evidence, SignIn};
+use crate::rules::{Rules, Severity};
+use peek::{peek, Peeked, Seen};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// Options for a triage run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Stop at the first bad record instead of counting it and carrying on.
+    pub strict: bool,
+    /// Worker threads (default: all cores).
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()) }
+    }
+}
+
+/// Progress, for a progress bar.
+pub trait Progress: Sync {
+    /// Bytes of input read so far in pass 1 (of `total`).
+    fn survey(&self, bytes: u64, total: u64);
+    /// Attempts diagnosed so far in pass 2 (of `total`).
+    fn diagnose(&self, done: u64, total: u64);
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn survey(&self, _: u64, _: u64) {}
+    fn diagnose(&self, _: u64, _: u64) {}
+}
+
+/// The diagnosis of one failed attempt.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct AttemptResult {
+    /// Request id of the deciding record.
+    pub id: Option<String>,
+    /// Correlation id.
+    pub correlation_id: Option<String>,
+    /// User principal name.
+    pub user: Option<String>,
+    /// Time of the deciding record (RFC 3339).
+    pub time: Option<String>,
+    /// Error code.
+    pub error_code: Option<i64>,
+    /// Application.
+    pub app: Option<String>,
+    /// Client app.
+    pub client_app: Option<String>,
+    /// IP address.
+    pub ip_address: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// `file#record` of the deciding record.
+    pub record: String,
+    /// The diagnosis; provisional when a question was left open.
+    pub diagnosis: DiagnosisRef,
+    /// The first question the tree would ask an agent, if any.
+    pub needs_answer: Option<QuestionRef>,
+}
+
+/// A diagnosis in a triage result.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosisRef {
+    /// Diagnosis id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// True when the walk passed an open question by its "don't know" branch.
+    pub provisional: bool,
+}
+
+/// A question a triage result leaves for an agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionRef {
+    /// Question id.
+    pub id: String,
+    /// The question.
+    pub text: String,
+}
+
+/// A record that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct BadRecord {
+    /// The file.
+    pub file: String,
+    /// 1-based record number.
+    pub record: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Counts for one diagnosis.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosisCount {
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Attempts.
+    pub count: usize,
+    /// Of which provisional.
+    pub provisional: usize,
+}
+
+/// What a triage run found.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Sign-in records read.
+    pub records: usize,
+    /// Azure Monitor records of other categories skipped.
+    pub skipped: usize,
+    /// Attempts (correlation ids).
+    pub attempts: usize,
+    /// Attempts whose last record failed.
+    pub failed_attempts: usize,
+    /// Bad records, counted.
+    pub bad_records: usize,
+    /// The first 1,000 bad records.
+    pub bad: Vec<BadRecord>,
+    /// Diagnoses by id.
+    pub diagnoses: BTreeMap<String, DiagnosisCount>,
+    /// Failed attempts per hour (RFC 3339 hour) and diagnosis.
+    pub per_hour: BTreeMap<String, BTreeMap<String, usize>>,
+    /// The users with most failed attempts.
+    pub top_users: Vec<(String, usize)>,
+    /// Questions left for agents, by question id.
+    pub open_questions: BTreeMap<String, usize>,
+    /// The rollout report (the Validate step of an MFA rollout).
+    pub rollout: Vec<RolloutCheck>,
+}
+
+/// A failed record to read again in pass 2.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    attempt: u64,
+    /// (time, file << 40 | record number): the order of records in an attempt.
+    order: (i64, u64),
+    file: u32,
+    offset: u64,
+    len: u32,
+    number: u32,
+    line: u32,
+}
+
+/// (time, file << 40 | record) in one u64: the time in the high bits, the
+/// record's low bits to order records of the same second.
+fn pack((time, n): (i64, u64)) -> u64 {
+    ((time.max(0) as u64) << 22) | (n & 0x3f_ffff)
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Pass 1 state of one worker.
+#[derive(Default)]
+struct Survey {
+    history: History,
+    /// (attempt key, order) of every successful record: 16 bytes each, sorted
+    /// and reduced after the pass; needed to tell an attempt whose last record
+    /// succeeded (an interrupt, then success) whatever the file order.
+    successes: Vec<(u64, u64)>,
+    candidates: Vec<Candidate>,
+    rollout: report::RolloutAcc,
+    records: usize,
+    skipped: usize,
+    bad_count: usize,
+    bad: Vec<BadRecord>,
+}
+
+impl Survey {
+    fn merge(&mut self, o: Survey) {
+        self.history.merge(o.history);
+        if self.successes.is_empty() {
+            self.successes = o.successes;
+        } else {
+            self.successes.reserve_exact(o.successes.len());
+            self.successes.extend(o.successes);
+        }
+        self.candidates.extend(o.candidates);
+        self.rollout.merge(o.rollout);
+        self.records += o.records;
+        self.skipped += o.skipped;
+        self.bad_count += o.bad_count;
+        self.bad.extend(o.bad);
+    }
+
+    fn see(&mut self, s: &Seen, file: u32, span: &split::Span, org: Option<&OrgSettings>) {
+        self.records += 1;
+        self.history.add(&s.glimpse());
+        self.rollout.add(s, org);
+        let key = match s.corr.as_deref().or(s.id.as_deref()) {
+            Some(c) => hash(c),
+            None => hash(&format!("{file}#{}", span.number)),
+        };
+        let failed = s.code.is_some_and(|c| c != 0);
+        let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);
+        if failed {
+            self.candidates.push(Candidate { attempt: key, order, file, offset: span.offset, len: (span.end - span.start) as u32, number: span.number as u32, line: span.line as u32 });
+        } else {
+            self.successes.push((key, pack(order)));
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| Error::from_io(path, &e))
+}
+
+/// Pass 1 over one file.
+fn survey_file(path: &Path, file: u32, org: Option<&OrgSettings>, opts: &Options, progress: &dyn Progress, done: &std::sync::atomic::AtomicU64, total: u64) -> Result<Survey> {
+    let f = open(path)?;
+    let name = path.display().to_string();
+    let mut splitter = split::Splitter::new(std::io::BufReader::with_capacity(1 << 16, f));
+    let (tx, rx) = crossbeam_channel::bounded::<split::Batch>(opts.threads);
+    // Used batches come back to be filled again: no fresh memory per batch.
+    let (tx_free, rx_free) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 2);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..opts.threads.max(1))
+            .map(|_| {
+                let rx = rx.clone();
+                let tx_free = tx_free.clone();
+                let (name, stop) = (&name, &stop);
+                scope.spawn(move || {
+                    let mut sv = Survey::default();
+                    for batch in rx {
+                        for sp in &batch.spans {
+                            match peek(batch.record(sp)) {
+                                Peeked::SignIn(s) => sv.see(&s, file, sp, org),
+                                Peeked::Skip => sv.skipped += 1,
+                                Peeked::Bad(message) => {
+                                    sv.bad_count += 1;
+                                    if sv.bad.len() < 1000 {
+                                        sv.bad.push(BadRecord { file: name.clone(), record: sp.number, line: sp.line, message });
+                                    }
+                                    if opts.strict {
+                                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    }
+                                }
+                            }
+                        }
+                        let _ = tx_free.try_send(batch);
+                    }
+                    sv
+                })
+            })
+            .collect();
+        drop(rx);
+        let mut read_err = None;
+        loop {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            match splitter.next_batch_into(rx_free.try_recv().unwrap_or_default(), 256) {
+                Ok(Some(b)) => {
+                    let bytes = b.spans.last().map_or(0, |s| s.offset + (s.end - s.start) as u64);
+                    progress.survey(done.load(std::sync::atomic::Ordering::Relaxed) + bytes, total);
+                    if tx.send(b).is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read_err = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let mut all = Survey::default();
+        for w in workers {
+            all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
+        }
+        if let Some(e) = read_err {
+            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(path).at(e.line, 1).hint(format!("at byte {}", e.offset)));
+        }
+        if opts.strict {
+            if let Some(b) = all.bad.iter().min_by_key(|b| b.record) {
+                return Err(Error::new(ErrorKind::BadRecord, b.message.clone()).at_path(path).at(b.line, 1).record(b.record));
+            }
+        }
+        Ok(all)
+    })
+}
+
+/// Decode one candidate's bytes into a sign-in.
+fn decode(path: &Path, bytes: &[u8], c: &Candidate) -> std::result::Result<SignIn, String> {
+    // A plain sign-in decodes directly; envelopes and wrappers go through the full reader.
+    let mut s = match serde_json::from_slice::<SignIn>(bytes) {
+        Ok(s) if s.looks_like_sign_in() => s,
+        _ => {
+            let text = std::str::from_utf8(bytes).map_err(|_| "the record is not UTF-8".to_string())?;
+            let mut v = crate::logs::read_text::<SignIn>(path, text).map_err(|e| e.message().to_string())?;
+            v.pop().ok_or("no sign-in in the record")?
+        }
+    };
+    s.origin = crate::logs::Origin { file: std::sync::Arc::from(path.display().to_string()), record: c.number as usize, line: c.line as usize };
+    Ok(s)
+}
+
+fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>) -> Result<AttemptResult> {
+    let facts = Facts::derive_with(attempt, audit, history, org);
+    let (d, q) = crate::walk::unattended(rules, &facts)?;
+    let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, &facts) });
+    let r = attempt.deciding();
+    Ok(AttemptResult {
+        id: r.id.clone(),
+        correlation_id: attempt.correlation_id().map(String::from),
+        user: r.user_principal_name.clone(),
+        time: r.created.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        error_code: r.error_code(),
+        app: r.app_display_name.clone(),
+        client_app: r.client_app_used.clone(),
+        ip_address: r.ip_address.clone(),
+        country: r.country().map(String::from),
+        record: format!("{}#{}", r.origin.file, r.origin.record),
+        diagnosis: DiagnosisRef { id: d.id.clone(), title: d.title.clone(), severity: d.severity, provisional: q.is_some() },
+        needs_answer: q,
+    })
+}
+
+/// Triage every failed attempt in `signins`. Each result is handed to `sink`
+/// in file order as soon as its chunk is done; the summary comes back at the end.
+pub fn run(
+    rules: &Rules,
+    signins: &[PathBuf],
+    audit: &Evidence,
+    org: Option<&OrgSettings>,
+    opts: &Options,
+    progress: &dyn Progress,
+    sink: &mut dyn FnMut(&AttemptResult) -> Result<()>,
+) -> Result<Summary> {
+    let timing = std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    // Pass 1.
+    let total: u64 = signins.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let mut sv = Survey::default();
+    for (i, p) in signins.iter().enumerate() {
+        let s = survey_file(p, i as u32, org, opts, progress, &done, total)?;
+        done.fetch_add(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+        sv.merge(s);
+    }
+    progress.survey(total, total);
+    if timing {
+        eprintln!("timing: survey {:.2}s ({} records)", t0.elapsed().as_secs_f64(), sv.records);
+    }
+    let t1 = std::time::Instant::now();
+    if sv.records == 0 && sv.bad_count == 0 {
+        let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+        return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(p));
+    }
+    // An attempt failed when its last record failed: drop attempts with a later success.
+    let mut last_fail: HashMap<u64, u64> = HashMap::new();
+    for c in &sv.candidates {
+        let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
+        *e = (*e).max(pack(c.order));
+    }
+    let mut successes = std::mem::take(&mut sv.successes);
+    successes.sort_unstable();
+    let mut attempts = last_fail.len();
+    let mut recovered: HashSet<u64> = HashSet::new();
+    let mut k = 0;
+    while k < successes.len() {
+        let key = successes[k].0;
+        let mut last = successes[k].1;
+        while k < successes.len() && successes[k].0 == key {
+            last = last.max(successes[k].1);
+            k += 1;
+        }
+        match last_fail.get(&key) {
+            Some(f) if last > *f => {
+                recovered.insert(key);
+            }
+            Some(_) => {}
+            None => attempts += 1,
+        }
+    }
+    drop(successes);
+    let mut cands: Vec<Candidate> = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
+    // Group by attempt, in the order of each attempt's first record in the files.
+    cands.sort_by_key(|c| (c.file, c.offset));
+    let mut first_pos: HashMap<u64, usize> = HashMap::new();
+    for (i, c) in cands.iter().enumerate() {
+        first_pos.entry(c.attempt).or_insert(i);
+    }
+    cands.sort_by_key(|c| (first_pos[&c.attempt], c.file, c.offset));
+    let mut groups: Vec<&[Candidate]> = Vec::new();
+    let mut i = 0;
+    while i < cands.len() {
+        let mut j = i + 1;
+        while j < cands.len() && cands[j].attempt == cands[i].attempt {
+            j += 1;
+        }
+        groups.push(&cands[i..j]);
+        i = j;
+    }
+    let files: Vec<std::fs::File> = signins.iter().map(|p| open(p)).collect::<Result<_>>()?;
+
+    // Pass 2, in chunks: parallel within a chunk, in order across chunks.
+    let mut summary = Summary {
+        records: sv.records,
+        skipped: sv.skipped,
+        attempts,
+        failed_attempts: groups.len(),
+        bad_records: sv.bad_count,
+        bad: std::mem::take(&mut sv.bad),
+        diagnoses: BTreeMap::new(),
+        per_hour: BTreeMap::new(),
+        top_users: Vec::new(),
+        open_questions: BTreeMap::new(),
+        rollout: Vec::new(),
+    };
+    summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
+    let mut per_user: HashMap<String, usize> = HashMap::new();
+    let threads = opts.threads.max(1);
+    let history = &sv.history;
+    let mut done_attempts = 0u64;
+    for chunk in groups.chunks(2048 * threads) {
+        let per = chunk.len().div_ceil(threads);
+        let results: Vec<Vec<std::result::Result<AttemptResult, BadRecord>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per.max(1))
+                .map(|part| {
+                    let files = &files;
+                    scope.spawn(move || {
+                        use std::os::unix::fs::FileExt;
+                        let mut buf = Vec::new();
+                        part.iter()
+                            .map(|group| {
+                                let mut records = Vec::with_capacity(group.len());
+                                for c in group.iter() {
+                                    let path = &signins[c.file as usize];
+                                    buf.resize(c.len as usize, 0);
+                                    let bad = |message: String| BadRecord { file: path.display().to_string(), record: c.number as usize, line: c.line as usize, message };
+                                    files[c.file as usize].read_exact_at(&mut buf, c.offset).map_err(|e| bad(e.to_string()))?;
+                                    records.push(decode(path, &buf, c).map_err(bad)?);
+                                }
+                                let attempt = Attempt::from_records(records);
+                                result_of(rules, &attempt, audit, history, org).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        for r in results.into_iter().flatten() {
+            match r {
+                Ok(res) => {
+                    let e = summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount { title: res.diagnosis.title.clone(), severity: res.diagnosis.severity, count: 0, provisional: 0 });
+                    e.count += 1;
+                    e.provisional += usize::from(res.diagnosis.provisional);
+                    if let Some(t) = &res.time {
+                        let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
+                        *summary.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
+                    }
+                    if let Some(q) = &res.needs_answer {
+                        *summary.open_questions.entry(q.id.clone()).or_default() += 1;
+                    }
+                    if let Some(u) = &res.user {
+                        *per_user.entry(u.to_ascii_lowercase()).or_default() += 1;
+                    }
+                    sink(&res)?;
+                }
+                Err(b) => {
+                    if opts.strict {
+                        return Err(Error::new(ErrorKind::BadRecord, b.message).at_path(Path::new(&b.file)).at(b.line, 1).record(b.record));
+                    }
+                    summary.bad_records += 1;
+                    if summary.bad.len() < 1000 {
+                        summary.bad.push(b);
+                    }
+                }
+            }
+            done_attempts += 1;
+        }
+        progress.diagnose(done_attempts, groups.len() as u64);
+    }
+    if timing {
+        eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
+    }
+    let mut top: Vec<(String, usize)> = per_user.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    summary.top_users = top;
+    summary.rollout = sv.rollout.checks(org, history);
+    Ok(summary)
+}

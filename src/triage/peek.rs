@@ -1,0 +1,177 @@
+//! The first pass's view of a sign-in: only the fields the history, the
+//! attempt index and the rollout report need, borrowed from the record's bytes.
+
+use crate::facts::Glimpse;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Peek<'a> {
+    #[serde(rename = "id", alias = "Id", borrow, default)]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(rename = "createdDateTime", alias = "CreatedDateTime", borrow, default)]
+    pub created: Option<Cow<'a, str>>,
+    #[serde(rename = "correlationId", alias = "CorrelationId", borrow, default)]
+    pub corr: Option<Cow<'a, str>>,
+    #[serde(rename = "userId", alias = "UserId", borrow, default)]
+    pub user_id: Option<Cow<'a, str>>,
+    #[serde(rename = "userPrincipalName", alias = "UserPrincipalName", borrow, default)]
+    pub upn: Option<Cow<'a, str>>,
+    #[serde(rename = "ipAddress", alias = "IPAddress", borrow, default)]
+    pub ip: Option<Cow<'a, str>>,
+    #[serde(rename = "clientAppUsed", alias = "ClientAppUsed", borrow, default)]
+    pub client: Option<Cow<'a, str>>,
+    #[serde(rename = "appDisplayName", alias = "AppDisplayName", borrow, default)]
+    pub app: Option<Cow<'a, str>>,
+    #[serde(rename = "authenticationRequirement", alias = "AuthenticationRequirement", borrow, default)]
+    pub requirement: Option<Cow<'a, str>>,
+    #[serde(rename = "isInteractive", alias = "IsInteractive", default, deserialize_with = "crate::logs::flex_boolean")]
+    pub interactive: Option<bool>,
+    #[serde(rename = "status", alias = "Status", default, deserialize_with = "crate::logs::flex_nested")]
+    pub status: Option<StatusPeek>,
+    #[serde(rename = "ResultType", default, deserialize_with = "crate::logs::flex_int")]
+    pub result_type: Option<i64>,
+    #[serde(rename = "location", alias = "LocationDetails", default, deserialize_with = "crate::logs::flex_nested")]
+    pub location: Option<LocationPeek>,
+    #[serde(rename = "Location", borrow, default)]
+    pub la_country: Option<Cow<'a, str>>,
+    #[serde(rename = "deviceDetail", alias = "DeviceDetail", default, deserialize_with = "crate::logs::flex_nested")]
+    pub device: Option<DevicePeek>,
+    #[serde(borrow, default)]
+    pub properties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub category: Option<Cow<'a, str>>,
+    #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default)]
+    pub activity: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct StatusPeek {
+    #[serde(rename = "errorCode", default, deserialize_with = "crate::logs::flex_int")]
+    code: Option<i64>,
+    /// Whether `additionalDetails` says MFA completed or was satisfied.
+    #[serde(rename = "additionalDetails", default, deserialize_with = "mfa_ok_text")]
+    mfa_ok: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct LocationPeek {
+    #[serde(rename = "countryOrRegion", default)]
+    country: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct DevicePeek {
+    #[serde(rename = "operatingSystem", default)]
+    os: Option<String>,
+}
+
+/// "MFA successfully completed", "MFA requirement satisfied by claim in the token", ...
+fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s: Option<Cow<'de, str>> = Option::deserialize(d)?;
+    Ok(s.is_some_and(|s| {
+        let b = s.as_bytes();
+        b.len() > 3 && b[..3].eq_ignore_ascii_case(b"mfa") && {
+            let l = s.to_ascii_lowercase();
+            l.contains("completed") || l.contains("satisfied")
+        }
+    }))
+}
+
+/// What the first pass looks at in a record, borrowed from its bytes.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Seen<'a> {
+    pub id: Option<Cow<'a, str>>,
+    pub time: Option<i64>,
+    pub corr: Option<Cow<'a, str>>,
+    pub user: Option<Cow<'a, str>>,
+    pub upn: Option<Cow<'a, str>>,
+    pub code: Option<i64>,
+    pub mfa_ok_hint: bool,
+    pub ip: Option<Cow<'a, str>>,
+    pub country: Option<String>,
+    pub client: Option<Cow<'a, str>>,
+    pub app: Option<Cow<'a, str>>,
+    pub single_factor: bool,
+    pub interactive: Option<bool>,
+    pub os: Option<String>,
+}
+
+impl Seen<'_> {
+    pub(crate) fn glimpse(&self) -> Glimpse<'_> {
+        Glimpse {
+            user: self.user.as_deref().or(self.upn.as_deref()),
+            time: self.time,
+            code: self.code,
+            mfa_ok_hint: self.mfa_ok_hint,
+            ip: self.ip.as_deref(),
+            country: self.country.as_deref(),
+        }
+    }
+}
+
+/// The outcome of peeking at one record.
+pub(crate) enum Peeked<'a> {
+    SignIn(Seen<'a>),
+    /// An Azure Monitor record of another category (e.g. an audit event).
+    Skip,
+    Bad(String),
+}
+
+fn own(c: &Option<Cow<'_, str>>) -> Option<String> {
+    c.as_deref().filter(|s| !s.is_empty()).map(String::from)
+}
+
+fn keep(c: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    c.filter(|s| !s.is_empty())
+}
+
+pub(crate) fn peek(bytes: &[u8]) -> Peeked<'_> {
+    let p: Peek = match serde_json::from_slice(bytes) {
+        Ok(p) => p,
+        Err(e) => return Peeked::Bad(format!("cannot read this sign-in: {}", e.to_string().split(" at line ").next().unwrap_or(""))),
+    };
+    if let Some(props) = p.properties.filter(|r| r.get().starts_with('{')) {
+        if p.category.as_deref().is_some_and(|c| !c.to_ascii_lowercase().contains("signin")) {
+            return Peeked::Skip;
+        }
+        return peek(props.get().as_bytes());
+    }
+    if p.activity.is_some() {
+        return Peeked::Bad("this is an audit event (directoryAudit), not a sign-in; pass audit logs with --audit".into());
+    }
+    let status = p.status.unwrap_or_default();
+    let code = status.code.or(p.result_type);
+    if code.is_none() && p.created.is_none() {
+        return Peeked::Bad("this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into());
+    }
+    let loc = p.location.unwrap_or_default();
+    let dev = p.device.unwrap_or_default();
+    let time = match p.created.as_deref().map(crate::logs::parse_time) {
+        Some(Ok(t)) => Some(t.timestamp()),
+        Some(Err(e)) => return Peeked::Bad(format!("cannot read this sign-in: {e}")),
+        None => None,
+    };
+    let req = p.requirement.as_deref().unwrap_or("");
+    let mfa_ok_hint = req.eq_ignore_ascii_case("multiFactorAuthentication") || status.mfa_ok;
+    let single_factor = req.eq_ignore_ascii_case("singleFactorAuthentication");
+    let country = loc.country.filter(|c| !c.is_empty()).or_else(|| own(&p.la_country));
+    let os = dev.os.filter(|o| !o.is_empty());
+    Peeked::SignIn(Seen {
+        id: keep(p.id),
+        time,
+        corr: keep(p.corr),
+        user: keep(p.user_id),
+        upn: keep(p.upn),
+        code,
+        mfa_ok_hint,
+        ip: keep(p.ip),
+        country,
+        client: keep(p.client),
+        app: keep(p.app),
+        single_factor,
+        interactive: p.interactive,
+        os,
+    })
+}

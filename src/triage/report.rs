@@ -1,0 +1,367 @@
+//! The rollout report (the Validate step of an MFA rollout), the terminal
+//! summary, the HTML report, and spreadsheet-safe CSV cells.
+
+use super::peek::Seen;
+use super::Summary;
+use crate::facts::{is_legacy_client, History, OrgSettings};
+use html_escape::encode_text as esc;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+const LIST_CAP: usize = 500;
+
+#[derive(Debug, Clone, Serialize)]
+struct BreakGlassUse {
+    time: String,
+    user: String,
+    ip: String,
+    country: String,
+    result: String,
+    app: String,
+}
+
+/// Aggregates for the rollout checks, bounded by users and apps.
+#[derive(Debug, Default)]
+pub(crate) struct RolloutAcc {
+    legacy: usize,
+    legacy_users: HashSet<String>,
+    legacy_clients: HashMap<String, usize>,
+    legacy_devices: HashMap<String, usize>,
+    break_glass: usize,
+    break_glass_uses: Vec<BreakGlassUse>,
+    single_factor: usize,
+    single_factor_users: HashMap<String, usize>,
+    single_factor_apps: HashMap<String, usize>,
+    /// Per user: last time registration was required, last MFA success.
+    registration: HashMap<String, (i64, i64)>,
+}
+
+fn bump(m: &mut HashMap<String, usize>, k: &str) {
+    *m.entry(k.to_string()).or_default() += 1;
+}
+
+impl RolloutAcc {
+    pub(crate) fn add(&mut self, s: &Seen, org: Option<&OrgSettings>) {
+        let user_of = || s.upn.as_deref().or(s.user.as_deref()).unwrap_or("(unknown)").to_ascii_lowercase();
+        let legacy = s.client.as_deref().is_some_and(is_legacy_client);
+        if legacy {
+            self.legacy += 1;
+            self.legacy_users.insert(user_of());
+            bump(&mut self.legacy_clients, s.client.as_deref().unwrap_or(""));
+            bump(&mut self.legacy_devices, s.os.as_deref().unwrap_or("(unknown)"));
+        }
+        let bg = org.is_some_and(|o| o.is_break_glass(s.user.as_deref(), s.upn.as_deref()));
+        if bg {
+            self.break_glass += 1;
+            if self.break_glass_uses.len() < LIST_CAP {
+                let t = s.time.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
+                self.break_glass_uses.push(BreakGlassUse {
+                    time: t,
+                    user: user_of(),
+                    ip: s.ip.as_deref().unwrap_or_default().to_string(),
+                    country: s.country.clone().unwrap_or_default(),
+                    result: match s.code {
+                        Some(0) => "success".into(),
+                        Some(c) => format!("error {c}"),
+                        None => String::new(),
+                    },
+                    app: s.app.as_deref().unwrap_or_default().to_string(),
+                });
+            }
+        }
+        if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
+            self.single_factor += 1;
+            bump(&mut self.single_factor_users, &user_of());
+            bump(&mut self.single_factor_apps, s.app.as_deref().unwrap_or("(unknown)"));
+        }
+        let t = s.time.unwrap_or(0);
+        if matches!(s.code, Some(50072 | 50079 | 53004 | 53010)) {
+            let e = self.registration.entry(user_of()).or_insert((i64::MIN, i64::MIN));
+            e.0 = e.0.max(t);
+        } else if s.code == Some(0) && s.mfa_ok_hint {
+            // Only users who were asked to register matter; the check reads
+            // their MFA successes from the history.
+        }
+    }
+
+    pub(crate) fn merge(&mut self, o: RolloutAcc) {
+        self.legacy += o.legacy;
+        self.legacy_users.extend(o.legacy_users);
+        for (k, v) in o.legacy_clients {
+            *self.legacy_clients.entry(k).or_default() += v;
+        }
+        for (k, v) in o.legacy_devices {
+            *self.legacy_devices.entry(k).or_default() += v;
+        }
+        self.break_glass += o.break_glass;
+        self.break_glass_uses.extend(o.break_glass_uses.into_iter().take(LIST_CAP.saturating_sub(self.break_glass_uses.len())));
+        self.single_factor += o.single_factor;
+        for (k, v) in o.single_factor_users {
+            *self.single_factor_users.entry(k).or_default() += v;
+        }
+        for (k, v) in o.single_factor_apps {
+            *self.single_factor_apps.entry(k).or_default() += v;
+        }
+        for (k, (a, b)) in o.registration {
+            let e = self.registration.entry(k).or_insert((i64::MIN, i64::MIN));
+            e.0 = e.0.max(a);
+            e.1 = e.1.max(b);
+        }
+    }
+
+    pub(crate) fn checks(&self, org: Option<&OrgSettings>, history: &History) -> Vec<RolloutCheck> {
+        let top = |m: &HashMap<String, usize>, n: usize| -> Vec<Vec<String>> {
+            let mut v: Vec<(&String, &usize)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.into_iter().take(n).map(|(k, c)| vec![k.clone(), c.to_string()]).collect()
+        };
+        let mut out = Vec::new();
+        let mut rows = top(&self.legacy_clients, 20);
+        rows.extend(top(&self.legacy_devices, 10).into_iter().map(|r| vec![format!("device: {}", r[0]), r[1].clone()]));
+        out.push(RolloutCheck {
+            id: "legacy-authentication",
+            title: "No legacy authentication",
+            status: if self.legacy == 0 { Status::Pass } else { Status::Fail },
+            count: self.legacy,
+            detail: format!("{} sign-ins used a legacy client, by {} users", self.legacy, self.legacy_users.len()),
+            columns: vec!["client app or device", "sign-ins"],
+            rows,
+        });
+        let bg_rows: Vec<Vec<String>> = self.break_glass_uses.iter().map(|b| vec![b.time.clone(), b.user.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
+        let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
+        out.push(RolloutCheck {
+            id: "break-glass",
+            title: "Every break-glass sign-in accounted for",
+            status: if !configured { Status::NotChecked } else if self.break_glass == 0 { Status::Pass } else { Status::Fail },
+            count: self.break_glass,
+            detail: if configured { format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass) } else { "no break-glass accounts are configured (--org)".into() },
+            columns: vec!["time", "account", "IP", "country", "result", "app"],
+            rows: bg_rows,
+        });
+        let mut sf_rows = top(&self.single_factor_users, 15);
+        sf_rows.extend(top(&self.single_factor_apps, 10).into_iter().map(|r| vec![format!("app: {}", r[0]), r[1].clone()]));
+        out.push(RolloutCheck {
+            id: "single-factor",
+            title: "No single-factor success where MFA should apply",
+            status: if self.single_factor == 0 { Status::Pass } else { Status::Fail },
+            count: self.single_factor,
+            detail: format!("{} interactive sign-ins succeeded with a password alone (a policy gap), by {} users", self.single_factor, self.single_factor_users.len()),
+            columns: vec!["user or app", "sign-ins"],
+            rows: sf_rows,
+        });
+        let mut stuck: Vec<&String> = self
+            .registration
+            .iter()
+            .filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg))
+            .map(|(u, _)| u)
+            .collect();
+        stuck.sort();
+        out.push(RolloutCheck {
+            id: "unable-to-register",
+            title: "Every user able to register",
+            status: if stuck.is_empty() { Status::Pass } else { Status::Fail },
+            count: stuck.len(),
+            detail: format!("{} users were asked to register for MFA and have not passed MFA since", stuck.len()),
+            columns: vec!["user"],
+            rows: stuck.into_iter().take(LIST_CAP).map(|u| vec![u.clone()]).collect(),
+        });
+        out
+    }
+}
+
+/// A check's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The check passed.
+    Pass,
+    /// It failed.
+    Fail,
+    /// It needs settings that were not given.
+    NotChecked,
+}
+
+/// One check of the rollout report.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct RolloutCheck {
+    /// Stable id.
+    pub id: &'static str,
+    /// What is checked.
+    pub title: &'static str,
+    /// Pass, fail, or not checked.
+    pub status: Status,
+    /// How many offending sign-ins or users.
+    pub count: usize,
+    /// In words.
+    pub detail: String,
+    /// Table columns.
+    pub columns: Vec<&'static str>,
+    /// Table rows (capped).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Neutralise a cell a spreadsheet would run as a formula (`=`, `+`, `-`,
+/// `@`, tab, carriage return): it gets a leading apostrophe.
+///
+/// ```
+/// use signin_doctor::triage::csv_safe;
+/// assert_eq!(csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(csv_safe("alex@contoso.com"), "alex@contoso.com");
+/// ```
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+impl Summary {
+    /// The summary as text for a terminal.
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "Triage of {} sign-in records: {} attempts, {} failed", self.records, self.attempts, self.failed_attempts);
+        if self.bad_records > 0 {
+            let _ = writeln!(o, "{} bad records were skipped:", self.bad_records);
+            for b in self.bad.iter().take(10) {
+                let _ = writeln!(o, "  {}:{}: record {}: {}", b.file, b.line, b.record, b.message);
+            }
+        }
+        if self.skipped > 0 {
+            let _ = writeln!(o, "{} Azure Monitor records of other categories were skipped", self.skipped);
+        }
+        o.push_str("\nDiagnoses (failed attempts):\n");
+        let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().collect();
+        d.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        for (id, c) in d {
+            let prov = if c.provisional > 0 { format!(" ({} provisional: need an agent)", c.provisional) } else { String::new() };
+            let _ = writeln!(o, "  {:>8}  {:<34} {}{prov}", c.count, id, c.title);
+        }
+        if !self.top_users.is_empty() {
+            o.push_str("\nUsers most affected:\n");
+            for (u, n) in &self.top_users {
+                let _ = writeln!(o, "  {n:>8}  {u}");
+            }
+        }
+        if !self.open_questions.is_empty() {
+            o.push_str("\nQuestions left for agents:\n");
+            for (q, n) in &self.open_questions {
+                let _ = writeln!(o, "  {n:>8}  {q}");
+            }
+        }
+        o.push_str("\nRollout checks:\n");
+        for c in &self.rollout {
+            let s = match c.status {
+                Status::Pass => "PASS",
+                Status::Fail => "FAIL",
+                Status::NotChecked => "----",
+            };
+            let _ = writeln!(o, "  [{s}] {}: {}", c.title, c.detail);
+        }
+        o
+    }
+}
+
+const PALETTE: &[&str] = &["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79"];
+
+/// The summary as one self-contained HTML page (no scripts, no external
+/// files), with charts; all text from the logs is escaped.
+pub fn html_report(s: &Summary, title: &str) -> String {
+    let mut ids: Vec<&String> = s.diagnoses.keys().collect();
+    ids.sort_by(|a, b| s.diagnoses[*b].count.cmp(&s.diagnoses[*a].count).then(a.cmp(b)));
+    let colour = |id: &str| PALETTE[ids.iter().position(|x| *x == id).unwrap_or(0) % PALETTE.len()];
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>body{{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}}h1{{font-size:1.5em}}h2{{font-size:1.2em;margin-top:1.6em}}table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}}th{{background:#f3f3f3}}td.n{{text-align:right}}.pass{{color:#1a7f37;font-weight:bold}}.fail{{color:#c62828;font-weight:bold}}.nc{{color:#777}}.legend span{{display:inline-block;margin-right:1em;font-size:.85em}}.legend i{{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em}}</style></head><body>\n<h1>{t}</h1>\n<p>{} sign-in records, {} attempts, <b>{} failed</b>; {} bad records skipped.</p>\n",
+        s.records,
+        s.attempts,
+        s.failed_attempts,
+        s.bad_records,
+        t = esc(title)
+    );
+    // Chart 1: failures per hour, stacked by diagnosis.
+    h.push_str("<h2>Failed attempts per hour, by diagnosis</h2>\n");
+    let hours: Vec<(&String, &std::collections::BTreeMap<String, usize>)> = s.per_hour.iter().collect();
+    let max = hours.iter().map(|(_, m)| m.values().sum::<usize>()).max().unwrap_or(1).max(1);
+    let (w, ht, left, bottom) = (900.0_f64, 260.0_f64, 50.0_f64, 40.0_f64);
+    let bar = if hours.is_empty() { 10.0 } else { ((w - left - 10.0) / hours.len() as f64).max(1.0) };
+    let _ = write!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\n", ht + bottom);
+    let _ = write!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>\n", left - 4.0, left - 4.0);
+    for (i, (hour, m)) in hours.iter().enumerate() {
+        let x = left + i as f64 * bar;
+        let mut y = ht;
+        for id in &ids {
+            if let Some(&n) = m.get(*id) {
+                let hgt = n as f64 / max as f64 * (ht - 10.0);
+                y -= hgt;
+                let _ = write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
+            }
+        }
+        if hours.len() <= 72 && i % 6 == 0 {
+            let _ = write!(h, "<text x=\"{x:.1}\" y=\"{}\" font-size=\"10\">{}</text>", ht + 14.0, esc(&hour[5..13.min(hour.len())].replace('T', " ")));
+        }
+        h.push('\n');
+    }
+    h.push_str("</svg>\n<div class=\"legend\">");
+    for id in &ids {
+        let _ = write!(h, "<span><i style=\"background:{}\"></i>{}</span>", colour(id), esc(id));
+    }
+    h.push_str("</div>\n");
+    // Chart 2: share of each diagnosis.
+    h.push_str("<h2>Share of each diagnosis</h2>\n");
+    let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
+    let row_h = 22.0;
+    let _ = write!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\n", ids.len() as f64 * row_h + 10.0);
+    for (i, id) in ids.iter().enumerate() {
+        let d = &s.diagnoses[*id];
+        let share = d.count as f64 / total as f64;
+        let y = i as f64 * row_h + 5.0;
+        let _ = write!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>\n", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
+    }
+    h.push_str("</svg>\n");
+    // Tables.
+    h.push_str("<h2>Diagnoses</h2>\n<table><tr><th>diagnosis</th><th>title</th><th>severity</th><th>attempts</th><th>provisional</th></tr>\n");
+    for id in &ids {
+        let d = &s.diagnoses[*id];
+        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(id), esc(&d.title), d.severity, d.count, d.provisional);
+    }
+    h.push_str("</table>\n<h2>Users most affected</h2>\n<table><tr><th>user</th><th>failed attempts</th></tr>\n");
+    for (u, n) in &s.top_users {
+        let _ = writeln!(h, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(u));
+    }
+    h.push_str("</table>\n<h2>Rollout checks</h2>\n");
+    for c in &s.rollout {
+        let (cls, word) = match c.status {
+            Status::Pass => ("pass", "PASS"),
+            Status::Fail => ("fail", "FAIL"),
+            Status::NotChecked => ("nc", "not checked"),
+        };
+        let _ = writeln!(h, "<h3><span class=\"{cls}\">{word}</span> {}</h3><p>{}</p>", esc(c.title), esc(&c.detail));
+        if !c.rows.is_empty() {
+            h.push_str("<table><tr>");
+            for col in &c.columns {
+                let _ = write!(h, "<th>{}</th>", esc(col));
+            }
+            h.push_str("</tr>\n");
+            for r in c.rows.iter().take(100) {
+                h.push_str("<tr>");
+                for cell in r {
+                    let _ = write!(h, "<td>{}</td>", esc(cell));
+                }
+                h.push_str("</tr>\n");
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    if !s.bad.is_empty() {
+        h.push_str("<h2>Bad records</h2>\n<table><tr><th>file</th><th>line</th><th>record</th><th>problem</th></tr>\n");
+        for b in s.bad.iter().take(100) {
+            let _ = writeln!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>", esc(&b.file), b.line, b.record, esc(&b.message));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<p style=\"color:#777;font-size:.8em\">Made by signin-doctor. This page loads nothing from the network.</p>\n</body></html>\n");
+    h
+}

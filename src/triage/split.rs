@@ -1,0 +1,472 @@
+//! Streaming record splitter: finds each record's bytes in a JSON stream
+//! without parsing it, so a whole export is never in memory. Handles JSON
+//! Lines (or any concatenated objects), a top-level array, and an object
+//! holding the records in `value` (Graph page) or `records` (Azure Monitor).
+
+use std::io::Read;
+
+/// One record's place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// Start and end in the batch's data.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based record number in the file.
+    pub number: usize,
+    /// 1-based line where it starts.
+    pub line: usize,
+    /// Byte offset in the file.
+    pub offset: u64,
+}
+
+/// Records' bytes, copied out of the read buffer.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub data: Vec<u8>,
+    pub spans: Vec<Span>,
+}
+
+impl Batch {
+    pub(crate) fn record(&self, s: &Span) -> &[u8] {
+        &self.data[s.start..s.end]
+    }
+}
+
+/// A problem in the stream's structure (not in one record).
+#[derive(Debug)]
+pub(crate) struct SplitError {
+    pub line: usize,
+    pub offset: u64,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Top {
+    /// Between top-level values.
+    None,
+    /// Inside a top-level object that is (so far) a record.
+    Object,
+    /// Inside a top-level object whose `value`/`records` array holds the records.
+    Container,
+    /// Inside a top-level array whose elements are the records.
+    Array,
+}
+
+pub(crate) struct Splitter<R: Read> {
+    r: R,
+    buf: Vec<u8>,
+    /// Scan position and fill level in `buf`.
+    pos: usize,
+    end: usize,
+    /// File offset of buf[0].
+    base: u64,
+    eof: bool,
+    // Scanner state.
+    depth: usize,
+    in_string: bool,
+    top: Top,
+    /// Start (in buf) of the record being scanned.
+    rec_start: Option<usize>,
+    rec_line: usize,
+    /// Depth at which records start (1 in a top-level array, 2 in a container array).
+    rec_depth: usize,
+    /// Depth of the container array, when inside one.
+    container_depth: Option<usize>,
+    /// Depth-1 key tracking in a top-level object.
+    key_start: Option<usize>,
+    last_key_is_container: bool,
+    expect_key: bool,
+    line: usize,
+    number: usize,
+    max_record: usize,
+    /// One record per line (JSON Lines, or an array written one element per
+    /// line): split at newlines, which is many times faster than scanning.
+    lines: bool,
+    /// In line mode, the records end at a line starting with `]`.
+    lines_in_array: bool,
+    /// Nothing more to read (the rest after a container array is ignored).
+    done: bool,
+}
+
+const CHUNK: usize = 4 << 20;
+
+impl<R: Read> Splitter<R> {
+    pub(crate) fn new(r: R) -> Self {
+        Splitter {
+            r,
+            buf: vec![0; CHUNK * 2],
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            depth: 0,
+            in_string: false,
+            top: Top::None,
+            rec_start: None,
+            rec_line: 1,
+            rec_depth: 0,
+            container_depth: None,
+            key_start: None,
+            last_key_is_container: false,
+            expect_key: false,
+            line: 1,
+            number: 0,
+            max_record: 256 << 20,
+            lines: false,
+            lines_in_array: false,
+            done: false,
+        }
+    }
+
+    /// Make room and read more; false at end of input.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        // Keep the unfinished record (or key), drop what is done.
+        let keep = [self.rec_start, self.key_start].into_iter().flatten().min().unwrap_or(self.pos).min(self.pos);
+        if keep > 0 {
+            self.buf.copy_within(keep..self.end, 0);
+            self.end -= keep;
+            self.pos -= keep;
+            self.base += keep as u64;
+            self.rec_start = self.rec_start.map(|s| s - keep);
+            self.key_start = self.key_start.map(|s| s - keep);
+        }
+        if self.buf.len() - self.end < CHUNK {
+            if self.buf.len() >= self.max_record {
+                return Err(std::io::Error::other("a record is larger than 256 MiB"));
+            }
+            let n = self.buf.len() * 2;
+            self.buf.resize(n, 0);
+        }
+        let n = self.r.read(&mut self.buf[self.end..])?;
+        if n == 0 {
+            self.eof = true;
+            return Ok(false);
+        }
+        self.end += n;
+        Ok(true)
+    }
+
+    fn err(&self, message: impl Into<String>) -> SplitError {
+        SplitError { line: self.line, offset: self.base + self.pos as u64, message: message.into() }
+    }
+
+    /// The next batch of up to `max` records, or `None` at the end.
+    #[cfg(test)]
+    pub(crate) fn next_batch(&mut self, max: usize) -> Result<Option<Batch>, SplitError> {
+        self.next_batch_into(Batch::default(), max)
+    }
+
+    /// [`Splitter::next_batch`], reusing a batch's buffers.
+    pub(crate) fn next_batch_into(&mut self, mut batch: Batch, max: usize) -> Result<Option<Batch>, SplitError> {
+        batch.data.clear();
+        batch.spans.clear();
+        while batch.spans.len() < max && !self.done {
+            if self.lines {
+                let before = (self.pos, batch.spans.len());
+                self.scan_lines(&mut batch, max);
+                if (self.pos, batch.spans.len()) == before || self.pos >= self.end {
+                    match self.fill() {
+                        Ok(true) => continue,
+                        Ok(false) if self.pos < self.end => {
+                            // The last line has no newline.
+                            let (s, e) = (self.pos, self.end);
+                            self.line_record(&mut batch, s, e);
+                            self.pos = self.end;
+                            break;
+                        }
+                        Ok(false) => break,
+                        Err(e) => return Err(self.err(e.to_string())),
+                    }
+                }
+                continue;
+            }
+            if self.pos >= self.end {
+                match self.fill() {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => return Err(self.err(e.to_string())),
+                }
+            }
+            self.scan(&mut batch, max)?;
+        }
+        if batch.spans.is_empty() {
+            if self.eof && !self.lines && (self.depth > 0 || self.in_string) {
+                return Err(self.err("the file ends in the middle of a JSON value"));
+            }
+            return Ok(None);
+        }
+        Ok(Some(batch))
+    }
+
+    /// In line mode: the records of the complete lines in the buffer.
+    fn scan_lines(&mut self, batch: &mut Batch, max: usize) {
+        while batch.spans.len() < max && !self.done {
+            let Some(nl) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) else { return };
+            let (s, e) = (self.pos, self.pos + nl);
+            self.pos = e + 1;
+            self.line_record(batch, s, e);
+            self.line += 1;
+        }
+    }
+
+    fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize) {
+        while s < e && self.buf[s].is_ascii_whitespace() {
+            s += 1;
+        }
+        while e > s && self.buf[e - 1].is_ascii_whitespace() {
+            e -= 1;
+        }
+        if s == e {
+            return;
+        }
+        if self.lines_in_array && self.buf[s] == b']' {
+            // The end of the array (and, in a page, of what matters in it).
+            self.done = true;
+            self.depth = 0;
+            return;
+        }
+        if self.lines_in_array && self.buf[e - 1] == b',' {
+            e -= 1;
+        }
+        self.rec_line = self.line;
+        self.emit(batch, s, e);
+    }
+
+    /// After the first record: when it stood alone on its line, switch to line mode.
+    fn maybe_lines(&mut self, start: usize, end: usize) {
+        if self.number != 1 || self.buf[start..end].contains(&b'\n') {
+            return;
+        }
+        let line_start = self.buf[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let before = &self.buf[line_start..start];
+        let alone_before = before.iter().all(|b| b.is_ascii_whitespace()) || (self.top == Top::Array && before.iter().all(|b| b.is_ascii_whitespace() || *b == b'['));
+        if !alone_before {
+            return;
+        }
+        let mut i = end;
+        while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
+            i += 1;
+        }
+        if self.top != Top::Object && i < self.end && self.buf[i] == b',' {
+            i += 1;
+            while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
+                i += 1;
+            }
+        }
+        if i < self.end && self.buf[i] == b'\n' {
+            self.lines = true;
+            self.lines_in_array = self.top != Top::Object;
+            self.pos = i + 1;
+            self.line += 1;
+            self.rec_start = None;
+            self.key_start = None;
+            self.in_string = false;
+        }
+    }
+
+    fn emit(&mut self, batch: &mut Batch, start: usize, end: usize) {
+        self.number += 1;
+        let s = batch.data.len();
+        batch.data.extend_from_slice(&self.buf[start..end]);
+        batch.spans.push(Span { start: s, end: batch.data.len(), number: self.number, line: self.rec_line, offset: self.base + start as u64 });
+    }
+
+    /// Scan what is buffered, emitting complete records.
+    fn scan(&mut self, batch: &mut Batch, max: usize) -> Result<(), SplitError> {
+        while self.pos < self.end && batch.spans.len() < max {
+            if self.in_string {
+                let hay = &self.buf[self.pos..self.end];
+                // Most strings in sign-ins are short: look at the first bytes
+                // by hand, and only then pay for a vectorised search.
+                let quick = hay.iter().take(24).position(|&c| c == b'"' || c == b'\\');
+                let found = match quick {
+                    Some(j) => Some(j),
+                    None if hay.len() > 24 => memchr::memchr2(b'"', b'\\', &hay[24..]).map(|j| j + 24),
+                    None => None,
+                };
+                match found {
+                    None => self.pos = self.end,
+                    Some(j) => {
+                        let at = self.pos + j;
+                        if self.buf[at] == b'\\' {
+                            if at + 1 >= self.end {
+                                // The escaped byte is in the next chunk.
+                                self.pos = at;
+                                if self.eof {
+                                    return Err(self.err("the file ends inside a string"));
+                                }
+                                return Ok(());
+                            }
+                            self.pos = at + 2;
+                        } else {
+                            self.in_string = false;
+                            if let Some(ks) = self.key_start.take() {
+                                let key = &self.buf[ks..at];
+                                self.last_key_is_container = key == b"value" || key == b"records";
+                            }
+                            self.pos = at + 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            let b = self.buf[self.pos];
+            let i = self.pos;
+            self.pos += 1;
+            match b {
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' => {}
+                b'"' => {
+                    self.in_string = true;
+                    if self.depth == 1 && matches!(self.top, Top::Object | Top::Container) && self.expect_key {
+                        self.key_start = Some(i + 1);
+                        self.expect_key = false;
+                    }
+                }
+                b',' => {
+                    if self.depth == 1 && matches!(self.top, Top::Object | Top::Container) {
+                        self.expect_key = true;
+                        self.last_key_is_container = false;
+                    }
+                }
+                b'{' | b'[' => {
+                    if self.depth == 0 {
+                        if b == b'[' {
+                            self.top = Top::Array;
+                            self.rec_depth = 1;
+                        } else {
+                            self.top = Top::Object;
+                            self.rec_start = Some(i);
+                            self.rec_line = self.line;
+                            self.expect_key = true;
+                        }
+                    } else if self.depth == 1 && b == b'[' && matches!(self.top, Top::Object | Top::Container) && self.last_key_is_container {
+                        // `"value": [` or `"records": [`: the records are this array's elements.
+                        self.top = Top::Container;
+                        self.rec_start = None;
+                        self.container_depth = Some(2);
+                        self.rec_depth = 2;
+                    } else if self.depth == self.rec_depth && self.rec_depth > 0 && self.rec_start.is_none() && (self.top == Top::Array || (self.top == Top::Container && self.container_depth == Some(self.depth))) {
+                        if b == b'{' {
+                            self.rec_start = Some(i);
+                            self.rec_line = self.line;
+                        } else {
+                            return Err(self.err(format!("record {}: expected an object, found an array", self.number + 1)));
+                        }
+                    }
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    if self.depth == 0 {
+                        return Err(self.err(format!("unexpected `{}`", b as char)));
+                    }
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        let mut first = None;
+                        if self.top == Top::Object {
+                            if let Some(s) = self.rec_start.take() {
+                                self.emit(batch, s, i + 1);
+                                first = Some(s);
+                            }
+                        }
+                        let top = self.top;
+                        self.top = Top::None;
+                        self.rec_start = None;
+                        self.container_depth = None;
+                        self.rec_depth = 0;
+                        if let Some(s) = first {
+                            self.top = top;
+                            self.maybe_lines(s, i + 1);
+                            self.top = Top::None;
+                            if self.lines {
+                                return Ok(());
+                            }
+                        }
+                    } else if self.depth == self.rec_depth && self.rec_start.is_some() && matches!(self.top, Top::Array | Top::Container) {
+                        if let Some(s) = self.rec_start.take() {
+                            self.emit(batch, s, i + 1);
+                            self.maybe_lines(s, i + 1);
+                            if self.lines {
+                                return Ok(());
+                            }
+                        }
+                    } else if self.depth == 1 && self.top == Top::Container && self.container_depth == Some(2) {
+                        // The container array closed.
+                        self.container_depth = None;
+                        self.rec_depth = 0;
+                    }
+                }
+                _ => {
+                    if self.depth == 0 {
+                        return Err(self.err(format!("expected a JSON object or array, found `{}`", String::from_utf8_lossy(&self.buf[i..(i + 12).min(self.end)]))));
+                    }
+                    if self.depth == self.rec_depth && self.rec_start.is_none() && (self.top == Top::Array || self.container_depth == Some(self.depth)) {
+                        return Err(self.err(format!("record {}: expected an object", self.number + 1)));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Result<Vec<(String, usize, usize)>, String> {
+        // Tiny chunks exercise records that span buffer refills.
+        let mut s = Splitter::new(text.as_bytes());
+        s.buf = vec![0; 8];
+        let mut out = Vec::new();
+        loop {
+            match s.next_batch(2) {
+                Ok(Some(b)) => {
+                    for sp in &b.spans {
+                        out.push((String::from_utf8_lossy(b.record(sp)).into_owned(), sp.number, sp.line));
+                        assert_eq!(&text.as_bytes()[sp.offset as usize..sp.offset as usize + (sp.end - sp.start)], b.record(sp));
+                    }
+                }
+                Ok(None) => return Ok(out),
+                Err(e) => return Err(format!("{}:{}", e.line, e.message)),
+            }
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        let rec = |s: &str| s.to_string();
+        assert_eq!(split("{\"a\":1}\n{\"b\":\"}\\\"{\"}\n").unwrap(), vec![(rec("{\"a\":1}"), 1, 1), (rec("{\"b\":\"}\\\"{\"}"), 2, 2)]);
+        assert_eq!(split("[\n {\"a\":[1,2]},\n {\"b\":{}}\n]").unwrap(), vec![(rec("{\"a\":[1,2]}"), 1, 2), (rec("{\"b\":{}}"), 2, 3)]);
+        let page = "{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\",\"value\":[3]},{\"id\":\"2\"}],\"@odata.nextLink\":\"y\"}";
+        assert_eq!(split(page).unwrap().iter().map(|r| r.0.clone()).collect::<Vec<_>>(), vec!["{\"id\":\"1\",\"value\":[3]}", "{\"id\":\"2\"}"]);
+        let am = "{\"records\":[{\"time\":\"t\",\"properties\":{\"id\":\"1\"}}]}";
+        assert_eq!(split(am).unwrap()[0].0, "{\"time\":\"t\",\"properties\":{\"id\":\"1\"}}");
+        // An object with a `value` that is not an array is a record.
+        assert_eq!(split("{\"value\":\"x\",\"id\":1}").unwrap()[0].0, "{\"value\":\"x\",\"id\":1}");
+        assert_eq!(split("").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn line_mode() {
+        let jsonl = "{\"a\":1}\n{\"b\":2}\n\n{\"c\":\"x\"}";
+        assert_eq!(split(jsonl).unwrap(), vec![("{\"a\":1}".into(), 1, 1), ("{\"b\":2}".into(), 2, 2), ("{\"c\":\"x\"}".into(), 3, 4)]);
+        let arr = "[\n{\"a\":1},\n{\"b\":[1,2]},\n{\"c\":3}\n]\n";
+        assert_eq!(split(arr).unwrap(), vec![("{\"a\":1}".into(), 1, 2), ("{\"b\":[1,2]}".into(), 2, 3), ("{\"c\":3}".into(), 3, 4)]);
+        let page = "{\"@odata.context\":\"x\",\"value\":[\n  {\"a\":1},\n  {\"b\":2}\n],\n\"@odata.nextLink\":\"y\"}";
+        assert_eq!(split(page).unwrap().iter().map(|r| r.0.clone()).collect::<Vec<_>>(), vec!["{\"a\":1}", "{\"b\":2}"]);
+        // Pretty-printed records keep the structural scanner.
+        let pretty = "[\n {\n  \"a\": 1\n },\n {\n  \"b\": 2\n }\n]";
+        assert_eq!(split(pretty).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn structure_errors() {
+        assert!(split("[1, 2]").unwrap_err().contains("expected an object"));
+        assert!(split("{\"a\": 1").unwrap_err().contains("ends in the middle"));
+        assert!(split("hello").unwrap_err().contains("expected a JSON object or array"));
+    }
+}

