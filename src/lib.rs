@@ -49,6 +49,6 @@ pub mod walk;
 
 pub use error::{Error, ErrorKind, Result};
 pub use facts::{FactType, Facts, OrgSettings, Value};
-pub use logs::{Attempt, Evidence, Selector};
+pub use logs::{Attempt, Evidence, InputFormat, Selector};
 pub use rules::{RuleErrors, Rules};
 pub use walk::{Outcome, Session, Step};

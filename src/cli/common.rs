@@ -15,6 +15,28 @@ pub enum Format {
     Json,
 }
 
+/// `--input-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum FormatArg {
+    /// Detect from the content.
+    #[default]
+    Auto,
+    /// JSON in any shape (object, array, Graph page, JSON Lines, Log Analytics, Azure Monitor).
+    Json,
+    /// A CSV export (Entra admin center or Log Analytics; the kind is read from the header row).
+    Csv,
+}
+
+impl FormatArg {
+    pub fn get(self) -> signin_doctor::InputFormat {
+        match self {
+            FormatArg::Auto => signin_doctor::InputFormat::Auto,
+            FormatArg::Json => signin_doctor::InputFormat::Json,
+            FormatArg::Csv => signin_doctor::InputFormat::Csv,
+        }
+    }
+}
+
 /// Print an error to stderr and return its exit code.
 pub fn report(e: &Error) -> i32 {
     if let Some(errs) = e.rule_errors() {
@@ -65,11 +87,14 @@ pub struct Inputs {
     /// Diagnose this user's most recent failure (UPN or object id).
     #[arg(long, value_name = "UPN")]
     pub user: Option<String>,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub input_format: FormatArg,
 }
 
 impl Inputs {
     pub fn load(&self) -> Result<(Evidence, Option<OrgSettings>), Error> {
-        let mut b = Evidence::builder();
+        let mut b = Evidence::builder().input_format(self.input_format.get());
         for s in &self.signin {
             b = b.signins_file(s)?;
         }

@@ -59,6 +59,9 @@ pub struct Args {
     /// Save the session here at the end, on "save", and on Ctrl-C.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
+    input_format: super::common::FormatArg,
     /// Resume a saved session (its facts are in the file; no log is needed).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org"])]
     resume: Option<PathBuf>,
@@ -89,7 +92,7 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     if a.signin.is_empty() {
         return Ok(Session::without_log(rules));
     }
-    let mut b = Evidence::builder();
+    let mut b = Evidence::builder().input_format(a.input_format.get());
     for s in &a.signin {
         b = b.signins_file(s)?;
     }

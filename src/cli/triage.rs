@@ -49,6 +49,9 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
+    input_format: super::common::FormatArg,
 }
 
 struct Bar(Option<ProgressBar>);
@@ -97,7 +100,7 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
 
 pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
-    let mut b = Evidence::builder();
+    let mut b = Evidence::builder().input_format(a.input_format.get());
     for p in &a.audit {
         b = b.audit_file(p)?;
     }
@@ -110,6 +113,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     let mut opts = Options::default();
     opts.strict = a.strict;
+    opts.format = a.input_format.get();
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }

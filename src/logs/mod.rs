@@ -5,6 +5,7 @@
 //! as 50074 and its final result are one attempt) and [`Evidence::select`]
 //! picks the attempt to diagnose.
 
+pub mod csv;
 mod flex;
 mod read;
 mod record;
@@ -16,7 +17,7 @@ pub use record::{
 
 
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time};
-pub(crate) use read::read as read_text;
+pub(crate) use read::{read as read_text, read_auth_details, read_text_file};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::History;
@@ -45,16 +46,53 @@ pub struct Evidence {
     audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
+/// How to read an input file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// Detect: JSON (object, array, Graph page, JSON Lines, Log Analytics rows,
+    /// Azure Monitor records) by its first character, else CSV (the kind of
+    /// CSV export by its header row).
+    #[default]
+    Auto,
+    /// JSON in any of its shapes.
+    Json,
+    /// A CSV export (Entra admin center or Log Analytics).
+    Csv,
+}
+
 /// Builds [`Evidence`] from files or text.
 #[derive(Debug, Default)]
 pub struct EvidenceBuilder {
     ev: Evidence,
+    /// Steps from an authentication-details CSV, by Request ID.
+    steps: std::collections::HashMap<String, Vec<AuthStep>>,
+    format: InputFormat,
 }
 
 impl EvidenceBuilder {
-    /// Read sign-ins from a file (Graph `signIn` object, array or page; JSON Lines; Log Analytics rows; Azure Monitor records).
+    /// Force the input format of the files read after this call.
+    pub fn input_format(mut self, format: InputFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Read sign-ins from a file (Graph `signIn` object, array or page; JSON
+    /// Lines; Log Analytics rows; Azure Monitor records; the Entra admin
+    /// center's CSV, whose authentication-details CSV may be given as another
+    /// sign-in file and is joined on Request ID).
     pub fn signins_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
-        self.ev.signins.extend(read::read_file::<SignIn>(path.as_ref())?);
+        let path = path.as_ref();
+        let text = read::read_text_file(path)?;
+        if self.format != InputFormat::Json {
+            if let Some(steps) = read::read_auth_details(path, &text)? {
+                for (id, st) in steps {
+                    self.steps.entry(id).or_default().push(st);
+                }
+                return Ok(self);
+            }
+        }
+        self.ev.signins.extend(read::read_as::<SignIn>(path, &text, self.format)?);
         Ok(self)
     }
     /// Read sign-ins from text; `name` is used in errors and traces.
@@ -64,7 +102,8 @@ impl EvidenceBuilder {
     }
     /// Read audit events from a file (Graph `directoryAudit` object, array or page; JSON Lines; Log Analytics rows).
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
-        self.ev.audit.extend(read::read_file::<AuditEvent>(path.as_ref())?);
+        let path = path.as_ref();
+        self.ev.audit.extend(read::read_as::<AuditEvent>(path, &read::read_text_file(path)?, self.format)?);
         self.ev.audit_given = true;
         Ok(self)
     }
@@ -83,8 +122,17 @@ impl EvidenceBuilder {
         }
         self
     }
-    /// Finish.
-    pub fn build(self) -> Evidence {
+    /// Finish: join authentication-details rows onto their sign-ins.
+    pub fn build(mut self) -> Evidence {
+        if !self.steps.is_empty() {
+            for s in &mut self.ev.signins {
+                if let Some(steps) = s.id.as_deref().and_then(|id| self.steps.get(id)) {
+                    if s.authentication_details.as_ref().is_none_or(Vec::is_empty) {
+                        s.authentication_details = Some(steps.clone());
+                    }
+                }
+            }
+        }
         self.ev
     }
 }
@@ -255,7 +303,7 @@ impl Evidence {
         all.into_iter().rev().find(Attempt::failed).ok_or_else(|| {
             let who = sel.user.as_deref().map(|u| format!(" for {u}")).unwrap_or_default();
             if n == 0 {
-                Error::new(ErrorKind::NotFound, format!("the log holds no sign-in{who}"))
+                Error::new(ErrorKind::NotFound, format!("the log holds no sign-in{who}")).hint("an authentication-details CSV is only joined onto its sign-in CSV: give both with --signin")
             } else {
                 Error::new(ErrorKind::NotFound, format!("the log holds no failed sign-in{who} ({n} attempts, all successful)"))
                     .hint("to diagnose a successful sign-in (e.g. a break-glass account), pick it with --id")

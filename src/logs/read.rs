@@ -20,6 +20,8 @@ pub(crate) trait LogRecord: DeserializeOwned {
     fn accepts_category(category: &str) -> bool;
     /// Fill fields the inner object lacks from the Azure Monitor envelope.
     fn from_envelope(&mut self, env: &Probe<'_>);
+    /// Whether rows of this CSV export are this kind of record; otherwise a hint.
+    fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str>;
     fn set_origin(&mut self, origin: Origin);
     /// `Ok` when the decoded object is this kind of record; otherwise a message
     /// and a hint.
@@ -28,6 +30,14 @@ pub(crate) trait LogRecord: DeserializeOwned {
 
 impl LogRecord for SignIn {
     const WHAT: &'static str = "sign-in";
+    fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str> {
+        use super::csv::CsvKind::*;
+        match kind {
+            PortalSignIns | LogAnalyticsSignIns => Ok(()),
+            PortalAuthDetails => Err("this is the authentication-details CSV: give it together with the sign-in CSV it belongs to (they are joined on \"Request ID\")"),
+            PortalAudit | LogAnalyticsAudit => Err("this is an audit log export: pass it with --audit"),
+        }
+    }
     fn accepts_category(category: &str) -> bool {
         category.to_ascii_lowercase().contains("signin")
     }
@@ -64,6 +74,13 @@ impl LogRecord for SignIn {
 
 impl LogRecord for AuditEvent {
     const WHAT: &'static str = "audit event";
+    fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str> {
+        use super::csv::CsvKind::*;
+        match kind {
+            PortalAudit | LogAnalyticsAudit => Ok(()),
+            _ => Err("this is a sign-in export: pass it with --signin"),
+        }
+    }
     fn accepts_category(category: &str) -> bool {
         // "AuditLogs" in diagnostic settings; some pipelines keep the
         // directoryAudit category (Policy, UserManagement, ...) instead.
@@ -235,11 +252,22 @@ fn abbreviate(s: &str) -> String {
 
 /// Read every record of kind `T` from `text`, which came from `path`.
 pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
+    read_as(path, text, super::InputFormat::Auto)
+}
+
+/// [`read`], with the format forced or detected.
+pub(crate) fn read_as<T: LogRecord>(path: &Path, text: &str, format: super::InputFormat) -> Result<Vec<T>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0 };
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
+    }
+    let json = trimmed.starts_with('{') || trimmed.starts_with('[');
+    match format {
+        super::InputFormat::Csv => return read_csv(path, text),
+        super::InputFormat::Auto if !json => return read_csv(path, text),
+        _ => {}
     }
     match serde_json::from_str::<&RawValue>(text) {
         Ok(raw) => r.element(raw)?,
@@ -267,12 +295,54 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
     Ok(r.out)
 }
 
-/// Read a file from disk and decode it.
-pub(crate) fn read_file<T: LogRecord>(path: &Path) -> Result<Vec<T>> {
+/// Read a CSV export.
+fn read_csv<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
+    let (kind, rows) = super::csv::rows(path, text)?;
+    if let Err(hint) = T::accepts_csv(kind) {
+        return Err(Error::new(ErrorKind::NotALog, format!("not a {} export", T::WHAT)).at_path(path).at(1, 1).hint(hint));
+    }
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, (line, v)) in rows.into_iter().enumerate() {
+        let mut rec: T = serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {e}", T::WHAT)).at_path(path).at(line, 1).record(i + 1))?;
+        if let Err((msg, hint)) = rec.check() {
+            return Err(Error::new(ErrorKind::NotALog, msg).at_path(path).at(line, 1).record(i + 1).hint(hint));
+        }
+        rec.set_origin(Origin { file: file.clone(), record: i + 1, line });
+        out.push(rec);
+    }
+    if out.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
+    }
+    Ok(out)
+}
+
+/// Read the authentication-details CSV that the Entra admin center downloads
+/// beside the sign-in CSV: steps by Request ID. `None` when the text is not one.
+pub(crate) fn read_auth_details(path: &Path, text: &str) -> Result<Option<Vec<(String, super::AuthStep)>>> {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    if t.starts_with('{') || t.starts_with('[') || t.is_empty() {
+        return Ok(None);
+    }
+    let (kind, rows) = super::csv::rows(path, text)?;
+    if kind != super::csv::CsvKind::PortalAuthDetails {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for (i, (line, v)) in rows.into_iter().enumerate() {
+        let Some(id) = v.get("requestId").and_then(|x| x.as_str()).map(String::from) else { continue };
+        let step: super::AuthStep = serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this authentication step: {e}")).at_path(path).at(line, 1).record(i + 1))?;
+        out.push((id, step));
+    }
+    Ok(Some(out))
+}
+
+
+/// A file's text (UTF-8, with a BOM allowed).
+pub(crate) fn read_text_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
         Error::new(ErrorKind::Syntax, "the file is not UTF-8 text").at_path(path).hint(format!("first bad byte at offset {off}"))
-    })?;
-    read(path, &text)
+    })
 }

@@ -38,11 +38,13 @@ pub struct Options {
     pub strict: bool,
     /// Worker threads (default: all cores).
     pub threads: usize,
+    /// Force the input format.
+    pub format: crate::InputFormat,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()) }
+        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto }
     }
 }
 
@@ -248,9 +250,10 @@ fn open(path: &Path) -> Result<std::fs::File> {
 }
 
 /// Pass 1 over one file.
-fn survey_file(path: &Path, file: u32, org: Option<&OrgSettings>, opts: &Options, progress: &dyn Progress, done: &std::sync::atomic::AtomicU64, total: u64) -> Result<Survey> {
+fn survey_file(path: &Path, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, progress: &dyn Progress, done: &std::sync::atomic::AtomicU64, total: u64) -> Result<Survey> {
     let f = open(path)?;
-    let name = path.display().to_string();
+    let name = name.to_string();
+    let shown = Path::new(&name);
     let mut splitter = split::Splitter::new(std::io::BufReader::with_capacity(1 << 16, f));
     let (tx, rx) = crossbeam_channel::bounded::<split::Batch>(opts.threads);
     // Used batches come back to be filled again: no fresh memory per batch.
@@ -313,11 +316,11 @@ fn survey_file(path: &Path, file: u32, org: Option<&OrgSettings>, opts: &Options
             all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
         }
         if let Some(e) = read_err {
-            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(path).at(e.line, 1).hint(format!("at byte {}", e.offset)));
+            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(shown).at(e.line, 1).hint(format!("at byte {}", e.offset)));
         }
         if opts.strict {
             if let Some(b) = all.bad.iter().min_by_key(|b| b.record) {
-                return Err(Error::new(ErrorKind::BadRecord, b.message.clone()).at_path(path).at(b.line, 1).record(b.record));
+                return Err(Error::new(ErrorKind::BadRecord, b.message.clone()).at_path(shown).at(b.line, 1).record(b.record));
             }
         }
         Ok(all)
@@ -325,7 +328,7 @@ fn survey_file(path: &Path, file: u32, org: Option<&OrgSettings>, opts: &Options
 }
 
 /// Decode one candidate's bytes into a sign-in.
-fn decode(path: &Path, bytes: &[u8], c: &Candidate) -> std::result::Result<SignIn, String> {
+fn decode(path: &Path, name: &str, bytes: &[u8], c: &Candidate) -> std::result::Result<SignIn, String> {
     // A plain sign-in decodes directly; envelopes and wrappers go through the full reader.
     let mut s = match serde_json::from_slice::<SignIn>(bytes) {
         Ok(s) if s.looks_like_sign_in() => s,
@@ -335,7 +338,7 @@ fn decode(path: &Path, bytes: &[u8], c: &Candidate) -> std::result::Result<SignI
             v.pop().ok_or("no sign-in in the record")?
         }
     };
-    s.origin = crate::logs::Origin { file: std::sync::Arc::from(path.display().to_string()), record: c.number as usize, line: c.line as usize };
+    s.origin = crate::logs::Origin { file: std::sync::Arc::from(name), record: c.number as usize, line: c.line as usize };
     Ok(s)
 }
 
@@ -360,6 +363,60 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
     })
 }
 
+/// A temporary file removed when dropped.
+struct TempFile(PathBuf);
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Whether a file starts like JSON (else it is taken as CSV).
+fn looks_like_json(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let n = open(path)?.read(&mut head).map_err(|e| Error::from_io(path, &e))?;
+    let t = String::from_utf8_lossy(&head[..n]);
+    let t = t.trim_start_matches('\u{feff}').trim_start();
+    Ok(t.is_empty() || t.starts_with('{') || t.starts_with('['))
+}
+
+/// Stream a sign-in CSV into a temporary JSON Lines file, joining
+/// authentication steps by Request ID.
+fn csv_to_jsonl(path: &Path, steps: &HashMap<String, Vec<serde_json::Value>>, n: usize) -> Result<TempFile> {
+    use std::io::Write;
+    let f = open(path)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::BufReader::new(f));
+    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?.clone();
+    let kind = crate::logs::csv::detect(&headers)
+        .ok_or_else(|| Error::new(ErrorKind::NotALog, "this CSV is not a sign-in or audit export this tool knows").at_path(path).at(1, 1).hint(format!("expected {}", crate::logs::csv::EXPECTED)))?;
+    if !kind.is_signins() {
+        return Err(Error::new(ErrorKind::NotALog, "not a sign-in export").at_path(path).hint("audit logs go with --audit"));
+    }
+    let mapper = crate::logs::csv::RowMapper::new(kind, &headers);
+    let tmp = TempFile(std::env::temp_dir().join(format!("signin-doctor-{}-{n}.jsonl", std::process::id())));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp.0).map_err(|e| Error::from_io(&tmp.0, &e))?);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let mut v = mapper.map(&rec);
+                if let Some(st) = v.get("id").and_then(|x| x.as_str()).and_then(|id| steps.get(id)) {
+                    v["authenticationDetails"] = serde_json::Value::Array(st.clone());
+                }
+                serde_json::to_writer(&mut w, &v).map_err(std::io::Error::other).and_then(|_| w.write_all(b"\n")).map_err(|e| Error::from_io(&tmp.0, &e))?;
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                return Err(Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1));
+            }
+        }
+    }
+    w.flush().map_err(|e| Error::from_io(&tmp.0, &e))?;
+    Ok(tmp)
+}
+
 /// Triage every failed attempt in `signins`. Each result is handed to `sink`
 /// in file order as soon as its chunk is done; the summary comes back at the end.
 pub fn run(
@@ -373,16 +430,50 @@ pub fn run(
 ) -> Result<Summary> {
     let timing = std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
     let t0 = std::time::Instant::now();
+    // CSV exports: authentication details are joined, sign-ins streamed to JSON Lines.
+    let mut steps: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    let mut inputs: Vec<(PathBuf, String)> = Vec::new();
+    let mut temps: Vec<TempFile> = Vec::new();
+    let mut csvs: Vec<&PathBuf> = Vec::new();
+    for p in signins {
+        let json = match opts.format {
+            crate::InputFormat::Json => true,
+            crate::InputFormat::Csv => false,
+            _ => looks_like_json(p)?,
+        };
+        if json {
+            inputs.push((p.clone(), p.display().to_string()));
+        } else {
+            let text = crate::logs::read_text_file(p)?;
+            match crate::logs::read_auth_details(p, &text)? {
+                Some(rows) => {
+                    for (id, st) in rows {
+                        steps.entry(id).or_default().push(serde_json::to_value(st).unwrap_or_default());
+                    }
+                }
+                None => csvs.push(p),
+            }
+        }
+    }
+    for p in csvs {
+        let t = csv_to_jsonl(p, &steps, temps.len())?;
+        inputs.push((t.0.clone(), p.display().to_string()));
+        temps.push(t);
+    }
+    let names: Vec<String> = inputs.iter().map(|(_, n)| n.clone()).collect();
+    let paths: Vec<PathBuf> = inputs.into_iter().map(|(p, _)| p).collect();
+    let signins = &paths[..];
     // Pass 1.
     let total: u64 = signins.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut sv = Survey::default();
     for (i, p) in signins.iter().enumerate() {
-        let s = survey_file(p, i as u32, org, opts, progress, &done, total)?;
+        let s = survey_file(p, &names[i], i as u32, org, opts, progress, &done, total)?;
         done.fetch_add(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
         sv.merge(s);
     }
     progress.survey(total, total);
+    drop(steps);
     if timing {
         eprintln!("timing: survey {:.2}s ({} records)", t0.elapsed().as_secs_f64(), sv.records);
     }
@@ -463,7 +554,7 @@ pub fn run(
             let handles: Vec<_> = chunk
                 .chunks(per.max(1))
                 .map(|part| {
-                    let files = &files;
+                    let (files, names) = (&files, &names);
                     scope.spawn(move || {
                         use std::os::unix::fs::FileExt;
                         let mut buf = Vec::new();
@@ -472,10 +563,11 @@ pub fn run(
                                 let mut records = Vec::with_capacity(group.len());
                                 for c in group.iter() {
                                     let path = &signins[c.file as usize];
+                                    let name = &names[c.file as usize];
                                     buf.resize(c.len as usize, 0);
-                                    let bad = |message: String| BadRecord { file: path.display().to_string(), record: c.number as usize, line: c.line as usize, message };
+                                    let bad = |message: String| BadRecord { file: name.clone(), record: c.number as usize, line: c.line as usize, message };
                                     files[c.file as usize].read_exact_at(&mut buf, c.offset).map_err(|e| bad(e.to_string()))?;
-                                    records.push(decode(path, &buf, c).map_err(bad)?);
+                                    records.push(decode(path, name, &buf, c).map_err(bad)?);
                                 }
                                 let attempt = Attempt::from_records(records);
                                 result_of(rules, &attempt, audit, history, org).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
@@ -526,5 +618,6 @@ pub fn run(
     top.truncate(10);
     summary.top_users = top;
     summary.rollout = sv.rollout.checks(org, history);
+    drop(temps);
     Ok(summary)
 }
