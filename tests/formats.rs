@@ -69,7 +69,7 @@ fn forced_formats_and_unknown_formats() {
     // A CSV that is no known export says what was expected.
     let (code, _, err) = diagnose(&["--signin", "Cargo.lock", "--input-format", "csv"]);
     assert_eq!(code, 4);
-    assert!(err.contains("this CSV is not a sign-in or audit export this tool knows") && err.contains("Log Analytics export"), "{err}");
+    assert!(err.contains("this file is in no format this tool reads") && err.contains("Log Analytics export"), "{err}");
     // The audit CSV given as sign-ins, and the reverse.
     let e = Evidence::builder().signins_file(f("csv/portal-audit.csv")).unwrap_err();
     assert!(e.hint_text().unwrap().contains("--audit"));

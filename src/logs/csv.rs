@@ -246,7 +246,7 @@ pub(crate) fn open(path: &Path, text: &str) -> Result<(csv::Reader<std::io::Curs
         .map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?
         .clone();
     let kind = detect(&headers).ok_or_else(|| {
-        Error::new(ErrorKind::NotALog, "this CSV is not a sign-in or audit export this tool knows").at_path(path).at(1, 1).hint(format!("expected {EXPECTED}"))
+        Error::new(ErrorKind::NotALog, "this file is in no format this tool reads").at_path(path).at(1, 1).hint(format!("expected JSON (an object, an array, a Graph page {{\"value\": [...]}}, JSON Lines, Azure Monitor {{\"records\": [...]}}) or {EXPECTED}"))
     })?;
     Ok((rdr, RowMapper::new(kind, &headers)))
 }
