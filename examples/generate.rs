@@ -165,7 +165,7 @@ fn main() {
         })
         .collect();
     users.push(User { id: uuid(&mut r), upn: "svc-emergency-alpha@contoso.com".into(), name: "Emergency Alpha".into(), home: 0 });
-    let start: i64 = 1_795_503_600; // 2026-11-23T05:00:00Z: enforcement day
+    let start: i64 = 1_795_503_600; // 2026-11-24T07:00:00Z: enforcement day
     let span = 48 * 3600;
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&a.out).unwrap_or_else(|e| usage(&format!("{}: {e}", a.out))));
     let mut written = 0usize;

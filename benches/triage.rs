@@ -1,0 +1,85 @@
+//! Throughput and memory of `signin-doctor triage` on generated exports.
+//!
+//! ```sh
+//! cargo bench --bench triage                 # 1,000,000 records (about 2.6 GB per file)
+//! BENCH_RECORDS=100000 cargo bench --bench triage
+//! ```
+//!
+//! The inputs are made once by the deterministic generator (examples/generate.rs)
+//! under target/bench/. Each configuration runs the release binary three times;
+//! the best wall time is reported with its peak resident memory (from
+//! /usr/bin/time when present). Performance targets are checked here, never in
+//! the test suite.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn generate(records: usize, array: bool, out: &Path, audit: Option<&Path>) {
+    if out.exists() {
+        return;
+    }
+    eprintln!("generating {} ({records} records)...", out.display());
+    let mut c = Command::new(cargo());
+    c.args(["run", "--release", "--quiet", "--example", "generate", "--", "--records", &records.to_string(), "--out"]).arg(out);
+    if array {
+        c.args(["--format", "array"]);
+    }
+    if let Some(a) = audit {
+        c.arg("--audit-out").arg(a);
+    }
+    assert!(c.current_dir(root()).status().expect("cargo runs").success(), "the generator failed");
+}
+
+/// (wall seconds, peak KB if known)
+fn run(bin: &Path, signins: &Path, audit: &Path, threads: usize) -> (f64, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    let args = ["triage", "--signins", signins.to_str().unwrap(), "--audit", audit.to_str().unwrap(), "--org", "examples/org.ron", "--threads", &threads.to_string(), "--format", "json", "--output", "/dev/null"];
+    let start = Instant::now();
+    let out = if time.exists() {
+        Command::new(time).args(["-f", "%M"]).arg(bin).args(args).current_dir(root()).output()
+    } else {
+        Command::new(bin).args(args).current_dir(root()).output()
+    }
+    .expect("the binary runs");
+    let wall = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "triage failed: {}", String::from_utf8_lossy(&out.stderr));
+    let kb = String::from_utf8_lossy(&out.stderr).lines().last().and_then(|l| l.trim().parse().ok());
+    (wall, kb)
+}
+
+fn main() {
+    let records: usize = std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl = dir.join(format!("bench-{records}.jsonl"));
+    let array = dir.join(format!("bench-{records}.json"));
+    let audit = dir.join(format!("bench-{records}-audit.jsonl"));
+    generate(records, false, &jsonl, Some(&audit));
+    generate(records, true, &array, None);
+    assert!(Command::new(cargo()).args(["build", "--release", "--quiet"]).current_dir(root()).status().unwrap().success());
+    let bin = root().join("target/release/signin-doctor");
+    println!("triage of {records} generated sign-ins ({:.0} bytes each), best of 3", std::fs::metadata(&jsonl).map(|m| m.len()).unwrap_or(0) as f64 / records as f64);
+    println!("{:<12} {:>7} {:>9} {:>14} {:>15} {:>10}", "input", "threads", "wall s", "records/s", "per core /s", "peak MB");
+    for (name, file) in [("JSON Lines", &jsonl), ("JSON array", &array)] {
+        let mut one = 0.0;
+        for threads in [1, 2] {
+            let best = (0..3).map(|_| run(&bin, file, &audit, threads)).min_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+            let rate = records as f64 / best.0;
+            if threads == 1 {
+                one = rate;
+            }
+            let mb = best.1.map_or("?".to_string(), |k| format!("{:.0}", k as f64 / 1024.0));
+            let scale = if threads == 2 { format!("  ({:.2}x of 1 thread)", rate / one) } else { String::new() };
+            println!("{name:<12} {threads:>7} {:>9.2} {rate:>14.0} {:>15.0} {mb:>10}{scale}", best.0, rate / threads as f64);
+        }
+    }
+}
