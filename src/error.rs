@@ -54,7 +54,10 @@ impl ErrorKind {
 /// assert!(err.to_string().starts_with("log.json:1:"));
 /// ```
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     path: Option<PathBuf>,
     line: Option<usize>,
@@ -67,7 +70,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, path: None, line: None, column: None, record: None, message: message.into(), hint: None, rules: None }
+        Error(Box::new(Inner { kind, path: None, line: None, column: None, record: None, message: message.into(), hint: None, rules: None }))
     }
     pub(crate) fn io(path: &Path, err: &std::io::Error) -> Self {
         let what = match err.kind() {
@@ -91,20 +94,20 @@ impl Error {
         Error::io(path, err)
     }
     pub(crate) fn at_path(mut self, path: &Path) -> Self {
-        self.path = Some(path.to_path_buf());
+        self.0.path = Some(path.to_path_buf());
         self
     }
     pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.0.line = Some(line);
+        self.0.column = Some(column);
         self
     }
     pub(crate) fn record(mut self, n: usize) -> Self {
-        self.record = Some(n);
+        self.0.record = Some(n);
         self
     }
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
     pub(crate) fn rules(errors: RuleErrors) -> Self {
@@ -113,65 +116,65 @@ impl Error {
             ErrorKind::InvalidRules,
             format!("the rules have {n} error{}", if n == 1 { "" } else { "s" }),
         );
-        e.rules = Some(Box::new(errors));
+        e.0.rules = Some(Box::new(errors));
         e
     }
 
     /// The class of error.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
     /// The file concerned, if any.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.0.path.as_deref()
     }
     /// 1-based line in the file.
     pub fn line(&self) -> Option<usize> {
-        self.line
+        self.0.line
     }
     /// 1-based column in the line.
     pub fn column(&self) -> Option<usize> {
-        self.column
+        self.0.column
     }
     /// 1-based record number within the file.
     pub fn record_number(&self) -> Option<usize> {
-        self.record
+        self.0.record
     }
     /// The message, without the place.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// What to do about it, when the tool knows.
     pub fn hint_text(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
     /// The individual rule errors, for [`ErrorKind::InvalidRules`].
     pub fn rule_errors(&self) -> Option<&RuleErrors> {
-        self.rules.as_deref()
+        self.0.rules.as_deref()
     }
     /// The CLI exit code for this error.
     pub fn exit_code(&self) -> i32 {
-        self.kind.exit_code()
+        self.0.kind.exit_code()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.path {
+        if let Some(p) = &self.0.path {
             write!(f, "{}", p.display())?;
-            if let Some(l) = self.line {
+            if let Some(l) = self.0.line {
                 write!(f, ":{l}")?;
-                if let Some(c) = self.column {
+                if let Some(c) = self.0.column {
                     write!(f, ":{c}")?;
                 }
             }
             f.write_str(": ")?;
         }
-        if let Some(r) = self.record {
+        if let Some(r) = self.0.record {
             write!(f, "record {r}: ")?;
         }
-        f.write_str(&self.message)?;
-        if let Some(h) = &self.hint {
+        f.write_str(&self.0.message)?;
+        if let Some(h) = &self.0.hint {
             write!(f, " (hint: {h})")?;
         }
         Ok(())

@@ -175,12 +175,7 @@ impl Case {
                 Some(OrgInput::Path(p)) => Some(OrgSettings::from_file(&self.resolve(p))?),
                 Some(OrgInput::Settings(s)) => Some(OrgSettings::from_ron_str(&self.path, &ron::to_string(s).unwrap_or_default())?),
             };
-            let mut sel = Selector::default();
-            if let Some(s) = &self.select {
-                sel.id = s.id.clone();
-                sel.correlation_id = s.correlation_id.clone();
-                sel.user = s.user.clone();
-            }
+            let sel = self.select.as_ref().map_or_else(Selector::default, |s| Selector::new(s.id.clone(), s.correlation_id.clone(), s.user.clone()));
             let attempt = ev.select(&sel)?;
             Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt)
         };

@@ -92,24 +92,25 @@ pub struct Inputs {
     pub input_format: FormatArg,
 }
 
+/// Read sign-ins, audit events and org settings from the command line's files.
+pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, format: FormatArg) -> Result<(Evidence, Option<OrgSettings>), Error> {
+    let mut b = Evidence::builder().input_format(format.get());
+    for s in signin {
+        b = b.signins_file(s)?;
+    }
+    for a in audit {
+        b = b.audit_file(a)?;
+    }
+    let org = org.map(|p| OrgSettings::from_file(p)).transpose()?;
+    Ok((b.build(), org))
+}
+
 impl Inputs {
     pub fn load(&self) -> Result<(Evidence, Option<OrgSettings>), Error> {
-        let mut b = Evidence::builder().input_format(self.input_format.get());
-        for s in &self.signin {
-            b = b.signins_file(s)?;
-        }
-        for a in &self.audit {
-            b = b.audit_file(a)?;
-        }
-        let org = self.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
-        Ok((b.build(), org))
+        load_logs(&self.signin, &self.audit, self.org.as_ref(), self.input_format)
     }
     pub fn selector(&self) -> Selector {
-        let mut s = Selector::default();
-        s.id = self.id.clone();
-        s.correlation_id = self.correlation_id.clone();
-        s.user = self.user.clone();
-        s
+        Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())
     }
 }
 

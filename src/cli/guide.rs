@@ -9,7 +9,7 @@ use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::output::{self, TicketFormat};
 use signin_doctor::walk::{Answer, Outcome, Prompt, Step};
-use signin_doctor::{Error, ErrorKind, Evidence, Facts, OrgSettings, Rules, Selector, Session};
+use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -92,20 +92,8 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     if a.signin.is_empty() {
         return Ok(Session::without_log(rules));
     }
-    let mut b = Evidence::builder().input_format(a.input_format.get());
-    for s in &a.signin {
-        b = b.signins_file(s)?;
-    }
-    for s in &a.audit {
-        b = b.audit_file(s)?;
-    }
-    let ev = b.build();
-    let org = a.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
-    let mut sel = Selector::default();
-    sel.id = a.id.clone();
-    sel.correlation_id = a.correlation_id.clone();
-    sel.user = a.user.clone();
-    let attempt = ev.select(&sel)?;
+    let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format)?;
+    let attempt = ev.select(&Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone()))?;
     Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
 }
 

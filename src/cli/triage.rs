@@ -6,7 +6,7 @@ use super::{out, outln};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signin_doctor::triage::{self, csv_safe, AttemptResult, Options, Progress};
-use signin_doctor::{Error, ErrorKind, Evidence, OrgSettings};
+use signin_doctor::{Error, ErrorKind};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -100,12 +100,7 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
 
 pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
-    let mut b = Evidence::builder().input_format(a.input_format.get());
-    for p in &a.audit {
-        b = b.audit_file(p)?;
-    }
-    let audit = b.build();
-    let org = a.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
+    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format)?;
     for p in &a.signins {
         if !p.is_file() {
             return Err(Error::from_io(p, &std::io::Error::from(std::io::ErrorKind::NotFound)));

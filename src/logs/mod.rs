@@ -150,6 +150,10 @@ pub struct Selector {
 }
 
 impl Selector {
+    /// Select by any of record id, correlation id or user (the first given wins).
+    pub fn new(id: Option<String>, correlation_id: Option<String>, user: Option<String>) -> Self {
+        Selector { id, correlation_id, user }
+    }
     /// Select by record id.
     pub fn id(id: impl Into<String>) -> Self {
         Selector { id: Some(id.into()), ..Default::default() }

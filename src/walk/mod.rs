@@ -242,6 +242,18 @@ fn capital(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
+/// Where a switch goes for a value: (the case's label, or `default` /
+/// `unknown`; the next node).
+fn route<'r>(sw: &'r crate::rules::Switch, value: Option<&Value>) -> (&'r str, Option<&'r str>) {
+    match value {
+        None => ("unknown", sw.unknown.as_deref()),
+        Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
+            Some(c) => (&c.label, c.next.as_deref()),
+            None => ("default", sw.default.as_deref()),
+        },
+    }
+}
+
 /// Walk the rules with these facts and answers.
 pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<Outcome> {
     let broken = |id: &str| Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"));
@@ -278,13 +290,8 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
             }
             Node::Switch(sw) => {
                 let fact = FactUse::of(facts, &sw.fact);
-                let (case, next) = match &fact.value {
-                    None => ("unknown".to_string(), sw.unknown.as_deref()),
-                    Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
-                        Some(c) => (c.label.clone(), c.next.as_deref()),
-                        None => ("default".to_string(), sw.default.as_deref()),
-                    },
-                };
+                let (case, next) = route(sw, fact.value.as_ref());
+                let case = case.to_string();
                 let next = next.ok_or_else(|| broken(&sw.id))?;
                 let answer = match case.as_str() {
                     "unknown" => "The data cannot tell".to_string(),
@@ -336,13 +343,7 @@ pub(crate) fn unattended<'r>(rules: &'r Rules, facts: &Facts) -> Result<(&'r Dia
                 Tri::Unknown => &c.unknown,
             }
             .as_deref(),
-            Node::Switch(sw) => match facts.value(&sw.fact) {
-                None => sw.unknown.as_deref(),
-                Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
-                    Some(c) => c.next.as_deref(),
-                    None => sw.default.as_deref(),
-                },
-            },
+            Node::Switch(sw) => route(sw, facts.value(&sw.fact)).1,
             Node::Question(q) => {
                 first_q.get_or_insert(q);
                 q.dont_know.as_deref()
