@@ -310,3 +310,20 @@ fn closing_the_pipe_early_is_not_an_error() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn test_update_writes_each_outcome_beside_its_case() {
+    let d = tempfile::tempdir().unwrap();
+    let case = root().join("tests/cases/no-log-expired.ron");
+    std::fs::copy(&case, d.path().join("expired.ron")).unwrap();
+    let o = run_in(d.path(), &["test", "--update", "expired.ron"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let written = std::fs::read_to_string(d.path().join("expired.outcome.txt")).unwrap();
+    assert!(written.starts_with("case: No log: password expired\ndiagnosis: password-expired"), "{written}");
+    assert!(written.contains("The agent answered: It says the password has expired."));
+    // JSON for CI: the same verdict, with the path.
+    let o = run_in(d.path(), &["test", "expired.ron", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["passed"], 1);
+    assert_eq!(v["cases"][0]["path"][4], "symptom");
+}

@@ -22,7 +22,7 @@ fn generated(dir: &Path, n: usize, array: bool) -> (PathBuf, PathBuf) {
     let s = dir.join(if array { "s.json" } else { "s.jsonl" });
     let a = dir.join("a.jsonl");
     let st = std::process::Command::new(env!("CARGO"))
-        .args(["run", "-q", "--release", "--example", "generate", "--", "--records", &n.to_string(), "--out", s.to_str().unwrap(), "--audit-out", a.to_str().unwrap()])
+        .args(["run", "-q", "--example", "generate", "--", "--records", &n.to_string(), "--out", s.to_str().unwrap(), "--audit-out", a.to_str().unwrap()])
         .args(if array { vec!["--format", "array"] } else { vec![] })
         .current_dir(root())
         .status()
