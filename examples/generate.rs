@@ -278,7 +278,7 @@ fn main() {
         let mut w = BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| usage(&format!("{path}: {e}"))));
         for (i, u) in users.iter().enumerate() {
             let ip = format!("{}{}", TRUSTED[u.home].3, 10 + i % 200);
-            let days = if stale.contains(&i) { 200 + r.i64(..500) } else { 1 + r.i64(..600) };
+            let days = if stale.contains(&i) { 200 + r.i64(0..500) } else { 1 + r.i64(0..600) };
             let ev = if unregistered.contains(&i) {
                 audit(&mut r, "User started security info registration", start - 86_400, u, "User started the registration for Authenticator App with Notification and Code", &ip)
             } else {
