@@ -59,10 +59,26 @@ impl<'a> Glimpse<'a> {
     }
 }
 
+/// Times are kept as seconds since 2000-01-01 in a `u32` (good until 2136):
+/// half the memory of `i64`, for state that grows with the number of users.
+const EPOCH_2000: i64 = 946_684_800;
+
+fn stamp(t: i64) -> u32 {
+    (t - EPOCH_2000).clamp(0, u32::MAX as i64) as u32
+}
+
+fn unstamp(s: u32) -> i64 {
+    s as i64 + EPOCH_2000
+}
+
 #[derive(Debug, Default)]
 struct UserState {
-    mfa_fail: Vec<i64>,
-    mfa_ok: Vec<i64>,
+    /// Failed MFA (500121), the first `MAX_TIMES` seen.
+    mfa_fail: Vec<u32>,
+    /// MFA successes, the first `MAX_TIMES` seen.
+    mfa_ok: Vec<u32>,
+    /// The latest MFA success, however many there were.
+    last_ok: Option<u32>,
     ok_ips: Vec<Box<str>>,
     ok_countries: Vec<Box<str>>,
 }
@@ -99,11 +115,27 @@ pub(crate) struct History {
     users: HashMap<Box<str>, u32>,
     state: Vec<UserState>,
     hours: HashMap<i64, Hour>,
-    ip_country: HashMap<Box<str>, Box<str>>,
+    /// The country of each address seen: addresses parsed (a few bytes each,
+    /// not a string), countries interned in `countries`.
+    ip_country: HashMap<IpKey, u16>,
+    countries: Vec<Box<str>>,
     ip_bad_password: HashMap<Box<str>, HashSet<u32>>,
     records: usize,
     /// Users who failed MFA in each hour and the hours either side.
     windows: std::sync::OnceLock<HashMap<i64, HashSet<u32>>>,
+}
+
+/// An IP address as a map key: parsed when it parses, else the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IpKey {
+    Ip(std::net::IpAddr),
+    Text(Box<str>),
+}
+
+impl IpKey {
+    fn of(ip: &str) -> IpKey {
+        ip.parse().map_or_else(|_| IpKey::Text(ip.into()), IpKey::Ip)
+    }
 }
 
 fn key(user: &str) -> Box<str> {
@@ -129,8 +161,10 @@ impl History {
     pub(crate) fn add(&mut self, g: &Glimpse<'_>) {
         self.records += 1;
         if let (Some(ip), Some(c)) = (g.ip, g.country) {
-            if !self.ip_country.contains_key(ip) {
-                self.ip_country.insert(ip.into(), c.into());
+            let k = IpKey::of(ip);
+            if !self.ip_country.contains_key(&k) {
+                let c = self.country_index(c);
+                self.ip_country.insert(k, c);
             }
         }
         let Some(user) = g.user else { return };
@@ -159,10 +193,13 @@ impl History {
         }
         if let Some(t) = g.time {
             if g.mfa_failed() && st.mfa_fail.len() < MAX_TIMES {
-                st.mfa_fail.push(t);
+                st.mfa_fail.push(stamp(t));
             }
-            if g.mfa_ok() && st.mfa_ok.len() < MAX_TIMES {
-                st.mfa_ok.push(t);
+            if g.mfa_ok() {
+                if st.mfa_ok.len() < MAX_TIMES {
+                    st.mfa_ok.push(stamp(t));
+                }
+                st.last_ok = st.last_ok.max(Some(stamp(t)));
             }
             let hour = self.hours.entry(t.div_euclid(3600)).or_default();
             hour.seen.add(u);
@@ -204,6 +241,7 @@ impl History {
             let mine = &mut self.state[u as usize];
             mine.mfa_fail.extend(st.mfa_fail.into_iter().take(MAX_TIMES.saturating_sub(mine.mfa_fail.len())));
             mine.mfa_ok.extend(st.mfa_ok.into_iter().take(MAX_TIMES.saturating_sub(mine.mfa_ok.len())));
+            mine.last_ok = mine.last_ok.max(st.last_ok);
             for ip in st.ok_ips {
                 if mine.ok_ips.len() < MAX_IPS && !mine.ok_ips.contains(&ip) {
                     mine.ok_ips.push(ip);
@@ -224,6 +262,7 @@ impl History {
             mine.failed.extend(hour.failed.into_iter().map(|u| map[u as usize]));
         }
         for (ip, c) in other.ip_country {
+            let c = self.country_index(&other.countries[c as usize]);
             self.ip_country.entry(ip).or_insert(c);
         }
         for (ip, set) in other.ip_bad_password {
@@ -258,7 +297,7 @@ impl History {
     pub(crate) fn user_mfa_failures_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(st.mfa_fail.iter().filter(|&&x| x < t && x >= t - 86_400).count())
+        Some(st.mfa_fail.iter().map(|&x| unstamp(x)).filter(|&x| x < t && x >= t - 86_400).count())
     }
 
     /// MFA fatigue: three or more failed MFA attempts within an hour of `at`,
@@ -266,9 +305,9 @@ impl History {
     pub(crate) fn mfa_fatigue(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        let fails: Vec<i64> = st.mfa_fail.iter().copied().filter(|&x| (x - t).abs() <= 3600).collect();
+        let fails: Vec<i64> = st.mfa_fail.iter().map(|&x| unstamp(x)).filter(|&x| (x - t).abs() <= 3600).collect();
         let Some(&first) = fails.iter().min() else { return Some(false) };
-        Some(fails.len() >= 3 && st.mfa_ok.iter().any(|&ok| ok > first && ok - first <= 3600))
+        Some(fails.len() >= 3 && st.mfa_ok.iter().map(|&x| unstamp(x)).any(|ok| ok > first && ok - first <= 3600))
     }
 
     /// (other users who passed MFA, other users who failed MFA) in the clock
@@ -303,12 +342,12 @@ impl History {
 
     /// When the user last passed MFA in the log.
     pub(crate) fn last_mfa_ok(&self, user: Option<&str>) -> Option<i64> {
-        self.user(user)?.mfa_ok.iter().copied().max()
+        self.user(user)?.last_ok.map(unstamp)
     }
 
     /// Whether the user passed MFA in the log.
     pub(crate) fn user_mfa_ok(&self, user: Option<&str>) -> bool {
-        self.user(user).is_some_and(|st| !st.mfa_ok.is_empty())
+        self.user(user).is_some_and(|st| st.last_ok.is_some())
     }
 
     /// Whether `country` is new for the user: none of their successful
@@ -325,6 +364,60 @@ impl History {
 
     /// The country a sign-in from this IP showed.
     pub(crate) fn country_of(&self, ip: &str) -> Option<&str> {
-        self.ip_country.get(ip).map(|c| &**c)
+        self.ip_country.get(&IpKey::of(ip)).map(|&c| &*self.countries[c as usize])
+    }
+
+    fn country_index(&mut self, c: &str) -> u16 {
+        match self.countries.iter().position(|x| &**x == c) {
+            Some(i) => i as u16,
+            None if self.countries.len() < u16::MAX as usize => {
+                self.countries.push(c.into());
+                (self.countries.len() - 1) as u16
+            }
+            None => u16::MAX - 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g<'a>(user: &'a str, time: i64, code: i64, ip: &'a str, country: &'a str) -> Glimpse<'a> {
+        Glimpse { user: Some(user), time: Some(time), code: Some(code), mfa_ok_hint: true, ip: Some(ip), country: Some(country) }
+    }
+
+    #[test]
+    fn countries_by_address_survive_a_merge_and_match_however_an_ipv6_address_is_written() {
+        let mut a = History::default();
+        a.add(&g("ann", 1_700_000_000, 0, "203.0.113.7", "GB"));
+        let mut b = History::default();
+        b.add(&g("bob", 1_700_000_100, 0, "2001:db8::1", "IE"));
+        b.add(&g("bob", 1_700_000_200, 0, "not an address", "FR"));
+        a.merge(b);
+        assert_eq!(a.country_of("203.0.113.7"), Some("GB"));
+        assert_eq!(a.country_of("2001:0db8:0000:0000:0000:0000:0000:0001"), Some("IE"));
+        assert_eq!(a.country_of("not an address"), Some("FR"));
+        assert_eq!(a.country_of("198.51.100.1"), None);
+    }
+
+    #[test]
+    fn the_last_mfa_success_counts_past_the_cap_on_kept_times() {
+        let mut h = History::default();
+        let t0 = 1_700_000_000;
+        for i in 0..(MAX_TIMES as i64 + 10) {
+            h.add(&g("ann", t0 + i * 60, 0, "203.0.113.7", "GB"));
+        }
+        assert_eq!(h.last_mfa_ok(Some("ANN")), Some(t0 + (MAX_TIMES as i64 + 9) * 60));
+        assert!(h.user_mfa_ok(Some("ann")));
+        assert!(!h.user_mfa_ok(Some("bob")));
+    }
+
+    #[test]
+    fn times_round_trip_through_the_compact_stamp() {
+        for t in [EPOCH_2000, 1_700_000_000, 4_000_000_000] {
+            assert_eq!(unstamp(stamp(t)), t);
+        }
+        assert_eq!(stamp(0), 0, "times before 2000 clamp, they cannot be Entra sign-ins");
     }
 }

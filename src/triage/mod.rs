@@ -202,6 +202,9 @@ struct Survey {
     /// and reduced after the pass; needed to tell an attempt whose last record
     /// succeeded (an interrupt, then success) whatever the file order.
     successes: Vec<(u64, u64)>,
+    /// The successes of finished workers, each sorted and reduced to the
+    /// last success per attempt: merged by a walk, never concatenated.
+    success_runs: Vec<Vec<(u64, u64)>>,
     candidates: Vec<Candidate>,
     rollout: report::RolloutAcc,
     records: usize,
@@ -213,11 +216,9 @@ struct Survey {
 impl Survey {
     fn merge(&mut self, o: Survey) {
         self.history.merge(o.history);
-        if self.successes.is_empty() {
-            self.successes = o.successes;
-        } else {
-            self.successes.reserve_exact(o.successes.len());
-            self.successes.extend(o.successes);
+        self.success_runs.extend(o.success_runs);
+        if !o.successes.is_empty() {
+            self.success_runs.push(reduce_run(o.successes));
         }
         self.candidates.extend(o.candidates);
         self.rollout.merge(o.rollout);
@@ -243,6 +244,42 @@ impl Survey {
             self.successes.push((key, pack(order)));
         }
     }
+}
+
+/// Sort a worker's successes and keep the last one of each attempt.
+fn reduce_run(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    v.sort_unstable();
+    // Sorted by (key, order): the last entry of each key is its latest success.
+    let mut out = 0;
+    for i in 0..v.len() {
+        if i + 1 < v.len() && v[i + 1].0 == v[i].0 {
+            continue;
+        }
+        v[out] = v[i];
+        out += 1;
+    }
+    v.truncate(out);
+    v.shrink_to_fit();
+    v
+}
+
+/// Walk sorted runs (one per worker) as one: each attempt once, with its
+/// latest success.
+fn merge_runs(runs: &[Vec<(u64, u64)>]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut at = vec![0usize; runs.len()];
+    std::iter::from_fn(move || {
+        let key = runs.iter().zip(&at).filter_map(|(r, &i)| r.get(i).map(|e| e.0)).min()?;
+        let mut last = 0;
+        for (r, i) in runs.iter().zip(at.iter_mut()) {
+            if let Some(&(k, o)) = r.get(*i) {
+                if k == key {
+                    last = last.max(o);
+                    *i += 1;
+                }
+            }
+        }
+        Some((key, last))
+    })
 }
 
 fn open(path: &Path) -> Result<std::fs::File> {
@@ -488,18 +525,13 @@ pub fn run(
         let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
         *e = (*e).max(pack(c.order));
     }
-    let mut successes = std::mem::take(&mut sv.successes);
-    successes.sort_unstable();
+    let mut runs = std::mem::take(&mut sv.success_runs);
+    if !sv.successes.is_empty() {
+        runs.push(reduce_run(std::mem::take(&mut sv.successes)));
+    }
     let mut attempts = last_fail.len();
     let mut recovered: HashSet<u64> = HashSet::new();
-    let mut k = 0;
-    while k < successes.len() {
-        let key = successes[k].0;
-        let mut last = successes[k].1;
-        while k < successes.len() && successes[k].0 == key {
-            last = last.max(successes[k].1);
-            k += 1;
-        }
+    for (key, last) in merge_runs(&runs) {
         match last_fail.get(&key) {
             Some(f) if last > *f => {
                 recovered.insert(key);
@@ -508,7 +540,7 @@ pub fn run(
             None => attempts += 1,
         }
     }
-    drop(successes);
+    drop(runs);
     let mut cands: Vec<Candidate> = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
     // Group by attempt, in the order of each attempt's first record in the files.
     cands.sort_by_key(|c| (c.file, c.offset));
@@ -516,7 +548,9 @@ pub fn run(
     for (i, c) in cands.iter().enumerate() {
         first_pos.entry(c.attempt).or_insert(i);
     }
-    cands.sort_by_key(|c| (first_pos[&c.attempt], c.file, c.offset));
+    // The rank is looked up once per candidate, not once per comparison.
+    cands.sort_by_cached_key(|c| (first_pos[&c.attempt], c.file, c.offset));
+    drop(first_pos);
     let mut groups: Vec<&[Candidate]> = Vec::new();
     let mut i = 0;
     while i < cands.len() {
@@ -528,6 +562,9 @@ pub fn run(
         i = j;
     }
     let files: Vec<std::fs::File> = signins.iter().map(|p| open(p)).collect::<Result<_>>()?;
+    if timing {
+        eprintln!("timing: index {:.2}s ({} failed records)", t1.elapsed().as_secs_f64(), cands.len());
+    }
 
     // Pass 2, in chunks: parallel within a chunk, in order across chunks.
     let mut summary = Summary {
@@ -620,4 +657,23 @@ pub fn run(
     summary.rollout = sv.rollout.checks(org, history);
     drop(temps);
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_keeps_each_attempts_latest_success() {
+        let run = reduce_run(vec![(7, 30), (3, 5), (7, 10), (3, 9), (1, 1)]);
+        assert_eq!(run, vec![(1, 1), (3, 9), (7, 30)]);
+    }
+
+    #[test]
+    fn runs_merge_into_each_attempt_once_with_its_latest_success() {
+        let runs = vec![reduce_run(vec![(1, 4), (5, 2), (9, 1)]), reduce_run(vec![(5, 8), (6, 3)]), Vec::new()];
+        let merged: Vec<(u64, u64)> = merge_runs(&runs).collect();
+        assert_eq!(merged, vec![(1, 4), (5, 8), (6, 3), (9, 1)]);
+        assert_eq!(merge_runs(&[]).count(), 0);
+    }
 }

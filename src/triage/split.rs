@@ -88,7 +88,8 @@ pub(crate) struct Splitter<R: Read> {
     done: bool,
 }
 
-const CHUNK: usize = 4 << 20;
+/// Read size; the buffer is twice this, and grows for a larger record.
+const CHUNK: usize = 1 << 20;
 
 impl<R: Read> Splitter<R> {
     pub(crate) fn new(r: R) -> Self {
