@@ -35,7 +35,7 @@ fn snap(name: &str, text: &str) {
     });
 }
 
-fn example_args<'a>(extra: &[&'a str]) -> Vec<String> {
+fn example_args(extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = ["diagnose", "--signin", &format!("{EX}/signin.json"), "--audit", &format!("{EX}/audit.json"), "--org", "examples/org.ron"].iter().map(|s| s.to_string()).collect();
     v.extend(extra.iter().map(|s| s.to_string()));
     v

@@ -8,7 +8,10 @@ const DIAG: &str = r#"Tree(id: "d", title: "D", nodes: [
 ])
 "#;
 
-fn errors(files: &[(&str, &str)]) -> Vec<(String, String, usize, usize, Option<String>, Option<String>)> {
+/// (code, file, line, column, node, hint)
+type Found = (String, String, usize, usize, Option<String>, Option<String>);
+
+fn errors(files: &[(&str, &str)]) -> Vec<Found> {
     let sources = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let e = Rules::from_sources(sources).expect_err("these rules are invalid");
     assert_eq!(e.kind(), ErrorKind::InvalidRules);

@@ -139,7 +139,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     enum Sink {
         None,
         Json(Box<dyn Write>),
-        Csv(csv::Writer<Box<dyn Write>>),
+        Csv(Box<csv::Writer<Box<dyn Write>>>),
     }
     let mut sink_out = match a.format {
         TriageFormat::Text => Sink::None,
@@ -147,7 +147,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         TriageFormat::Csv => {
             let mut w = csv::WriterBuilder::new().from_writer(dest);
             w.write_record(CSV_COLUMNS).map_err(csv_err)?;
-            Sink::Csv(w)
+            Sink::Csv(Box::new(w))
         }
     };
     let mut sink = |r: &AttemptResult| -> Result<(), Error> {

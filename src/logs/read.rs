@@ -19,7 +19,7 @@ pub(crate) trait LogRecord: DeserializeOwned {
     /// Whether an Azure Monitor record of this `category` holds this kind of record.
     fn accepts_category(category: &str) -> bool;
     /// Fill fields the inner object lacks from the Azure Monitor envelope.
-    fn from_envelope(&mut self, env: &Probe<'_>);
+    fn apply_envelope(&mut self, env: &Probe<'_>);
     /// Whether rows of this CSV export are this kind of record; otherwise a hint.
     fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str>;
     fn set_origin(&mut self, origin: Origin);
@@ -41,7 +41,7 @@ impl LogRecord for SignIn {
     fn accepts_category(category: &str) -> bool {
         category.to_ascii_lowercase().contains("signin")
     }
-    fn from_envelope(&mut self, env: &Probe<'_>) {
+    fn apply_envelope(&mut self, env: &Probe<'_>) {
         if self.error_code().is_none() {
             self.result_type = env.result_type.as_deref().and_then(|r| r.trim().parse().ok());
         }
@@ -86,7 +86,7 @@ impl LogRecord for AuditEvent {
         // directoryAudit category (Policy, UserManagement, ...) instead.
         !category.to_ascii_lowercase().contains("signin")
     }
-    fn from_envelope(&mut self, env: &Probe<'_>) {
+    fn apply_envelope(&mut self, env: &Probe<'_>) {
         // The oldest (preview) schema keeps the activity and time only in the envelope.
         if self.activity.is_none() {
             self.activity = env.operation_name.clone();
@@ -234,7 +234,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {msg}", T::WHAT)).at_path(self.path).at(l, c).record(number)
         })?;
         if let Some(env) = env {
-            rec.from_envelope(env);
+            rec.apply_envelope(env);
         }
         if let Err((msg, hint)) = rec.check() {
             return Err(Error::new(ErrorKind::NotALog, msg).at_path(self.path).at(line, col).record(number).hint(hint));

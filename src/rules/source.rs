@@ -122,11 +122,10 @@ impl SourceFile {
             match &t[i].tok {
                 Tok::Punct('(' | '[' | '{') => depth += 1,
                 Tok::Punct(')' | ']' | '}') => depth -= 1,
-                Tok::Ident(s) if s == "nodes" && depth == 1 => {
-                    if matches!(t.get(i + 1).map(|x| &x.tok), Some(Tok::Punct(':'))) && matches!(t.get(i + 2).map(|x| &x.tok), Some(Tok::Punct('['))) {
+                Tok::Ident(s) if s == "nodes" && depth == 1
+                    && matches!(t.get(i + 1).map(|x| &x.tok), Some(Tok::Punct(':'))) && matches!(t.get(i + 2).map(|x| &x.tok), Some(Tok::Punct('['))) => {
                         return Self::list_items(t, i + 3);
                     }
-                }
                 _ => {}
             }
             i += 1;

@@ -286,8 +286,16 @@ fn open(path: &Path) -> Result<std::fs::File> {
     std::fs::File::open(path).map_err(|e| Error::from_io(path, &e))
 }
 
+/// Pass 1's progress over all files: bytes of earlier files, and in all.
+struct Bytes<'a> {
+    progress: &'a dyn Progress,
+    done: &'a std::sync::atomic::AtomicU64,
+    total: u64,
+}
+
 /// Pass 1 over one file.
-fn survey_file(path: &Path, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, progress: &dyn Progress, done: &std::sync::atomic::AtomicU64, total: u64) -> Result<Survey> {
+fn survey_file(path: &Path, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, bytes_read: &Bytes) -> Result<Survey> {
+    let Bytes { progress, done, total } = *bytes_read;
     let f = open(path)?;
     let name = name.to_string();
     let shown = Path::new(&name);
@@ -505,7 +513,7 @@ pub fn run(
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut sv = Survey::default();
     for (i, p) in signins.iter().enumerate() {
-        let s = survey_file(p, &names[i], i as u32, org, opts, progress, &done, total)?;
+        let s = survey_file(p, &names[i], i as u32, org, opts, &Bytes { progress, done: &done, total })?;
         done.fetch_add(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
         sv.merge(s);
     }

@@ -111,7 +111,9 @@ impl Seen<'_> {
     }
 }
 
-/// The outcome of peeking at one record.
+/// The outcome of peeking at one record. `Seen` is large, but it lives on
+/// the stack for one record; boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Peeked<'a> {
     SignIn(Seen<'a>),
     /// An Azure Monitor record of another category (e.g. an audit event).

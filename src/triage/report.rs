@@ -287,8 +287,8 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     let max = hours.iter().map(|(_, m)| m.values().sum::<usize>()).max().unwrap_or(1).max(1);
     let (w, ht, left, bottom) = (900.0_f64, 260.0_f64, 50.0_f64, 40.0_f64);
     let bar = if hours.is_empty() { 10.0 } else { ((w - left - 10.0) / hours.len() as f64).max(1.0) };
-    let _ = write!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\n", ht + bottom);
-    let _ = write!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>\n", left - 4.0, left - 4.0);
+    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ht + bottom);
+    let _ = writeln!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>", left - 4.0, left - 4.0);
     for (i, (hour, m)) in hours.iter().enumerate() {
         let x = left + i as f64 * bar;
         let mut y = ht;
@@ -313,12 +313,12 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     h.push_str("<h2>Share of each diagnosis</h2>\n");
     let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
     let row_h = 22.0;
-    let _ = write!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\n", ids.len() as f64 * row_h + 10.0);
+    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ids.len() as f64 * row_h + 10.0);
     for (i, id) in ids.iter().enumerate() {
         let d = &s.diagnoses[*id];
         let share = d.count as f64 / total as f64;
         let y = i as f64 * row_h + 5.0;
-        let _ = write!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>\n", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
+        let _ = writeln!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
     }
     h.push_str("</svg>\n");
     // Tables.
