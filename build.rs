@@ -5,9 +5,7 @@ use std::{env, fs, path::PathBuf};
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect())
-        .unwrap_or_default();
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect()).unwrap_or_default();
     files.sort();
     let mut out = String::from("/// (file name, text) of each shipped rule file.\npub const FILES: &[(&str, &str)] = &[\n");
     for f in &files {

@@ -42,14 +42,24 @@ fn generate(records: usize, array: bool, out: &Path, audit: Option<&Path>) {
 /// (wall seconds, peak KB if known)
 fn run(bin: &Path, signins: &Path, audit: &Path, threads: usize) -> (f64, Option<u64>) {
     let time = Path::new("/usr/bin/time");
-    let args = ["triage", "--signins", signins.to_str().unwrap(), "--audit", audit.to_str().unwrap(), "--org", "examples/org.ron", "--threads", &threads.to_string(), "--format", "json", "--output", "/dev/null"];
+    let args = [
+        "triage",
+        "--signins",
+        signins.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+        "--org",
+        "examples/org.ron",
+        "--threads",
+        &threads.to_string(),
+        "--format",
+        "json",
+        "--output",
+        "/dev/null",
+    ];
     let start = Instant::now();
-    let out = if time.exists() {
-        Command::new(time).args(["-f", "%M"]).arg(bin).args(args).current_dir(root()).output()
-    } else {
-        Command::new(bin).args(args).current_dir(root()).output()
-    }
-    .expect("the binary runs");
+    let out = if time.exists() { Command::new(time).args(["-f", "%M"]).arg(bin).args(args).current_dir(root()).output() } else { Command::new(bin).args(args).current_dir(root()).output() }
+        .expect("the binary runs");
     let wall = start.elapsed().as_secs_f64();
     assert!(out.status.success(), "triage failed: {}", String::from_utf8_lossy(&out.stderr));
     let kb = String::from_utf8_lossy(&out.stderr).lines().last().and_then(|l| l.trim().parse().ok());

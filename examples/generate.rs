@@ -34,11 +34,13 @@ fn args() -> Args {
             "--records" => a.records = v().parse().unwrap_or_else(|_| usage("--records takes a number")),
             "--users" => a.users = Some(v().parse().unwrap_or_else(|_| usage("--users takes a number"))),
             "--seed" => a.seed = v().parse().unwrap_or_else(|_| usage("--seed takes a number")),
-            "--format" => a.array = match v().as_str() {
-                "jsonl" => false,
-                "array" => true,
-                other => usage(&format!("--format is jsonl or array, not {other}")),
-            },
+            "--format" => {
+                a.array = match v().as_str() {
+                    "jsonl" => false,
+                    "array" => true,
+                    other => usage(&format!("--format is jsonl or array, not {other}")),
+                }
+            }
             "--out" => a.out = v(),
             "--audit-out" => a.audit_out = Some(v()),
             "-h" | "--help" => usage(""),
@@ -56,8 +58,58 @@ fn usage(msg: &str) -> ! {
     std::process::exit(2)
 }
 
-const FIRST: &[&str] = &["alex", "megan", "lee", "isaiah", "diego", "lynne", "nestor", "joni", "grady", "adele", "allan", "christie", "debra", "enrico", "henrietta", "irvin", "johanna", "lidia", "miriam", "patti", "pradeep", "raul", "sofia", "tomas"];
-const LAST: &[&str] = &["wilber", "bowen", "gu", "langer", "siciliani", "robbins", "wilke", "sherman", "archie", "vance", "deyoung", "cline", "berry", "cattaneo", "cantrell", "bentley", "lauer", "holmes", "hagen", "fernandez", "gupta", "quinonez", "ortiz", "novak"];
+const FIRST: &[&str] = &[
+    "alex",
+    "megan",
+    "lee",
+    "isaiah",
+    "diego",
+    "lynne",
+    "nestor",
+    "joni",
+    "grady",
+    "adele",
+    "allan",
+    "christie",
+    "debra",
+    "enrico",
+    "henrietta",
+    "irvin",
+    "johanna",
+    "lidia",
+    "miriam",
+    "patti",
+    "pradeep",
+    "raul",
+    "sofia",
+    "tomas",
+];
+const LAST: &[&str] = &[
+    "wilber",
+    "bowen",
+    "gu",
+    "langer",
+    "siciliani",
+    "robbins",
+    "wilke",
+    "sherman",
+    "archie",
+    "vance",
+    "deyoung",
+    "cline",
+    "berry",
+    "cattaneo",
+    "cantrell",
+    "bentley",
+    "lauer",
+    "holmes",
+    "hagen",
+    "fernandez",
+    "gupta",
+    "quinonez",
+    "ortiz",
+    "novak",
+];
 const APPS: &[(&str, &str)] = &[
     ("Office 365 Exchange Online", "00000002-0000-0ff1-ce00-000000000000"),
     ("Microsoft Teams", "1fec8e78-bce4-4aaf-ab1b-5451cc387264"),
@@ -195,14 +247,49 @@ fn main() {
         let home_ip = format!("{net}{}", 10 + ui % 200);
         let corr = uuid(&mut r);
         let pw = step(t - 2, "Password", Some("Password in the cloud"), true, "Correct password", "Primary authentication");
-        let base = |code, reason, details, steps, mfa| Rec { user: u, t, code, corr: "", reason, details, steps, client: "Browser", ip: home_ip.clone(), country: (cc, city, state), mfa, ca: if mfa { "success" } else { "notApplied" }, ca_block: None, mfa_method: None };
+        let base = |code, reason, details, steps, mfa| Rec {
+            user: u,
+            t,
+            code,
+            corr: "",
+            reason,
+            details,
+            steps,
+            client: "Browser",
+            ip: home_ip.clone(),
+            country: (cc, city, state),
+            mfa,
+            ca: if mfa { "success" } else { "notApplied" },
+            ca_block: None,
+            mfa_method: None,
+        };
         let roll = r.f64();
         let mut recs: Vec<Rec> = Vec::new();
         if stale.contains(&ui) && roll < 0.5 {
             // A stale Authenticator registration: the interrupt, then no response.
             let nr = "MFA denied; user did not respond to mobile app notification";
-            recs.push(Rec { t: t - 40, mfa_method: Some("Mobile app notification"), ..base(50074, "Strong Authentication is required.", "MFA required in Azure AD", vec![pw.clone(), step(t - 40, "Mobile app notification", None, false, "MFA required in Azure AD", "Multi-factor authentication")], true) });
-            recs.push(Rec { mfa_method: Some("Mobile app notification"), ca: "failure", ..base(500121, "Authentication failed during strong authentication request.", nr, vec![pw.clone(), step(t, "Mobile app notification", None, false, nr, "Multi-factor authentication")], true) });
+            recs.push(Rec {
+                t: t - 40,
+                mfa_method: Some("Mobile app notification"),
+                ..base(
+                    50074,
+                    "Strong Authentication is required.",
+                    "MFA required in Azure AD",
+                    vec![pw.clone(), step(t - 40, "Mobile app notification", None, false, "MFA required in Azure AD", "Multi-factor authentication")],
+                    true,
+                )
+            });
+            recs.push(Rec {
+                mfa_method: Some("Mobile app notification"),
+                ca: "failure",
+                ..base(
+                    500121,
+                    "Authentication failed during strong authentication request.",
+                    nr,
+                    vec![pw.clone(), step(t, "Mobile app notification", None, false, nr, "Multi-factor authentication")],
+                    true,
+                )
+            });
         } else if unregistered.contains(&ui) && roll < 0.6 {
             recs.push(base(50072, "User needs to enroll for second factor authentication.", "", vec![pw.clone()], true));
         } else if roll < 0.70 {
@@ -212,35 +299,85 @@ fn main() {
             }
             recs.push(Rec { mfa_method: Some("Mobile app notification"), ..base(0, "Other.", "MFA successfully completed", vec![pw.clone(), ok], true) });
         } else if roll < 0.82 {
-            recs.push(base(0, "Other.", "MFA requirement satisfied by claim in the token", vec![step(t, "Previously satisfied", None, true, "First factor requirement satisfied by claim in the token", "Primary authentication"), step(t, "Previously satisfied", None, true, "MFA requirement satisfied by claim in the token", "Multi-factor authentication")], true));
+            recs.push(base(
+                0,
+                "Other.",
+                "MFA requirement satisfied by claim in the token",
+                vec![
+                    step(t, "Previously satisfied", None, true, "First factor requirement satisfied by claim in the token", "Primary authentication"),
+                    step(t, "Previously satisfied", None, true, "MFA requirement satisfied by claim in the token", "Multi-factor authentication"),
+                ],
+                true,
+            ));
         } else if roll < 0.84 {
             recs.push(base(0, "Other.", "", vec![pw.clone()], false)); // single-factor success: a policy gap
         } else if roll < 0.87 {
-            recs.push(Rec { ..base(50126, "Error validating credentials due to invalid username or password.", "", vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")], false) });
+            recs.push(Rec {
+                ..base(
+                    50126,
+                    "Error validating credentials due to invalid username or password.",
+                    "",
+                    vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")],
+                    false,
+                )
+            });
         } else if roll < 0.875 {
             recs.push(base(50053, "Account is locked because user tried to sign in too many times with an incorrect user ID or password.", "", vec![], false));
         } else if roll < 0.885 {
             let d = "MFA denied; user declined the authentication";
-            recs.push(Rec { mfa_method: Some("Mobile app notification"), ..base(500121, "Authentication failed during strong authentication request.", d, vec![pw.clone(), step(t, "Mobile app notification", None, false, d, "Multi-factor authentication")], true) });
+            recs.push(Rec {
+                mfa_method: Some("Mobile app notification"),
+                ..base(
+                    500121,
+                    "Authentication failed during strong authentication request.",
+                    d,
+                    vec![pw.clone(), step(t, "Mobile app notification", None, false, d, "Multi-factor authentication")],
+                    true,
+                )
+            });
         } else if roll < 0.89 {
             let d = "MFA denied; unable to reach the user's phone";
-            recs.push(Rec { mfa_method: Some("Text message"), ..base(500121, "Authentication failed during strong authentication request.", d, vec![pw.clone(), step(t, "Text message", None, false, d, "Multi-factor authentication")], true) });
+            recs.push(Rec {
+                mfa_method: Some("Text message"),
+                ..base(500121, "Authentication failed during strong authentication request.", d, vec![pw.clone(), step(t, "Text message", None, false, d, "Multi-factor authentication")], true)
+            });
         } else if roll < 0.91 {
             let legacy = ["IMAP4", "Authenticated SMTP", "Exchange ActiveSync", "POP3"][r.usize(..4)];
             if r.bool() {
                 recs.push(Rec { client: legacy, ..base(0, "Other.", "", vec![pw.clone()], false) });
             } else {
-                recs.push(Rec { client: legacy, ca: "failure", ca_block: Some("legacy"), ..base(53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.", "", vec![pw.clone()], false) });
+                recs.push(Rec {
+                    client: legacy,
+                    ca: "failure",
+                    ca_block: Some("legacy"),
+                    ..base(53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.", "", vec![pw.clone()], false)
+                });
             }
         } else if roll < 0.92 {
             let ip = format!("198.18.{}.{}", r.u8(..), r.u8(1..));
-            recs.push(Rec { ip, country: ("FR", "Paris", "Ile-de-France"), ca: "failure", ca_block: Some("geo"), ..base(53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.", "", vec![pw.clone()], false) });
+            recs.push(Rec {
+                ip,
+                country: ("FR", "Paris", "Ile-de-France"),
+                ca: "failure",
+                ca_block: Some("geo"),
+                ..base(53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.", "", vec![pw.clone()], false)
+            });
         } else if roll < 0.925 {
             recs.push(Rec { ca: "failure", ca_block: Some("device"), ..base(53000, "Device is not in required device state: compliant.", "", vec![pw.clone()], false) });
         } else if roll < 0.935 {
             // Password spray from one address, across many accounts.
             let ip = format!("185.220.101.{}", 4 + r.u8(..4));
-            recs.push(Rec { ip, country: ("RU", "Moscow", "Moscow"), ..base(50126, "Error validating credentials due to invalid username or password.", "", vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")], false) });
+            recs.push(Rec {
+                ip,
+                country: ("RU", "Moscow", "Moscow"),
+                ..base(
+                    50126,
+                    "Error validating credentials due to invalid username or password.",
+                    "",
+                    vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")],
+                    false,
+                )
+            });
         } else if roll < 0.945 {
             recs.push(base(50140, "This error occurred due to 'Keep me signed in' interrupt when the user was signing-in.", "", vec![pw.clone()], false));
         } else if roll < 0.9455 {
@@ -252,14 +389,34 @@ fn main() {
             for k in 0..6 {
                 let c = uuid(&mut r);
                 let tk = t - 600 + k * 60;
-                let rec = Rec { t: tk, ip: "185.220.101.66".into(), country: ("RU", "Moscow", "Moscow"), mfa_method: Some("Mobile app notification"), ..base(500121, "Authentication failed during strong authentication request.", nr, vec![pw.clone(), step(tk, "Mobile app notification", None, false, nr, "Multi-factor authentication")], true) };
+                let rec = Rec {
+                    t: tk,
+                    ip: "185.220.101.66".into(),
+                    country: ("RU", "Moscow", "Moscow"),
+                    mfa_method: Some("Mobile app notification"),
+                    ..base(
+                        500121,
+                        "Authentication failed during strong authentication request.",
+                        nr,
+                        vec![pw.clone(), step(tk, "Mobile app notification", None, false, nr, "Multi-factor authentication")],
+                        true,
+                    )
+                };
                 let v = record(&mut r, Rec { corr: &c, ..rec });
                 emit(&v, &mut out);
                 written += 1;
             }
-            recs.push(Rec { ip: "185.220.101.66".into(), country: ("RU", "Moscow", "Moscow"), mfa_method: Some("Mobile app notification"), ..base(0, "Other.", "MFA successfully completed", vec![pw.clone(), step(t, "Mobile app notification", None, true, "MFA successfully completed", "Multi-factor authentication")], true) });
+            recs.push(Rec {
+                ip: "185.220.101.66".into(),
+                country: ("RU", "Moscow", "Moscow"),
+                mfa_method: Some("Mobile app notification"),
+                ..base(0, "Other.", "MFA successfully completed", vec![pw.clone(), step(t, "Mobile app notification", None, true, "MFA successfully completed", "Multi-factor authentication")], true)
+            });
         } else {
-            recs.push(Rec { mfa_method: Some("Mobile app notification"), ..base(0, "Other.", "MFA successfully completed", vec![pw.clone(), step(t, "Mobile app notification", None, true, "MFA successfully completed", "Multi-factor authentication")], true) });
+            recs.push(Rec {
+                mfa_method: Some("Mobile app notification"),
+                ..base(0, "Other.", "MFA successfully completed", vec![pw.clone(), step(t, "Mobile app notification", None, true, "MFA successfully completed", "Multi-factor authentication")], true)
+            });
         }
         for rec in recs {
             if written >= a.records {

@@ -112,10 +112,7 @@ impl Error {
     }
     pub(crate) fn rules(errors: RuleErrors) -> Self {
         let n = errors.len();
-        let mut e = Error::new(
-            ErrorKind::InvalidRules,
-            format!("the rules have {n} error{}", if n == 1 { "" } else { "s" }),
-        );
+        let mut e = Error::new(ErrorKind::InvalidRules, format!("the rules have {n} error{}", if n == 1 { "" } else { "s" }));
         e.0.rules = Some(Box::new(errors));
         e
     }

@@ -53,7 +53,11 @@ fn a_failing_case_with_an_expected_path() {
     let rules = Rules::embedded().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.ron");
-    std::fs::write(&p, "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\", path: [\"break-glass\", \"legacy\", \"risk\", \"failure-kind\", \"symptom\", \"account-disabled\"]))").unwrap();
+    std::fs::write(
+        &p,
+        "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\", path: [\"break-glass\", \"legacy\", \"risk\", \"failure-kind\", \"symptom\", \"account-disabled\"]))",
+    )
+    .unwrap();
     let run = Case::load(&p).unwrap().run(&rules).unwrap();
     assert!(!run.passed, "the diagnosis matches but the path does not");
     let d = run.divergence.unwrap();

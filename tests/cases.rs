@@ -20,15 +20,7 @@ fn case() {
     let rules = rules();
     insta::glob!("cases/*.ron", |path| {
         let r = run(path, &rules);
-        assert!(
-            r.passed,
-            "{}: expected {}, got {} (path: {}; divergence: {:?})",
-            path.display(),
-            r.expected,
-            r.actual,
-            r.path.join(" → "),
-            r.divergence
-        );
+        assert!(r.passed, "{}: expected {}, got {} (path: {}; divergence: {:?})", path.display(), r.expected, r.actual, r.path.join(" → "), r.divergence);
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(r.render(&rules));
         });
@@ -50,22 +42,34 @@ fn the_cases_cover_every_branch_of_the_shipped_rules() {
 fn every_required_diagnosis_id_exists_and_is_reached_with_and_without_questions() {
     let rules = rules();
     let required = [
-        "stale-authenticator-registration", "not-registered-for-mfa", "possible-compromise", "legacy-authentication",
-        "break-glass-sign-in", "conditional-access-block", "wrong-password", "account-locked", "needs-escalation",
+        "stale-authenticator-registration",
+        "not-registered-for-mfa",
+        "possible-compromise",
+        "legacy-authentication",
+        "break-glass-sign-in",
+        "conditional-access-block",
+        "wrong-password",
+        "account-locked",
+        "needs-escalation",
     ];
     let mut files: Vec<_> = std::fs::read_dir("tests/cases").unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    let runs: Vec<(Case, CaseRun)> = files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .map(|p| (Case::load(p).unwrap(), run(p, &rules)))
-        .collect();
+    let runs: Vec<(Case, CaseRun)> = files.iter().filter(|p| p.extension().is_some_and(|x| x == "ron")).map(|p| (Case::load(p).unwrap(), run(p, &rules))).collect();
     for id in required {
         assert!(rules.diagnosis(id).is_some(), "missing diagnosis {id}");
         let guided = runs.iter().any(|(c, r)| r.actual == id && !c.answers.is_empty());
         assert!(guided, "no guided case reaches {id}");
     }
-    for id in ["stale-authenticator-registration", "not-registered-for-mfa", "possible-compromise", "legacy-authentication", "break-glass-sign-in", "conditional-access-block", "wrong-password", "needs-escalation"] {
+    for id in [
+        "stale-authenticator-registration",
+        "not-registered-for-mfa",
+        "possible-compromise",
+        "legacy-authentication",
+        "break-glass-sign-in",
+        "conditional-access-block",
+        "wrong-password",
+        "needs-escalation",
+    ] {
         let data_only = runs.iter().any(|(c, r)| r.actual == id && c.answers.iter().all(|(_, v)| v == "dont-know") && !c.signins.is_empty());
         assert!(data_only, "no data-only case reaches {id}");
     }

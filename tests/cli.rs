@@ -247,7 +247,9 @@ fn invalid_rules_exit_5_with_every_error() {
     for e in std::fs::read_dir(&rules).unwrap() {
         let p = e.unwrap().path();
         let text = std::fs::read_to_string(&p).unwrap();
-        let text = text.replace("\"user.is_break_glass\"", "\"user.is_brake_glass\"").replace("no: \"needs-escalation\",\n            unknown: \"needs-escalation\",", "no: \"needs-escalaton\",\n            unknown: \"needs-escalation\",");
+        let text = text
+            .replace("\"user.is_break_glass\"", "\"user.is_brake_glass\"")
+            .replace("no: \"needs-escalation\",\n            unknown: \"needs-escalation\",", "no: \"needs-escalaton\",\n            unknown: \"needs-escalation\",");
         std::fs::write(d.path().join(p.file_name().unwrap()), text).unwrap();
     }
     let o = run_in(d.path(), &["check", "."]);

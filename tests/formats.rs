@@ -50,7 +50,14 @@ fn log_analytics_csv_with_dynamic_columns() {
 #[test]
 fn json_shapes_and_azure_monitor_records() {
     // Object, page, array, JSON Lines, Azure Monitor envelope: all read by the same reader.
-    for (file, n) in [("break-glass/signin.json", 2), ("declined/signin.json", 1), ("mfa-outage/signin.json", 4), ("mfa-fatigue/signin.jsonl", 8), ("samples/azure-monitor_signinlogs_example_50140.json", 1), ("samples/aad_logons_SigninLogs.jsonl", 86)] {
+    for (file, n) in [
+        ("break-glass/signin.json", 2),
+        ("declined/signin.json", 1),
+        ("mfa-outage/signin.json", 4),
+        ("mfa-fatigue/signin.jsonl", 8),
+        ("samples/azure-monitor_signinlogs_example_50140.json", 1),
+        ("samples/aad_logons_SigninLogs.jsonl", 86),
+    ] {
         let ev = Evidence::builder().signins_file(f(file)).unwrap_or_else(|e| panic!("{file}: {e}")).build();
         assert_eq!(ev.signins().len(), n, "{file}");
     }
@@ -82,7 +89,19 @@ fn triage_reads_csv_exports() {
     let o = Command::cargo_bin("signin-doctor")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["triage", "--signins", "tests/fixtures/csv/portal-signins.csv", "tests/fixtures/csv/portal-authdetails.csv", "tests/fixtures/csv/la-signinlogs.csv", "--audit", "tests/fixtures/csv/la-auditlogs.csv", "--org", "examples/org.ron", "--format", "json"])
+        .args([
+            "triage",
+            "--signins",
+            "tests/fixtures/csv/portal-signins.csv",
+            "tests/fixtures/csv/portal-authdetails.csv",
+            "tests/fixtures/csv/la-signinlogs.csv",
+            "--audit",
+            "tests/fixtures/csv/la-auditlogs.csv",
+            "--org",
+            "examples/org.ron",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -17,10 +17,8 @@ fn root() -> PathBuf {
 }
 
 fn example(extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = ["guide", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--org", "examples/org.ron"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut v: Vec<String> =
+        ["guide", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--org", "examples/org.ron"].iter().map(|s| s.to_string()).collect();
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }

@@ -105,9 +105,8 @@ fn unreachable_nodes() {
 #[test]
 fn paths_that_can_end_without_a_diagnosis() {
     // A check without its `unknown` branch, a choice without `next`, a question without `dont_know`.
-    let t = tree(
-        "        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"q\", no: \"done\"),\n        Question(id: \"q\", text: \"?\", choices: [(id: \"y\", label: \"Y\")]),",
-    );
+    let t =
+        tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"q\", no: \"done\"),\n        Question(id: \"q\", text: \"?\", choices: [(id: \"y\", label: \"Y\")]),");
     let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
     let got: Vec<(&str, usize, Option<&str>)> = errs.iter().map(|e| (e.0.as_str(), e.2, e.4.as_deref())).collect();
     assert_eq!(got, [("missing-branch", 7, Some("a")), ("missing-branch", 8, Some("q")), ("missing-branch", 8, Some("q"))]);

@@ -6,9 +6,7 @@ use signin_doctor::{ErrorKind, Evidence};
 use std::path::PathBuf;
 
 fn samples() -> Option<PathBuf> {
-    let dir = std::env::var_os("SIGNIN_DOCTOR_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/entra-samples"));
+    let dir = std::env::var_os("SIGNIN_DOCTOR_SAMPLES").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/entra-samples"));
     if dir.is_dir() {
         Some(dir)
     } else if std::env::var_os("CI").is_some() {
@@ -66,10 +64,7 @@ fn every_sample_reads_as_what_it_is() {
 #[test]
 fn graph_samples_keep_their_fields() {
     let Some(dir) = samples() else { return };
-    let ev = Evidence::builder()
-        .signins_file(dir.join("microsoftgraph+microsoft-graph-docs-contrib/beta_signin-list_example1_50126_invalid_password.json"))
-        .unwrap()
-        .build();
+    let ev = Evidence::builder().signins_file(dir.join("microsoftgraph+microsoft-graph-docs-contrib/beta_signin-list_example1_50126_invalid_password.json")).unwrap().build();
     let s = &ev.signins()[0];
     assert_eq!(s.error_code(), Some(50126));
     assert_eq!(s.country(), Some("US"));

@@ -33,7 +33,20 @@ fn generated(dir: &Path, n: usize, array: bool) -> (PathBuf, PathBuf) {
 
 #[test]
 fn every_failed_attempt_is_diagnosed_once_in_file_order() {
-    let (code, out, err) = run_in(&root(), &["triage", "--signins", "tests/fixtures/mfa-outage/signin.json", "tests/fixtures/password-spray/signin.json", "tests/fixtures/break-glass/signin.json", "--org", "examples/org.ron", "--format", "json"]);
+    let (code, out, err) = run_in(
+        &root(),
+        &[
+            "triage",
+            "--signins",
+            "tests/fixtures/mfa-outage/signin.json",
+            "tests/fixtures/password-spray/signin.json",
+            "tests/fixtures/break-glass/signin.json",
+            "--org",
+            "examples/org.ron",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let rows = jsonl(&out);
     // 4 MFA failures + 6 spray failures + 1 failed break-glass sign-in (its success is not a failure).
@@ -68,18 +81,30 @@ fn text_summary_and_rollout_checks() {
     let (code, out, err) = run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--audit", a.to_str().unwrap(), "--org", "examples/org.ron"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("Triage of 3000 sign-in records:"), "{out}");
-    for part in ["Diagnoses (failed attempts):", "stale-authenticator-registration", "Users most affected:", "Rollout checks:", "[FAIL] No legacy authentication:", "[FAIL] No single-factor success where MFA should apply", "Every user able to register"] {
+    for part in [
+        "Diagnoses (failed attempts):",
+        "stale-authenticator-registration",
+        "Users most affected:",
+        "Rollout checks:",
+        "[FAIL] No legacy authentication:",
+        "[FAIL] No single-factor success where MFA should apply",
+        "Every user able to register",
+    ] {
         assert!(out.contains(part), "the summary lacks {part}:\n{out}");
     }
     // Same data as an array: the same results.
     let (s2, _) = generated(dir.path(), 3000, true);
     let (_, a1, _) = run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--format", "json", "--threads", "1"]);
     let (_, a2, _) = run_in(&root(), &["triage", "--signins", s2.to_str().unwrap(), "--format", "json", "--threads", "2"]);
-    let strip = |o: &str| o.lines().map(|l| {
-        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-        v["record"] = serde_json::Value::Null;
-        v.to_string()
-    }).collect::<Vec<_>>();
+    let strip = |o: &str| {
+        o.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["record"] = serde_json::Value::Null;
+                v.to_string()
+            })
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&a1), strip(&a2), "JSON Lines and array, 1 and 2 threads, give the same results");
 }
 

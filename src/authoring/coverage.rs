@@ -85,7 +85,15 @@ impl Coverage {
         let pct = |(a, b): (usize, usize)| if b == 0 { 100.0 } else { a as f64 * 100.0 / b as f64 };
         let mut s = format!(
             "coverage: branches {}/{} ({:.0}%), nodes {}/{} ({:.0}%), diagnoses {}/{} ({:.0}%)\n",
-            self.branches.0, self.branches.1, pct(self.branches), self.nodes.0, self.nodes.1, pct(self.nodes), self.diagnoses.0, self.diagnoses.1, pct(self.diagnoses)
+            self.branches.0,
+            self.branches.1,
+            pct(self.branches),
+            self.nodes.0,
+            self.nodes.1,
+            pct(self.nodes),
+            self.diagnoses.0,
+            self.diagnoses.1,
+            pct(self.diagnoses)
         );
         for m in &self.missing {
             let at = m.location.as_deref().unwrap_or("?");

@@ -172,8 +172,22 @@ pub fn dot(rules: &Rules, tree: Option<&str>, hl: &Highlight, flavour: DotFlavou
             (DotFlavour::Layout, _) => ("box", ""),
         };
         let fill = if is_out && !matches!(n, Node::Diagnosis(_)) { "#ffffff" } else { fill };
-        let border = if on { "red" } else if is_out { "gray" } else { "black" };
-        let pen = if on { if flavour == DotFlavour::Graphviz { ", penwidth=3" } else { ", width=3" } } else { "" };
+        let border = if on {
+            "red"
+        } else if is_out {
+            "gray"
+        } else {
+            "black"
+        };
+        let pen = if on {
+            if flavour == DotFlavour::Graphviz {
+                ", penwidth=3"
+            } else {
+                ", width=3"
+            }
+        } else {
+            ""
+        };
         let dashed = if is_out && flavour == DotFlavour::Graphviz { ", style=\"dashed\"" } else { "" };
         let _ = writeln!(o, "  \"{}\" [shape={shape}, label=\"{label}\", fillcolor=\"{fill}\", color=\"{border}\"{extra}{pen}{dashed}];", n.id());
     }

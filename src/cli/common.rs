@@ -113,4 +113,3 @@ impl Inputs {
         Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())
     }
 }
-

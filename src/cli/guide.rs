@@ -76,9 +76,7 @@ fn save(session: &Session, path: &Path) -> Result<(), Error> {
 
 fn load_session(path: &Path, rules: &Rules) -> Result<Session, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::from_io(path, &e))?;
-    let mut s: Session = serde_json::from_str(&text).map_err(|e| {
-        Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), path)
-    })?;
+    let mut s: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), path))?;
     for msg in s.reconcile(rules) {
         eprintln!("note: {msg}");
     }
@@ -96,7 +94,6 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     let attempt = ev.select(&Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone()))?;
     Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
 }
-
 
 pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
@@ -207,12 +204,7 @@ fn ask_choice(q: &Prompt, current: Option<&str>, with_actions: bool) -> Result<P
         options.extend([Pick::Back, Pick::Note, Pick::Save]);
     }
     let cursor = current.and_then(|c| q.choices.iter().position(|x| x.id == c)).unwrap_or(0);
-    inquire::Select::new(&q.text, options)
-        .with_help_message("↑↓ or type the number, then Enter · Esc goes back")
-        .with_scorer(&score)
-        .with_starting_cursor(cursor)
-        .with_page_size(12)
-        .prompt()
+    inquire::Select::new(&q.text, options).with_help_message("↑↓ or type the number, then Enter · Esc goes back").with_scorer(&score).with_starting_cursor(cursor).with_page_size(12).prompt()
 }
 
 fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {

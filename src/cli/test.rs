@@ -95,7 +95,13 @@ pub fn run(a: Args) -> Result<i32, Error> {
                     outln!("  actual:   {}", r.actual);
                     outln!("  path:     {}", r.path.join(" → "));
                     if let Some(d) = &r.divergence {
-                        outln!("  the paths part at `{}` ({}): took {}; towards the expected: {}", d.node, d.location.as_deref().unwrap_or("?"), d.took, if d.expected.is_empty() { "(no branch leads there)".to_string() } else { d.expected.join(", ") });
+                        outln!(
+                            "  the paths part at `{}` ({}): took {}; towards the expected: {}",
+                            d.node,
+                            d.location.as_deref().unwrap_or("?"),
+                            d.took,
+                            if d.expected.is_empty() { "(no branch leads there)".to_string() } else { d.expected.join(", ") }
+                        );
                     }
                 }
             }

@@ -75,7 +75,8 @@ impl Progress for Bar {
     }
 }
 
-const CSV_COLUMNS: &[&str] = &["id", "correlation_id", "user", "time", "error_code", "app", "client_app", "ip_address", "country", "record", "diagnosis", "title", "severity", "provisional", "needs_answer"];
+const CSV_COLUMNS: &[&str] =
+    &["id", "correlation_id", "user", "time", "error_code", "app", "client_app", "ip_address", "country", "record", "diagnosis", "title", "severity", "provisional", "needs_answer"];
 
 fn csv_row(r: &AttemptResult) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();

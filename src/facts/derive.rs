@@ -8,33 +8,57 @@ use std::sync::Arc;
 /// Client apps that use legacy authentication and cannot do MFA
 /// (entra-docs howto-customize-filter-logs; compared case-insensitively).
 const LEGACY_CLIENTS: &[&str] = &[
-    "authenticated smtp", "smtp", "autodiscover", "exchange activesync", "exchange online powershell",
-    "exchange web services", "imap4", "imap", "mapi over http", "offline address book",
-    "outlook anywhere (rpc over http)", "outlook service", "pop3", "pop", "reporting web services", "other clients",
+    "authenticated smtp",
+    "smtp",
+    "autodiscover",
+    "exchange activesync",
+    "exchange online powershell",
+    "exchange web services",
+    "imap4",
+    "imap",
+    "mapi over http",
+    "offline address book",
+    "outlook anywhere (rpc over http)",
+    "outlook service",
+    "pop3",
+    "pop",
+    "reporting web services",
+    "other clients",
 ];
 
 /// Audit activities that change a user's security info (MFA methods).
 const CHANGE_ACTIVITIES: &[&str] = &[
-    "user registered security info", "user deleted security info", "user changed default security info",
-    "user updated security info", "admin registered security info", "admin deleted security info",
-    "admin updated security info", "user registered all required security info",
-    "add users strong authentication phone app detail", "remove users strong authentication phone app detail",
-    "add fido2 security key", "delete fido2 security key(s)", "add passwordless phone sign-in credential",
-    "delete passwordless phone sign-in credential", "add windows hello for business credential",
-    "enable strong authentication", "disable strong authentication",
+    "user registered security info",
+    "user deleted security info",
+    "user changed default security info",
+    "user updated security info",
+    "admin registered security info",
+    "admin deleted security info",
+    "admin updated security info",
+    "user registered all required security info",
+    "add users strong authentication phone app detail",
+    "remove users strong authentication phone app detail",
+    "add fido2 security key",
+    "delete fido2 security key(s)",
+    "add passwordless phone sign-in credential",
+    "delete passwordless phone sign-in credential",
+    "add windows hello for business credential",
+    "enable strong authentication",
+    "disable strong authentication",
 ];
 
 /// Audit activities that register a method.
 const REGISTER_ACTIVITIES: &[&str] = &[
-    "user registered security info", "admin registered security info", "user registered all required security info",
-    "add users strong authentication phone app detail", "add fido2 security key", "add passwordless phone sign-in credential",
+    "user registered security info",
+    "admin registered security info",
+    "user registered all required security info",
+    "add users strong authentication phone app detail",
+    "add fido2 security key",
+    "add passwordless phone sign-in credential",
     "add windows hello for business credential",
 ];
 
-const PASSWORD_ACTIVITIES: &[&str] = &[
-    "reset password", "change password (self-service)", "reset password (self-service)", "reset password (by admin)",
-    "change user password", "reset user password",
-];
+const PASSWORD_ACTIVITIES: &[&str] = &["reset password", "change password (self-service)", "reset password (self-service)", "reset password (by admin)", "change user password", "reset user password"];
 
 pub(crate) fn is_legacy_client(client: &str) -> bool {
     is_in(LEGACY_CLIENTS, client)
@@ -51,9 +75,7 @@ pub(crate) fn is_mfa_step(step: &AuthStep) -> bool {
         return true;
     }
     let method = step.method.as_deref().unwrap_or("").to_ascii_lowercase();
-    !method.is_empty()
-        && !req.contains("primary")
-        && !["password", "previously satisfied", "cloudonlypassword", "claim in access token"].contains(&method.as_str())
+    !method.is_empty() && !req.contains("primary") && !["password", "previously satisfied", "cloudonlypassword", "claim in access token"].contains(&method.as_str())
 }
 
 /// The MFA step of a record: the last failed one, else the last one.
@@ -185,12 +207,7 @@ impl Facts {
                 let failed = |p: &&crate::logs::CaPolicy| p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure"));
                 let name = |p: &crate::logs::CaPolicy| p.display_name.clone().unwrap_or_else(|| "(unnamed policy)".into());
                 let all: Vec<String> = pols.iter().filter(failed).map(name).collect();
-                let block: Vec<String> = pols
-                    .iter()
-                    .filter(failed)
-                    .filter(|p| p.enforced_grant_controls.iter().any(|g| g.eq_ignore_ascii_case("block")))
-                    .map(name)
-                    .collect();
+                let block: Vec<String> = pols.iter().filter(failed).filter(|p| p.enforced_grant_controls.iter().any(|g| g.eq_ignore_ascii_case("block"))).map(name).collect();
                 f.set("signin.ca_failed_policies", Value::List(all), "appliedConditionalAccessPolicies", rec.clone());
                 f.set("signin.ca_block_policies", Value::List(block), "appliedConditionalAccessPolicies", rec.clone());
             }
@@ -201,18 +218,13 @@ impl Facts {
         }
         put(&mut f, "signin.device_compliant", d.device_detail.as_ref().and_then(|x| x.is_compliant).map(Value::Bool), "deviceDetail.isCompliant", "the record does not say");
         put(&mut f, "signin.device_os", text(d.device_detail.as_ref().and_then(|x| x.operating_system.as_deref())), "deviceDetail.operatingSystem", "the record does not say");
-        let providers: Option<Vec<String>> = d
-            .authentication_requirement_policies
-            .as_ref()
-            .map(|v| v.iter().filter_map(|p| p.requirement_provider.clone()).collect());
+        let providers: Option<Vec<String>> = d.authentication_requirement_policies.as_ref().map(|v| v.iter().filter_map(|p| p.requirement_provider.clone()).collect());
         put(&mut f, "signin.requirement_providers", providers.map(Value::List), "authenticationRequirementPolicies", "only beta/Log Analytics exports carry it");
 
         // Steps across the attempt: the MFA step from the latest record that has one.
         let with_steps: Vec<&SignIn> = attempt.records().iter().filter(|r| r.authentication_details.is_some()).collect();
         let mfa = attempt.records().iter().rev().find_map(|r| mfa_step(r).map(|st| (r, st)));
-        let primary = with_steps.iter().rev().find_map(|r| {
-            r.authentication_details.as_deref()?.iter().find(|st| !is_mfa_step(st) && st.succeeded.is_some()).map(|st| (*r, st))
-        });
+        let primary = with_steps.iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !is_mfa_step(st) && st.succeeded.is_some()).map(|st| (*r, st)));
         match primary {
             Some((r, st)) => f.set("signin.password_correct", Value::Bool(st.succeeded == Some(true)), "authenticationDetails (primary step)", Some(rec_label(r))),
             None if d.error_code() == Some(50126) => f.set("signin.password_correct", Value::Bool(false), "status.errorCode 50126", rec.clone()),
@@ -227,9 +239,7 @@ impl Facts {
             .and_then(|(_, st)| st.result_detail.clone())
             .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| t.to_ascii_lowercase().starts_with("mfa")).map(String::from)))
             .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_detail.clone())));
-        let mfa_method = mfa
-            .and_then(|(_, st)| st.method.clone())
-            .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
+        let mfa_method = mfa.and_then(|(_, st)| st.method.clone()).or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
         let mfa_rec = mfa.map(|(r, _)| rec_label(r)).or(rec.clone());
         match mfa_method.filter(|m| !m.is_empty()) {
             Some(m) => f.set("mfa.method", Value::Text(m), "authenticationDetails MFA step / mfaDetail.authMethod", mfa_rec.clone()),
@@ -343,10 +353,21 @@ impl Facts {
 }
 
 const AUDIT_FACTS: &[&str] = &[
-    "audit.has_registered_security_info", "audit.registration_abandoned", "audit.last_registration_days",
-    "audit.last_registration_method", "audit.recent_changes", "audit.recent_change", "audit.recent_change_days_ago",
-    "audit.recent_change_by", "audit.recent_change_by_admin", "audit.recent_change_ip", "audit.recent_change_country",
-    "audit.recent_change_unfamiliar", "audit.fraud_reported", "audit.account_disabled", "audit.password_changed_days_ago",
+    "audit.has_registered_security_info",
+    "audit.registration_abandoned",
+    "audit.last_registration_days",
+    "audit.last_registration_method",
+    "audit.recent_changes",
+    "audit.recent_change",
+    "audit.recent_change_days_ago",
+    "audit.recent_change_by",
+    "audit.recent_change_by_admin",
+    "audit.recent_change_ip",
+    "audit.recent_change_country",
+    "audit.recent_change_unfamiliar",
+    "audit.fraud_reported",
+    "audit.account_disabled",
+    "audit.password_changed_days_ago",
 ];
 
 fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
@@ -372,10 +393,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         .collect();
     mine.sort_by_key(|a| a.time);
     let act = |a: &AuditEvent| a.activity.clone().unwrap_or_default();
-    let changes = |a: &&AuditEvent| {
-        is_in(CHANGE_ACTIVITIES, &act(a))
-            || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")))
-    };
+    let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, &act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
     let count = format!("{} audit events for this user", mine.len());
 
     let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, &act(a)));
@@ -453,7 +471,10 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
             let any_ip = recent.iter().any(|a| a.initiator_ip().is_some());
             if any_ip {
                 f.set("audit.recent_change_unfamiliar", Value::Bool(any_unfamiliar), "initiatedBy.user.ipAddress + org + sign-ins", label);
-                f.note("audit.recent_change_unfamiliar", if any_unfamiliar { "an IP outside the trusted ranges and countries, never used by the user to sign in successfully" } else { "every change came from a trusted or known IP" });
+                f.note(
+                    "audit.recent_change_unfamiliar",
+                    if any_unfamiliar { "an IP outside the trusted ranges and countries, never used by the user to sign in successfully" } else { "every change came from a trusted or known IP" },
+                );
             } else {
                 f.unknown("audit.recent_change_unfamiliar", "initiatedBy.user.ipAddress", "the recent changes carry no IP address");
             }

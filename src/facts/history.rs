@@ -31,11 +31,7 @@ pub(crate) struct Glimpse<'a> {
 
 impl<'a> Glimpse<'a> {
     pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
-        let mfa_step_ok = s
-            .authentication_details
-            .iter()
-            .flatten()
-            .any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
+        let mfa_step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
         let mfa_req = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
         let details = s.additional_details().unwrap_or("").to_ascii_lowercase();
         let details_ok = details.starts_with("mfa") && (details.contains("completed") || details.contains("satisfied"));

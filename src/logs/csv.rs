@@ -86,10 +86,14 @@ impl RowMapper {
     /// A mapper for these headers.
     pub fn new(kind: CsvKind, headers: &csv::StringRecord) -> RowMapper {
         let index = headers.iter().enumerate().map(|(i, h)| (norm(h), i)).collect();
-        let mut la: Vec<(String, usize, bool)> = headers.iter().enumerate().map(|(i, h)| {
-            let (n, dynamic) = la_name(h);
-            (n, i, dynamic)
-        }).collect();
+        let mut la: Vec<(String, usize, bool)> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let (n, dynamic) = la_name(h);
+                (n, i, dynamic)
+            })
+            .collect();
         // When both X_dynamic and X_string exist, keep the dynamic one.
         la.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
         la.dedup_by(|a, b| a.0 == b.0);
@@ -241,12 +245,12 @@ impl RowMapper {
 /// Open a CSV reader over text and recognise its kind.
 pub(crate) fn open(path: &Path, text: &str) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, RowMapper)> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::Cursor::new(text.as_bytes().to_vec()));
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?
-        .clone();
+    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?.clone();
     let kind = detect(&headers).ok_or_else(|| {
-        Error::new(ErrorKind::NotALog, "this file is in no format this tool reads").at_path(path).at(1, 1).hint(format!("expected JSON (an object, an array, a Graph page {{\"value\": [...]}}, JSON Lines, Azure Monitor {{\"records\": [...]}}) or {EXPECTED}"))
+        Error::new(ErrorKind::NotALog, "this file is in no format this tool reads")
+            .at_path(path)
+            .at(1, 1)
+            .hint(format!("expected JSON (an object, an array, a Graph page {{\"value\": [...]}}, JSON Lines, Azure Monitor {{\"records\": [...]}}) or {EXPECTED}"))
     })?;
     Ok((rdr, RowMapper::new(kind, &headers)))
 }

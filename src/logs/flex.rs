@@ -36,9 +36,7 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse()
-                .map(Some)
-                .map_err(|_| E::custom(format!("expected an integer, found \"{v}\"")))
+            t.parse().map(Some).map_err(|_| E::custom(format!("expected an integer, found \"{v}\"")))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -158,9 +156,7 @@ pub fn nested<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Op
             if !(t.starts_with('{') || t.starts_with('[')) {
                 return Ok(None);
             }
-            serde_json::from_str(t)
-                .map(Some)
-                .map_err(|e| E::custom(format!("the embedded JSON text is not valid: {e}")))
+            serde_json::from_str(t).map(Some).map_err(|e| E::custom(format!("the embedded JSON text is not valid: {e}")))
         }
         fn visit_map<A: de::MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
             T::deserialize(de::value::MapAccessDeserializer::new(m)).map(Some)
@@ -193,9 +189,7 @@ pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             let t = v.trim();
             if t.starts_with('[') {
-                return serde_json::from_str::<Vec<Option<String>>>(t)
-                    .map(|v| v.into_iter().flatten().collect())
-                    .map_err(|e| E::custom(format!("the embedded JSON list is not valid: {e}")));
+                return serde_json::from_str::<Vec<Option<String>>>(t).map(|v| v.into_iter().flatten().collect()).map_err(|e| E::custom(format!("the embedded JSON list is not valid: {e}")));
             }
             Ok(t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
         }
@@ -221,9 +215,7 @@ pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
 
 /// A timestamp in RFC 3339 with or without an offset (Graph writes `Z`,
 /// Azure Monitor writes `+00:00`, some exports omit the zone: taken as UTC).
-pub fn time<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
     let Some(s) = text(d)? else { return Ok(None) };
     parse_time(&s).map(Some).map_err(de::Error::custom)
 }
@@ -242,4 +234,3 @@ pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     }
     Err(format!("\"{s}\" is not a date and time this tool knows (expected RFC 3339, e.g. 2024-05-01T09:30:00Z)"))
 }
-

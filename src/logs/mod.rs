@@ -10,11 +10,7 @@ mod flex;
 mod read;
 mod record;
 
-pub use record::{
-    AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin,
-    RequirementPolicy, SignIn, Status, Target, UserIdentity,
-};
-
+pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time};
 pub(crate) use read::{read as read_text, read_auth_details, read_text_file};
@@ -294,14 +290,9 @@ impl Evidence {
             return Err(Error::new(ErrorKind::NotFound, format!("no sign-in record has the id {id}")).hint("the id is the sign-in's \"id\" (Request ID in the portal)"));
         }
         if let Some(c) = &sel.correlation_id {
-            return attempts
-                .into_iter()
-                .find(|a| same(a.correlation_id(), c))
-                .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no sign-in record has the correlation id {c}")));
+            return attempts.into_iter().find(|a| same(a.correlation_id(), c)).ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no sign-in record has the correlation id {c}")));
         }
-        let candidates = attempts.into_iter().filter(|a| {
-            sel.user.as_deref().is_none_or(|u| a.records.iter().any(|r| same(r.user_principal_name.as_deref(), u) || same(r.user_id.as_deref(), u)))
-        });
+        let candidates = attempts.into_iter().filter(|a| sel.user.as_deref().is_none_or(|u| a.records.iter().any(|r| same(r.user_principal_name.as_deref(), u) || same(r.user_id.as_deref(), u))));
         let all: Vec<Attempt> = candidates.collect();
         let n = all.len();
         all.into_iter().rev().find(Attempt::failed).ok_or_else(|| {

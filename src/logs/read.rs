@@ -59,10 +59,7 @@ impl LogRecord for SignIn {
         if self.looks_like_sign_in() {
             Ok(())
         } else if self.activity_display_name.is_some() {
-            Err((
-                "this is an audit event (directoryAudit), not a sign-in".into(),
-                "pass audit logs with --audit".into(),
-            ))
+            Err(("this is an audit event (directoryAudit), not a sign-in".into(), "pass audit logs with --audit".into()))
         } else {
             Err((
                 "this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into(),
@@ -331,12 +328,12 @@ pub(crate) fn read_auth_details(path: &Path, text: &str) -> Result<Option<Vec<(S
     let mut out = Vec::new();
     for (i, (line, v)) in rows.into_iter().enumerate() {
         let Some(id) = v.get("requestId").and_then(|x| x.as_str()).map(String::from) else { continue };
-        let step: super::AuthStep = serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this authentication step: {e}")).at_path(path).at(line, 1).record(i + 1))?;
+        let step: super::AuthStep =
+            serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this authentication step: {e}")).at_path(path).at(line, 1).record(i + 1))?;
         out.push((id, step));
     }
     Ok(Some(out))
 }
-
 
 /// A file's text (UTF-8, with a BOM allowed).
 pub(crate) fn read_text_file(path: &Path) -> Result<String> {

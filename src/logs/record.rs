@@ -247,11 +247,7 @@ impl SignIn {
 
     /// `status.failureReason`, or Log Analytics `ResultDescription`.
     pub fn failure_reason(&self) -> Option<&str> {
-        self.status
-            .as_ref()
-            .and_then(|s| s.failure_reason.as_deref())
-            .or(self.result_description.as_deref())
-            .filter(|s| !s.is_empty())
+        self.status.as_ref().and_then(|s| s.failure_reason.as_deref()).or(self.result_description.as_deref()).filter(|s| !s.is_empty())
     }
 
     /// `status.additionalDetails`.
@@ -261,11 +257,7 @@ impl SignIn {
 
     /// The two-letter country: `location.countryOrRegion` or Log Analytics `Location`.
     pub fn country(&self) -> Option<&str> {
-        self.location
-            .as_ref()
-            .and_then(|l| l.country_or_region.as_deref())
-            .or(self.la_country.as_deref())
-            .filter(|s| !s.is_empty())
+        self.location.as_ref().and_then(|l| l.country_or_region.as_deref()).or(self.la_country.as_deref()).filter(|s| !s.is_empty())
     }
 
     /// Whether the record failed (an error code other than 0).
@@ -274,8 +266,7 @@ impl SignIn {
     }
 
     pub(crate) fn looks_like_sign_in(&self) -> bool {
-        self.activity_display_name.is_none()
-            && (self.status.is_some() || self.result_type.is_some() || self.created.is_some())
+        self.activity_display_name.is_none() && (self.status.is_some() || self.result_type.is_some() || self.created.is_some())
     }
 }
 
@@ -398,32 +389,21 @@ impl AuditEvent {
     /// Whether this event concerns the user with this object id or UPN: the
     /// user is a target, or initiated a self-service action with no target user.
     pub fn concerns(&self, user_id: Option<&str>, upn: Option<&str>) -> bool {
-        let same = |id: Option<&str>, name: Option<&str>| {
-            matches!((id, user_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
-                || matches!((name, upn), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
-        };
+        let same =
+            |id: Option<&str>, name: Option<&str>| matches!((id, user_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b)) || matches!((name, upn), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
         let targets = self.target_resources.as_deref().unwrap_or_default();
-        let user_targets: Vec<&Target> = targets
-            .iter()
-            .filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")))
-            .collect();
+        let user_targets: Vec<&Target> = targets.iter().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user"))).collect();
         if user_targets.iter().any(|t| same(t.id.as_deref(), t.user_principal_name.as_deref())) {
             return true;
         }
         let initiator = self.initiated_by.as_ref().and_then(|i| i.user.as_ref());
-        user_targets.is_empty()
-            && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
+        user_targets.is_empty() && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
     }
 
     /// Lower-cased ids and UPNs of the users this event may concern (user
     /// targets; without any, the initiator), for indexing.
     pub(crate) fn user_keys(&self) -> Vec<String> {
-        let targets: Vec<&Target> = self
-            .target_resources
-            .iter()
-            .flatten()
-            .filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")))
-            .collect();
+        let targets: Vec<&Target> = self.target_resources.iter().flatten().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user"))).collect();
         let mut keys: Vec<String> = targets.iter().flat_map(|t| [t.id.as_deref(), t.user_principal_name.as_deref()]).flatten().map(str::to_ascii_lowercase).collect();
         if let Some(u) = self.initiated_by.as_ref().and_then(|i| i.user.as_ref()) {
             keys.extend([u.id.as_deref(), u.user_principal_name.as_deref()].into_iter().flatten().map(str::to_ascii_lowercase));
@@ -434,10 +414,7 @@ impl AuditEvent {
     /// Who did it: the initiating user's UPN, else their name, else the app.
     pub fn initiator_name(&self) -> Option<&str> {
         let i = self.initiated_by.as_ref()?;
-        i.user
-            .as_ref()
-            .and_then(|u| u.user_principal_name.as_deref().or(u.display_name.as_deref()))
-            .or_else(|| i.app.as_ref().and_then(|a| a.display_name.as_deref()))
+        i.user.as_ref().and_then(|u| u.user_principal_name.as_deref().or(u.display_name.as_deref())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.as_deref()))
     }
 
     /// The initiating user's IP address.
@@ -448,16 +425,11 @@ impl AuditEvent {
     /// Whether the initiator is the target user (self-service) rather than an admin.
     pub fn is_self_service(&self, user_id: Option<&str>, upn: Option<&str>) -> bool {
         let Some(u) = self.initiated_by.as_ref().and_then(|i| i.user.as_ref()) else { return false };
-        matches!((u.id.as_deref(), user_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
-            || matches!((u.user_principal_name.as_deref(), upn), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+        matches!((u.id.as_deref(), user_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b)) || matches!((u.user_principal_name.as_deref(), upn), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
     }
 
     /// Names of the modified properties on the targets.
     pub fn modified_property_names(&self) -> impl Iterator<Item = &str> {
-        self.target_resources
-            .iter()
-            .flatten()
-            .flat_map(|t| t.modified_properties.iter().flatten())
-            .filter_map(|p| p.display_name.as_deref())
+        self.target_resources.iter().flatten().flat_map(|t| t.modified_properties.iter().flatten()).filter_map(|p| p.display_name.as_deref())
     }
 }

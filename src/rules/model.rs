@@ -319,8 +319,17 @@ impl Cond {
     }
     fn collect<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
-            Cond::Eq(f, _) | Cond::Ne(f, _) | Cond::In(f, _) | Cond::Lt(f, _) | Cond::Le(f, _) | Cond::Gt(f, _) | Cond::Ge(f, _)
-            | Cond::Contains(f, _) | Cond::Matches(f, _) | Cond::Known(f) | Cond::Unknown(f) => {
+            Cond::Eq(f, _)
+            | Cond::Ne(f, _)
+            | Cond::In(f, _)
+            | Cond::Lt(f, _)
+            | Cond::Le(f, _)
+            | Cond::Gt(f, _)
+            | Cond::Ge(f, _)
+            | Cond::Contains(f, _)
+            | Cond::Matches(f, _)
+            | Cond::Known(f)
+            | Cond::Unknown(f) => {
                 if !out.contains(&f.as_str()) {
                     out.push(f)
                 }

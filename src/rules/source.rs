@@ -122,10 +122,9 @@ impl SourceFile {
             match &t[i].tok {
                 Tok::Punct('(' | '[' | '{') => depth += 1,
                 Tok::Punct(')' | ']' | '}') => depth -= 1,
-                Tok::Ident(s) if s == "nodes" && depth == 1
-                    && matches!(t.get(i + 1).map(|x| &x.tok), Some(Tok::Punct(':'))) && matches!(t.get(i + 2).map(|x| &x.tok), Some(Tok::Punct('['))) => {
-                        return Self::list_items(t, i + 3);
-                    }
+                Tok::Ident(s) if s == "nodes" && depth == 1 && matches!(t.get(i + 1).map(|x| &x.tok), Some(Tok::Punct(':'))) && matches!(t.get(i + 2).map(|x| &x.tok), Some(Tok::Punct('['))) => {
+                    return Self::list_items(t, i + 3);
+                }
                 _ => {}
             }
             i += 1;
@@ -197,9 +196,7 @@ impl SourceFile {
                 return None;
             }
             if let Some(key) = key {
-                let ok = k >= 2
-                    && matches!(toks[k - 1].tok, Tok::Punct(':'))
-                    && matches!(&toks[k - 2].tok, Tok::Ident(i) if i == key);
+                let ok = k >= 2 && matches!(toks[k - 1].tok, Tok::Punct(':')) && matches!(&toks[k - 2].tok, Tok::Ident(i) if i == key);
                 if !ok {
                     return None;
                 }
@@ -210,11 +207,7 @@ impl SourceFile {
 
     /// The span of an identifier key (e.g. `yes`) inside `within`.
     pub fn find_key(&self, within: Range<usize>, key: &str) -> Option<Range<usize>> {
-        self.tokens
-            .iter()
-            .filter(|t| t.span.start >= within.start && t.span.end <= within.end)
-            .find(|t| matches!(&t.tok, Tok::Ident(i) if i == key))
-            .map(|t| t.span.clone())
+        self.tokens.iter().filter(|t| t.span.start >= within.start && t.span.end <= within.end).find(|t| matches!(&t.tok, Tok::Ident(i) if i == key)).map(|t| t.span.clone())
     }
 
     /// Span of the top-level `key: value` (tree fields such as `start`).

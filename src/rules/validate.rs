@@ -14,11 +14,7 @@ use std::ops::Range;
 
 /// The closest name to `name` among `names`, if close enough to be a likely typo.
 fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    names
-        .map(|n| (strsim::damerau_levenshtein(name, n), n))
-        .filter(|(d, n)| *d <= 3.max(name.len() / 4) && *d < n.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
+    names.map(|n| (strsim::damerau_levenshtein(name, n), n)).filter(|(d, n)| *d <= 3.max(name.len() / 4) && *d < n.len()).min_by_key(|(d, _)| *d).map(|(_, n)| n)
 }
 
 fn lit_type(l: &Literal) -> FactType {
@@ -188,7 +184,14 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             let at = files[*file].node_id_span(pos).unwrap_or(0..1);
             if let Some(&(pf, pp)) = seen.get(n.id()) {
                 let (l, _) = files[pf].line_col(files[pf].node_id_span(pp).unwrap_or(0..1).start);
-                errs.push("duplicate-id", *file, at, Some(n.id()), format!("node id `{}` is already used at {}:{l}", n.id(), files[pf].name), Some("node ids are global across all rule files; rename one".into()));
+                errs.push(
+                    "duplicate-id",
+                    *file,
+                    at,
+                    Some(n.id()),
+                    format!("node id `{}` is already used at {}:{l}", n.id(), files[pf].name),
+                    Some("node ids are global across all rule files; rename one".into()),
+                );
                 continue;
             }
             seen.insert(n.id().to_string(), (*file, pos));
@@ -209,7 +212,12 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
                 ctx.cond(&c.when);
                 if c.unknown.is_some() && !c.when.can_be_unknown() {
                     let at = files[e.file].find_key(span.clone(), "unknown").unwrap_or(id_at.clone());
-                    ctx.err("dead-branch", at, "this `unknown` branch can never be taken: the condition is never unknown".into(), Some("Known(...) and Unknown(...) are always yes or no; remove the `unknown` branch".into()));
+                    ctx.err(
+                        "dead-branch",
+                        at,
+                        "this `unknown` branch can never be taken: the condition is never unknown".into(),
+                        Some("Known(...) and Unknown(...) are always yes or no; remove the `unknown` branch".into()),
+                    );
                 }
                 if c.label.trim().is_empty() {
                     ctx.err("empty-text", id_at.clone(), "the check has an empty label".into(), Some("write the check as a question an agent can read aloud".into()));
@@ -256,7 +264,12 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
                 for ch in &q.choices {
                     let at = files[e.file].find(span.clone(), Some("id"), Some(&ch.id)).unwrap_or(id_at.clone());
                     if ch.id == DONT_KNOW {
-                        ctx.err("reserved-choice", at.clone(), format!("the choice id `{DONT_KNOW}` is reserved"), Some("every question offers \"Don't know\" already; set where it leads with dont_know".into()));
+                        ctx.err(
+                            "reserved-choice",
+                            at.clone(),
+                            format!("the choice id `{DONT_KNOW}` is reserved"),
+                            Some("every question offers \"Don't know\" already; set where it leads with dont_know".into()),
+                        );
                     }
                     if cids.contains(&ch.id.as_str()) {
                         ctx.err("duplicate-id", at, format!("choice id `{}` appears twice in this question", ch.id), None);
@@ -284,7 +297,9 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             match b.target {
                 None => {
                     let at = match b.choice {
-                        Some(c) if b.key == "next" => files[e.file].find(span.clone(), Some("id"), Some(c)).or_else(|| files[e.file].find(span.clone(), Some("label"), Some(c))).unwrap_or(id_at.clone()),
+                        Some(c) if b.key == "next" => {
+                            files[e.file].find(span.clone(), Some("id"), Some(c)).or_else(|| files[e.file].find(span.clone(), Some("label"), Some(c))).unwrap_or(id_at.clone())
+                        }
                         _ => id_at.clone(),
                     };
                     let what = match (b.key, b.choice) {
@@ -333,7 +348,14 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             many => {
                 for t in &many[1..] {
                     let fi = parsed[*t].0;
-                    errs.push("no-entry", fi, files[fi].top_level("entry").unwrap_or(0..1), None, format!("more than one tree is marked `entry: true` (also `{}`)", trees[many[0]].id), Some("only one tree is where walks begin".into()));
+                    errs.push(
+                        "no-entry",
+                        fi,
+                        files[fi].top_level("entry").unwrap_or(0..1),
+                        None,
+                        format!("more than one tree is marked `entry: true` (also `{}`)", trees[many[0]].id),
+                        Some("only one tree is where walks begin".into()),
+                    );
                 }
             }
         }
@@ -369,7 +391,14 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             let first = &entries[members[0]];
             let names: Vec<&str> = members.iter().map(|&m| entries[m].node.id()).collect();
             let at = files[first.file].node_id_span(first.pos).unwrap_or(0..1);
-            errs.push("cycle", first.file, at, Some(first.node.id()), format!("these nodes lead back to each other: {}", names.join(" → ")), Some("a walk must always move on towards a diagnosis; point one branch elsewhere".into()));
+            errs.push(
+                "cycle",
+                first.file,
+                at,
+                Some(first.node.id()),
+                format!("these nodes lead back to each other: {}", names.join(" → ")),
+                Some("a walk must always move on towards a diagnosis; point one branch elsewhere".into()),
+            );
         }
         if let Some(s) = start {
             let mut dfs = Dfs::new(&g, nodes[s]);
@@ -380,7 +409,14 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             for (i, e) in entries.iter().enumerate() {
                 if !reached[i] {
                     let at = files[e.file].node_id_span(e.pos).unwrap_or(0..1);
-                    errs.push("unreachable", e.file, at, Some(e.node.id()), format!("no path from the start (`{}`) reaches this {}", entries[s].node.id(), e.node.kind()), Some("lead a branch to it, or delete it".into()));
+                    errs.push(
+                        "unreachable",
+                        e.file,
+                        at,
+                        Some(e.node.id()),
+                        format!("no path from the start (`{}`) reaches this {}", entries[s].node.id(), e.node.kind()),
+                        Some("lead a branch to it, or delete it".into()),
+                    );
                 }
             }
         }

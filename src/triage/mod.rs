@@ -433,8 +433,12 @@ fn csv_to_jsonl(path: &Path, steps: &HashMap<String, Vec<serde_json::Value>>, n:
     let f = open(path)?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::BufReader::new(f));
     let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?.clone();
-    let kind = crate::logs::csv::detect(&headers)
-        .ok_or_else(|| Error::new(ErrorKind::NotALog, "this file is in no format this tool reads").at_path(path).at(1, 1).hint(format!("expected JSON (an object, an array, a Graph page, JSON Lines, Azure Monitor records) or {}", crate::logs::csv::EXPECTED)))?;
+    let kind = crate::logs::csv::detect(&headers).ok_or_else(|| {
+        Error::new(ErrorKind::NotALog, "this file is in no format this tool reads")
+            .at_path(path)
+            .at(1, 1)
+            .hint(format!("expected JSON (an object, an array, a Graph page, JSON Lines, Azure Monitor records) or {}", crate::logs::csv::EXPECTED))
+    })?;
     if !kind.is_signins() {
         return Err(Error::new(ErrorKind::NotALog, "not a sign-in export").at_path(path).hint("audit logs go with --audit"));
     }
@@ -626,7 +630,8 @@ pub fn run(
         for r in results.into_iter().flatten() {
             match r {
                 Ok(res) => {
-                    let e = summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount { title: res.diagnosis.title.clone(), severity: res.diagnosis.severity, count: 0, provisional: 0 });
+                    let e =
+                        summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount { title: res.diagnosis.title.clone(), severity: res.diagnosis.severity, count: 0, provisional: 0 });
                     e.count += 1;
                     e.provisional += usize::from(res.diagnosis.provisional);
                     if let Some(t) = &res.time {

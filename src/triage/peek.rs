@@ -100,14 +100,7 @@ pub(crate) struct Seen<'a> {
 
 impl Seen<'_> {
     pub(crate) fn glimpse(&self) -> Glimpse<'_> {
-        Glimpse {
-            user: self.user.as_deref().or(self.upn.as_deref()),
-            time: self.time,
-            code: self.code,
-            mfa_ok_hint: self.mfa_ok_hint,
-            ip: self.ip.as_deref(),
-            country: self.country.as_deref(),
-        }
+        Glimpse { user: self.user.as_deref().or(self.upn.as_deref()), time: self.time, code: self.code, mfa_ok_hint: self.mfa_ok_hint, ip: self.ip.as_deref(), country: self.country.as_deref() }
     }
 }
 

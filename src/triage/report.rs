@@ -133,9 +133,19 @@ impl RolloutAcc {
         out.push(RolloutCheck {
             id: "break-glass",
             title: "Every break-glass sign-in accounted for",
-            status: if !configured { Status::NotChecked } else if self.break_glass == 0 { Status::Pass } else { Status::Fail },
+            status: if !configured {
+                Status::NotChecked
+            } else if self.break_glass == 0 {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
             count: self.break_glass,
-            detail: if configured { format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass) } else { "no break-glass accounts are configured (--org)".into() },
+            detail: if configured {
+                format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass)
+            } else {
+                "no break-glass accounts are configured (--org)".into()
+            },
             columns: vec!["time", "account", "IP", "country", "result", "app"],
             rows: bg_rows,
         });
@@ -150,12 +160,7 @@ impl RolloutAcc {
             columns: vec!["user or app", "sign-ins"],
             rows: sf_rows,
         });
-        let mut stuck: Vec<&String> = self
-            .registration
-            .iter()
-            .filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg))
-            .map(|(u, _)| u)
-            .collect();
+        let mut stuck: Vec<&String> = self.registration.iter().filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg)).map(|(u, _)| u).collect();
         stuck.sort();
         out.push(RolloutCheck {
             id: "unable-to-register",
@@ -263,7 +268,10 @@ impl Summary {
     }
 }
 
-const PALETTE: &[&str] = &["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79"];
+const PALETTE: &[&str] = &[
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79",
+];
 
 /// The summary as one self-contained HTML page (no scripts, no external
 /// files), with charts; all text from the logs is escaped.
@@ -296,7 +304,8 @@ pub fn html_report(s: &Summary, title: &str) -> String {
             if let Some(&n) = m.get(*id) {
                 let hgt = n as f64 / max as f64 * (ht - 10.0);
                 y -= hgt;
-                let _ = write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
+                let _ =
+                    write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
             }
         }
         if hours.len() <= 72 && i % 6 == 0 {

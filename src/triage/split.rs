@@ -350,7 +350,11 @@ impl<R: Read> Splitter<R> {
                         self.rec_start = None;
                         self.container_depth = Some(2);
                         self.rec_depth = 2;
-                    } else if self.depth == self.rec_depth && self.rec_depth > 0 && self.rec_start.is_none() && (self.top == Top::Array || (self.top == Top::Container && self.container_depth == Some(self.depth))) {
+                    } else if self.depth == self.rec_depth
+                        && self.rec_depth > 0
+                        && self.rec_start.is_none()
+                        && (self.top == Top::Array || (self.top == Top::Container && self.container_depth == Some(self.depth)))
+                    {
                         if b == b'{' {
                             self.rec_start = Some(i);
                             self.rec_line = self.line;
