@@ -597,36 +597,29 @@ pub fn run(
     let threads = opts.threads.max(1);
     let history = &sv.history;
     let mut done_attempts = 0u64;
-    for chunk in groups.chunks(2048 * threads) {
-        let per = chunk.len().div_ceil(threads);
-        let results: Vec<Vec<std::result::Result<AttemptResult, BadRecord>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per.max(1))
-                .map(|part| {
-                    let (files, names) = (&files, &names);
-                    scope.spawn(move || {
-                        use std::os::unix::fs::FileExt;
-                        let mut buf = Vec::new();
-                        part.iter()
-                            .map(|group| {
-                                let mut records = Vec::with_capacity(group.len());
-                                for c in group.iter() {
-                                    let path = &signins[c.file as usize];
-                                    let name = &names[c.file as usize];
-                                    buf.resize(c.len as usize, 0);
-                                    let bad = |message: String| BadRecord { file: name.clone(), record: c.number as usize, line: c.line as usize, message };
-                                    files[c.file as usize].read_exact_at(&mut buf, c.offset).map_err(|e| bad(e.to_string()))?;
-                                    records.push(decode(path, name, &buf, c).map_err(bad)?);
-                                }
-                                let attempt = Attempt::from_records(records);
-                                result_of(rules, &attempt, audit, history, org).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-        });
+    type Outcome = std::result::Result<AttemptResult, BadRecord>;
+    // One worker's share of a chunk: read its records again, decode, walk.
+    let work = |part: &[&[Candidate]]| -> Vec<Outcome> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = Vec::new();
+        part.iter()
+            .map(|group| {
+                let mut records = Vec::with_capacity(group.len());
+                for c in group.iter() {
+                    let path = &signins[c.file as usize];
+                    let name = &names[c.file as usize];
+                    buf.resize(c.len as usize, 0);
+                    let bad = |message: String| BadRecord { file: name.clone(), record: c.number as usize, line: c.line as usize, message };
+                    files[c.file as usize].read_exact_at(&mut buf, c.offset).map_err(|e| bad(e.to_string()))?;
+                    records.push(decode(path, name, &buf, c).map_err(bad)?);
+                }
+                let attempt = Attempt::from_records(records);
+                result_of(rules, &attempt, audit, history, org).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+            })
+            .collect()
+    };
+    // The results of a chunk, in order: counted, then handed to the sink.
+    let mut consume = |results: Vec<Vec<Outcome>>| -> Result<()> {
         for r in results.into_iter().flatten() {
             match r {
                 Ok(res) => {
@@ -659,6 +652,24 @@ pub fn run(
             done_attempts += 1;
         }
         progress.diagnose(done_attempts, groups.len() as u64);
+        Ok(())
+    };
+    // Chunk k is computed by the workers while chunk k - 1 goes to the sink.
+    let mut chunks = groups.chunks(2048 * threads);
+    let mut pending: Option<Vec<Vec<Outcome>>> = None;
+    loop {
+        let next = chunks.next();
+        if next.is_none() && pending.is_none() {
+            break;
+        }
+        let work = &work;
+        pending = std::thread::scope(|scope| -> Result<Option<Vec<Vec<Outcome>>>> {
+            let handles: Option<Vec<_>> = next.map(|chunk| chunk.chunks(chunk.len().div_ceil(threads).max(1)).map(|part| scope.spawn(move || work(part))).collect());
+            if let Some(prev) = pending.take() {
+                consume(prev)?;
+            }
+            Ok(handles.map(|hs| hs.into_iter().map(|h| h.join().unwrap_or_default()).collect()))
+        })?;
     }
     if timing {
         eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
