@@ -263,6 +263,10 @@ fn main() {
             ca_block: None,
             mfa_method: None,
         };
+        let wrong_password = || {
+            let failed = step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication");
+            base(50126, "Error validating credentials due to invalid username or password.", "", vec![failed], false)
+        };
         let roll = r.f64();
         let mut recs: Vec<Rec> = Vec::new();
         if stale.contains(&ui) && roll < 0.5 {
@@ -312,15 +316,7 @@ fn main() {
         } else if roll < 0.84 {
             recs.push(base(0, "Other.", "", vec![pw.clone()], false)); // single-factor success: a policy gap
         } else if roll < 0.87 {
-            recs.push(Rec {
-                ..base(
-                    50126,
-                    "Error validating credentials due to invalid username or password.",
-                    "",
-                    vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")],
-                    false,
-                )
-            });
+            recs.push(wrong_password());
         } else if roll < 0.875 {
             recs.push(base(50053, "Account is locked because user tried to sign in too many times with an incorrect user ID or password.", "", vec![], false));
         } else if roll < 0.885 {
@@ -367,17 +363,7 @@ fn main() {
         } else if roll < 0.935 {
             // Password spray from one address, across many accounts.
             let ip = format!("185.220.101.{}", 4 + r.u8(..4));
-            recs.push(Rec {
-                ip,
-                country: ("RU", "Moscow", "Moscow"),
-                ..base(
-                    50126,
-                    "Error validating credentials due to invalid username or password.",
-                    "",
-                    vec![step(t, "Password", Some("Password in the cloud"), false, "Invalid username or password or Invalid on-premise username or password.", "Primary authentication")],
-                    false,
-                )
-            });
+            recs.push(Rec { ip, country: ("RU", "Moscow", "Moscow"), ..wrong_password() });
         } else if roll < 0.945 {
             recs.push(base(50140, "This error occurred due to 'Keep me signed in' interrupt when the user was signing-in.", "", vec![pw.clone()], false));
         } else if roll < 0.9455 {

@@ -249,16 +249,13 @@ impl Survey {
 /// Sort a worker's successes and keep the last one of each attempt.
 fn reduce_run(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     v.sort_unstable();
-    // Sorted by (key, order): the last entry of each key is its latest success.
-    let mut out = 0;
-    for i in 0..v.len() {
-        if i + 1 < v.len() && v[i + 1].0 == v[i].0 {
-            continue;
+    // Sorted by (key, order): fold each attempt's entries into its latest.
+    v.dedup_by(|later, kept| {
+        later.0 == kept.0 && {
+            kept.1 = kept.1.max(later.1);
+            true
         }
-        v[out] = v[i];
-        out += 1;
-    }
-    v.truncate(out);
+    });
     v.shrink_to_fit();
     v
 }
