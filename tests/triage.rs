@@ -167,3 +167,18 @@ fn the_html_report_is_self_contained_and_escapes_log_text() {
     }
     assert!(html.contains("<svg") && html.contains("Failed attempts per hour"));
 }
+
+#[test]
+fn a_passing_break_glass_check_does_not_ask_to_confirm_sign_ins_that_did_not_happen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("s.jsonl");
+    std::fs::write(
+        &log,
+        r#"{"id":"r1","createdDateTime":"2026-11-20T09:00:00Z","userPrincipalName":"ann@contoso.com","userId":"u1","correlationId":"c1","status":{"errorCode":50126},"clientAppUsed":"Browser"}"#,
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(["triage", "--org", "examples/org.ron", "--signins"]).arg(&log).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[PASS] Every break-glass sign-in accounted for: no sign-ins to the break-glass accounts"), "{text}");
+    assert!(!text.contains("planned test"), "{text}");
+}

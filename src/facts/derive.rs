@@ -295,7 +295,7 @@ impl Facts {
         } else {
             f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
         }
-        let log = format!("{} sign-ins in the given log", h.records());
+        let log = format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" });
         match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
             Some(ip) => {
                 f.set("history.ip_failed_users", Value::Number(h.ip_failed_users(ip) as f64), "the given sign-in log", None);

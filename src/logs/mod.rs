@@ -300,7 +300,7 @@ impl Evidence {
             if n == 0 {
                 Error::new(ErrorKind::NotFound, format!("the log holds no sign-in{who}")).hint("an authentication-details CSV is only joined onto its sign-in CSV: give both with --signin")
             } else {
-                Error::new(ErrorKind::NotFound, format!("the log holds no failed sign-in{who} ({n} attempts, all successful)"))
+                Error::new(ErrorKind::NotFound, format!("the log holds no failed sign-in{who} ({n} attempt{}, all successful)", if n == 1 { "" } else { "s" }))
                     .hint("to diagnose a successful sign-in (e.g. a break-glass account), pick it with --id")
             }
         })

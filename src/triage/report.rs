@@ -141,10 +141,12 @@ impl RolloutAcc {
                 Status::Fail
             },
             count: self.break_glass,
-            detail: if configured {
-                format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass)
-            } else {
+            detail: if !configured {
                 "no break-glass accounts are configured (--org)".into()
+            } else if self.break_glass == 0 {
+                "no sign-ins to the break-glass accounts".into()
+            } else {
+                format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass)
             },
             columns: vec!["time", "account", "IP", "country", "result", "app"],
             rows: bg_rows,
