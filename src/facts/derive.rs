@@ -65,8 +65,8 @@ pub(crate) fn is_legacy_client(client: &str) -> bool {
 }
 
 fn is_in(list: &[&str], s: &str) -> bool {
-    let s = s.trim().to_ascii_lowercase();
-    list.iter().any(|x| *x == s)
+    let s = s.trim();
+    list.iter().any(|x| x.eq_ignore_ascii_case(s))
 }
 
 pub(crate) fn is_mfa_step(step: &AuthStep) -> bool {
@@ -158,7 +158,7 @@ impl Facts {
     /// [`Facts::derive`] with the history of a log given apart (batch triage
     /// builds it in a streaming pass; `evidence` then holds the audit log).
     pub(crate) fn derive_with(attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) -> Facts {
-        let mut f = Facts::default();
+        let mut f = Facts::with_capacity(crate::facts::CATALOG.len());
         let d = attempt.deciding();
         let rec = Some(rec_label(d));
         let put = |f: &mut Facts, name: &'static str, v: Option<Value>, field: &'static str, why: &'static str| match v {
@@ -370,6 +370,11 @@ const AUDIT_FACTS: &[&str] = &[
     "audit.password_changed_days_ago",
 ];
 
+/// An audit event's activity name, or "".
+fn act(a: &AuditEvent) -> &str {
+    a.activity.as_deref().unwrap_or_default()
+}
+
 fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
     if !ev.has_audit() {
         for n in AUDIT_FACTS {
@@ -392,18 +397,17 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         .filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0"))
         .collect();
     mine.sort_by_key(|a| a.time);
-    let act = |a: &AuditEvent| a.activity.clone().unwrap_or_default();
-    let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, &act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
+    let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
     let count = format!("{} audit events for this user", mine.len());
 
-    let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, &act(a)));
+    let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, act(a)));
     f.set("audit.has_registered_security_info", Value::Bool(last_reg.is_some()), "audit log", None);
     f.note("audit.has_registered_security_info", count.clone());
     match last_reg {
         Some(a) => {
             let t = a.time.unwrap_or(at);
             f.set("audit.last_registration_days", Value::Number(days(t, at)), "activityDateTime", Some(audit_label(a)));
-            let what = a.result_reason.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a));
+            let what = a.result_reason.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a).to_string());
             f.set("audit.last_registration_method", Value::Text(what), "resultReason", Some(audit_label(a)));
         }
         None => {
@@ -412,10 +416,10 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         }
     }
     let started = mine.iter().rposition(|a| {
-        let x = act(a).to_ascii_lowercase();
-        x == "user started security info registration" || x == "user canceled security info registration"
+        let x = act(a);
+        x.eq_ignore_ascii_case("user started security info registration") || x.eq_ignore_ascii_case("user canceled security info registration")
     });
-    let completed_after = started.is_some_and(|i| mine[i..].iter().any(|a| is_in(REGISTER_ACTIVITIES, &act(a))));
+    let completed_after = started.is_some_and(|i| mine[i..].iter().any(|a| is_in(REGISTER_ACTIVITIES, act(a))));
     f.set("audit.registration_abandoned", Value::Bool(started.is_some() && !completed_after), "audit log", None);
     f.note("audit.registration_abandoned", count.clone());
 
@@ -444,7 +448,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
             let label = Some(audit_label(a));
             let what = match a.result_reason.as_deref().filter(|s| !s.is_empty()) {
                 Some(r) => format!("{}: {r}", act(a)),
-                None => act(a),
+                None => act(a).to_string(),
             };
             f.set("audit.recent_change", Value::Text(what), "activityDisplayName, resultReason", label.clone());
             f.set("audit.recent_change_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", label.clone());
@@ -489,14 +493,14 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         }
     }
     let fraud = mine.iter().rev().find(|a| {
-        let x = act(a).to_ascii_lowercase();
-        x.starts_with("fraud reported") || x == "suspicious activity reported"
+        let x = act(a);
+        x.get(..14).is_some_and(|p| p.eq_ignore_ascii_case("fraud reported")) || x.eq_ignore_ascii_case("suspicious activity reported")
     });
     f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
     let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));
     let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| act(a).eq_ignore_ascii_case("enable account") && a.time > dis.time));
     f.set("audit.account_disabled", Value::Bool(disabled.is_some() && !enabled_after), "audit log", disabled.map(|a| audit_label(a)));
-    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, &act(a))) {
+    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, act(a))) {
         Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
         None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
     }

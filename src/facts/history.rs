@@ -9,7 +9,12 @@
 //! `triage` (built in a first streaming pass).
 
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdMap, HashSet as StdSet};
+
+/// Maps and sets with a fast hasher: the keys are the log's own user ids,
+/// hours and addresses, looked up once or more per record.
+type HashMap<K, V> = StdMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
 
 /// Caps that bound the per-user and per-IP state.
 const MAX_TIMES: usize = 512;
@@ -75,7 +80,8 @@ struct UserState {
     mfa_ok: Vec<u32>,
     /// The latest MFA success, however many there were.
     last_ok: Option<u32>,
-    ok_ips: Vec<Box<str>>,
+    /// Addresses of successful sign-ins, parsed: compared as numbers.
+    ok_ips: Vec<IpKey>,
     ok_countries: Vec<Box<str>>,
 }
 
@@ -156,11 +162,11 @@ impl History {
     /// Count one record in.
     pub(crate) fn add(&mut self, g: &Glimpse<'_>) {
         self.records += 1;
-        if let (Some(ip), Some(c)) = (g.ip, g.country) {
-            let k = IpKey::of(ip);
-            if !self.ip_country.contains_key(&k) {
+        let ip_key = g.ip.map(IpKey::of);
+        if let (Some(k), Some(c)) = (&ip_key, g.country) {
+            if !self.ip_country.contains_key(k) {
                 let c = self.country_index(c);
-                self.ip_country.insert(k, c);
+                self.ip_country.insert(k.clone(), c);
             }
         }
         let Some(user) = g.user else { return };
@@ -176,9 +182,9 @@ impl History {
         };
         let st = &mut self.state[u as usize];
         if g.code == Some(0) {
-            if let Some(ip) = g.ip {
-                if st.ok_ips.len() < MAX_IPS && !st.ok_ips.iter().any(|x| &**x == ip) {
-                    st.ok_ips.push(ip.into());
+            if let Some(k) = ip_key {
+                if st.ok_ips.len() < MAX_IPS && !st.ok_ips.contains(&k) {
+                    st.ok_ips.push(k);
                 }
             }
             if let Some(c) = g.country {
@@ -312,7 +318,7 @@ impl History {
     pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
         let windows = self.windows.get_or_init(|| {
             // Once per log: the users failing MFA in every three-hour window.
-            let mut w: HashMap<i64, HashSet<u32>> = HashMap::new();
+            let mut w: HashMap<i64, HashSet<u32>> = HashMap::default();
             for (&h, hour) in &self.hours {
                 for centre in h - 1..=h + 1 {
                     w.entry(centre).or_default().extend(&hour.failed);
@@ -333,7 +339,7 @@ impl History {
 
     /// Whether the user had a successful sign-in from this IP.
     pub(crate) fn user_used_ip(&self, user: Option<&str>, ip: &str) -> bool {
-        self.user(user).is_some_and(|st| st.ok_ips.iter().any(|x| &**x == ip))
+        self.user(user).is_some_and(|st| st.ok_ips.contains(&IpKey::of(ip)))
     }
 
     /// When the user last passed MFA in the log.

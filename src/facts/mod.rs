@@ -18,7 +18,7 @@ pub use org::OrgSettings;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -131,13 +131,32 @@ pub struct Fact {
 /// assert_eq!(facts.value("signin.error_code"), Some(&Value::Number(500121.0)));
 /// assert_eq!(facts.value("mfa.outcome"), None); // unknown
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(transparent)]
 pub struct Facts {
-    map: BTreeMap<Cow<'static, str>, Fact>,
+    /// Hashed, not ordered: an attempt's fifty-odd facts are set and read
+    /// once each in batch triage, where a tree map's string comparisons and
+    /// moves cost more than the walk. Every view of them is sorted by name.
+    map: HashMap<Cow<'static, str>, Fact, foldhash::fast::FixedState>,
+}
+
+impl fmt::Debug for Facts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Facts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
 }
 
 impl Facts {
+    pub(crate) fn with_capacity(n: usize) -> Facts {
+        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()) }
+    }
+
     /// Set a known value; `record` names the record it came from (`file#N`).
     pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: Value, field: impl Into<Cow<'static, str>>, record: Option<Arc<str>>) {
         self.map.insert(name.into(), Fact { value: Some(value), source: Source { record, field: field.into(), note: None } });
@@ -167,11 +186,13 @@ impl Facts {
 
     /// All recorded facts, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Fact)> {
-        self.map.iter().map(|(k, v)| (k.as_ref(), v))
+        let mut all: Vec<(&str, &Fact)> = self.map.iter().map(|(k, v)| (k.as_ref(), v)).collect();
+        all.sort_unstable_by_key(|(k, _)| *k);
+        all.into_iter()
     }
 
-    /// Only the known facts.
+    /// Only the known facts, by name.
     pub fn known(&self) -> impl Iterator<Item = (&str, &Value, &Source)> {
-        self.map.iter().filter_map(|(k, f)| f.value.as_ref().map(|v| (k.as_ref(), v, &f.source)))
+        self.iter().filter_map(|(k, f)| f.value.as_ref().map(|v| (k, v, &f.source)))
     }
 }

@@ -27,7 +27,6 @@ use crate::rules::{Rules, Severity};
 use peek::{peek, Peeked, Seen};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 /// Options for a triage run.
@@ -188,10 +187,11 @@ fn pack((time, n): (i64, u64)) -> u64 {
     ((time.max(0) as u64) << 22) | (n & 0x3f_ffff)
 }
 
+/// An attempt's key: a 64-bit hash of its correlation id, the same in every
+/// worker (a fixed seed).
 fn hash(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x5167_6e69_6e44_6f63).hash_one(s)
 }
 
 /// Pass 1 state of one worker.
