@@ -39,7 +39,7 @@ pub struct Evidence {
     audit: Vec<AuditEvent>,
     audit_given: bool,
     history: OnceLock<History>,
-    audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+    audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>, foldhash::fast::RandomState>>,
 }
 
 /// How to read an input file.
@@ -224,7 +224,7 @@ impl Evidence {
     /// a self-service change), in file order.
     pub fn audit_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<&AuditEvent> {
         let index = self.audit_index.get_or_init(|| {
-            let mut m: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+            let mut m: std::collections::HashMap<String, Vec<usize>, foldhash::fast::RandomState> = Default::default();
             for (i, a) in self.audit.iter().enumerate() {
                 for k in a.user_keys() {
                     let v = m.entry(k).or_default();
@@ -235,7 +235,8 @@ impl Evidence {
             }
             m
         });
-        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&k.to_ascii_lowercase())).flatten().copied().collect();
+        let lookup = |k: &str| if k.bytes().any(|b| b.is_ascii_uppercase()) { index.get(&k.to_ascii_lowercase()) } else { index.get(k) };
+        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(lookup).flatten().copied().collect();
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| &self.audit[i]).filter(|a| a.concerns(user_id, upn)).collect()

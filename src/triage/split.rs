@@ -19,16 +19,33 @@ pub(crate) struct Span {
     pub offset: u64,
 }
 
-/// Records' bytes, copied out of the read buffer.
+/// Records' bytes: in line mode a chunk of the file read straight into the
+/// batch, else records copied out of the scanner's buffer.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    pub data: Vec<u8>,
+    /// Bytes; only the first `used` are this batch's. The vector keeps its
+    /// length when a batch is reused, so a refill does not zero it again.
+    data: Vec<u8>,
+    used: usize,
     pub spans: Vec<Span>,
 }
 
 impl Batch {
     pub(crate) fn record(&self, s: &Span) -> &[u8] {
         &self.data[s.start..s.end]
+    }
+
+    /// Room for `n` more bytes after the used ones.
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.data.len() < self.used + n {
+            self.data.resize((self.used + n).max(self.data.len() * 2), 0);
+        }
+        &mut self.data[self.used..self.used + n]
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        self.room(bytes.len()).copy_from_slice(bytes);
+        self.used += bytes.len();
     }
 }
 
@@ -86,6 +103,12 @@ pub(crate) struct Splitter<R: Read> {
     lines_in_array: bool,
     /// Nothing more to read (the rest after a container array is ignored).
     done: bool,
+    /// In line mode: the unfinished last line of the previous read, and its
+    /// offset in the file.
+    carry: Vec<u8>,
+    carry_offset: u64,
+    /// Read size.
+    chunk: usize,
 }
 
 /// Read size; the buffer is twice this, and grows for a larger record.
@@ -116,6 +139,9 @@ impl<R: Read> Splitter<R> {
             lines: false,
             lines_in_array: false,
             done: false,
+            carry: Vec::new(),
+            carry_offset: 0,
+            chunk: CHUNK,
         }
     }
 
@@ -134,7 +160,7 @@ impl<R: Read> Splitter<R> {
             self.rec_start = self.rec_start.map(|s| s - keep);
             self.key_start = self.key_start.map(|s| s - keep);
         }
-        if self.buf.len() - self.end < CHUNK {
+        if self.buf.len() - self.end < self.chunk {
             if self.buf.len() >= self.max_record {
                 return Err(std::io::Error::other("a record is larger than 256 MiB"));
             }
@@ -162,25 +188,13 @@ impl<R: Read> Splitter<R> {
 
     /// [`Splitter::next_batch`], reusing a batch's buffers.
     pub(crate) fn next_batch_into(&mut self, mut batch: Batch, max: usize) -> Result<Option<Batch>, SplitError> {
-        batch.data.clear();
+        batch.used = 0;
         batch.spans.clear();
         while batch.spans.len() < max && !self.done {
             if self.lines {
-                let before = (self.pos, batch.spans.len());
-                self.scan_lines(&mut batch, max);
-                if (self.pos, batch.spans.len()) == before || self.pos >= self.end {
-                    match self.fill() {
-                        Ok(true) => continue,
-                        Ok(false) if self.pos < self.end => {
-                            // The last line has no newline.
-                            let (s, e) = (self.pos, self.end);
-                            self.line_record(&mut batch, s, e);
-                            self.pos = self.end;
-                            break;
-                        }
-                        Ok(false) => break,
-                        Err(e) => return Err(self.err(e.to_string())),
-                    }
+                // A chunk of whole lines per batch, however many records that is.
+                if !self.next_lines(&mut batch)? || !batch.spans.is_empty() {
+                    break;
                 }
                 continue;
             }
@@ -202,38 +216,86 @@ impl<R: Read> Splitter<R> {
         Ok(Some(batch))
     }
 
-    /// In line mode: the records of the complete lines in the buffer.
-    fn scan_lines(&mut self, batch: &mut Batch, max: usize) {
-        while batch.spans.len() < max && !self.done {
-            let Some(nl) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) else { return };
-            let (s, e) = (self.pos, self.pos + nl);
-            self.pos = e + 1;
-            self.line_record(batch, s, e);
-            self.line += 1;
+    /// In line mode: read the next chunk straight into the batch, after the
+    /// unfinished line carried over from the last one, and emit its complete
+    /// lines where they lie (no copy). False when the input is used up.
+    fn next_lines(&mut self, batch: &mut Batch) -> Result<bool, SplitError> {
+        if !self.buf.is_empty() {
+            // Line mode begins: take over what the scanner had buffered.
+            self.carry_offset = self.base + self.pos as u64;
+            self.carry.extend_from_slice(&self.buf[self.pos..self.end]);
+            self.pos = 0;
+            self.end = 0;
+            self.buf = Vec::new();
         }
+        if self.eof && self.carry.is_empty() {
+            return Ok(false);
+        }
+        let start = batch.used;
+        let offset = self.carry_offset;
+        batch.put(&self.carry);
+        self.carry.clear();
+        let mut searched = start;
+        let last_newline = loop {
+            if let Some(i) = memchr::memrchr(b'\n', &batch.data[searched..batch.used]) {
+                break Some(searched + i);
+            }
+            if batch.used - start > self.max_record {
+                return Err(self.err("a record is larger than 256 MiB"));
+            }
+            searched = batch.used;
+            let n = match self.r.read(batch.room(self.chunk)) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.err(e.to_string())),
+            };
+            if n == 0 {
+                self.eof = true;
+                break None;
+            }
+            batch.used += n;
+        };
+        // Whole lines go out now; the unfinished last one waits for the next read.
+        let end = last_newline.map_or(batch.used, |i| i + 1);
+        self.carry.extend_from_slice(&batch.data[end..batch.used]);
+        self.carry_offset = offset + (end - start) as u64;
+        batch.used = end;
+        let mut s = start;
+        while s < end && !self.done {
+            let e = memchr::memchr(b'\n', &batch.data[s..end]).map_or(end, |i| s + i);
+            self.line_record(batch, s, e, offset + (s - start) as u64);
+            if e < end {
+                self.line += 1;
+            }
+            s = e + 1;
+        }
+        Ok(true)
     }
 
-    fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize) {
-        while s < e && self.buf[s].is_ascii_whitespace() {
+    /// One line of a batch in line mode: a record, a blank, or the end of the array.
+    fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize, offset: u64) {
+        let line_start = s;
+        let data = &batch.data;
+        while s < e && data[s].is_ascii_whitespace() {
             s += 1;
         }
-        while e > s && self.buf[e - 1].is_ascii_whitespace() {
+        while e > s && data[e - 1].is_ascii_whitespace() {
             e -= 1;
         }
         if s == e {
             return;
         }
-        if self.lines_in_array && self.buf[s] == b']' {
+        if self.lines_in_array && data[s] == b']' {
             // The end of the array (and, in a page, of what matters in it).
             self.done = true;
             self.depth = 0;
             return;
         }
-        if self.lines_in_array && self.buf[e - 1] == b',' {
+        if self.lines_in_array && data[e - 1] == b',' {
             e -= 1;
         }
-        self.rec_line = self.line;
-        self.emit(batch, s, e);
+        self.number += 1;
+        batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, offset: offset + (s - line_start) as u64 });
     }
 
     /// After the first record: when it stood alone on its line, switch to line mode.
@@ -270,9 +332,9 @@ impl<R: Read> Splitter<R> {
 
     fn emit(&mut self, batch: &mut Batch, start: usize, end: usize) {
         self.number += 1;
-        let s = batch.data.len();
-        batch.data.extend_from_slice(&self.buf[start..end]);
-        batch.spans.push(Span { start: s, end: batch.data.len(), number: self.number, line: self.rec_line, offset: self.base + start as u64 });
+        let s = batch.used;
+        batch.put(&self.buf[start..end]);
+        batch.spans.push(Span { start: s, end: batch.used, number: self.number, line: self.rec_line, offset: self.base + start as u64 });
     }
 
     /// Scan what is buffered, emitting complete records.
@@ -426,6 +488,7 @@ mod tests {
         // Tiny chunks exercise records that span buffer refills.
         let mut s = Splitter::new(text.as_bytes());
         s.buf = vec![0; 8];
+        s.chunk = 8;
         let mut out = Vec::new();
         loop {
             match s.next_batch(2) {
