@@ -297,9 +297,9 @@ fn survey_file(path: &Path, name: &str, file: u32, org: Option<&OrgSettings>, op
     let name = name.to_string();
     let shown = Path::new(&name);
     let mut splitter = split::Splitter::new(std::io::BufReader::with_capacity(1 << 16, f));
-    let (tx, rx) = crossbeam_channel::bounded::<split::Batch>(opts.threads);
+    let (tx, rx) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 3);
     // Used batches come back to be filled again: no fresh memory per batch.
-    let (tx_free, rx_free) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 2);
+    let (tx_free, rx_free) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 4);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..opts.threads.max(1))
@@ -615,9 +615,9 @@ pub fn run(
             })
             .collect()
     };
-    // The results of a chunk, in order: counted, then handed to the sink.
-    let mut consume = |results: Vec<Vec<Outcome>>| -> Result<()> {
-        for r in results.into_iter().flatten() {
+    // The results of a unit, in order: counted, then handed to the sink.
+    let mut consume = |results: Vec<Outcome>| -> Result<()> {
+        for r in results {
             match r {
                 Ok(res) => {
                     let e =
@@ -651,23 +651,40 @@ pub fn run(
         progress.diagnose(done_attempts, groups.len() as u64);
         Ok(())
     };
-    // Chunk k is computed by the workers while chunk k - 1 goes to the sink.
-    let mut chunks = groups.chunks(2048 * threads);
-    let mut pending: Option<Vec<Vec<Outcome>>> = None;
-    loop {
-        let next = chunks.next();
-        if next.is_none() && pending.is_none() {
-            break;
+    // The workers take small units of attempts in turn and send back their
+    // results; this thread puts them in order and hands them to the sink.
+    // A worker is never more than a few units ahead of the sink.
+    const UNIT: usize = 32;
+    let units: Vec<&[&[Candidate]]> = groups.chunks(UNIT).collect();
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<Outcome>)>(threads * 4);
+        for _ in 0..threads {
+            let (tx, taken, units, work) = (tx.clone(), &taken, &units, &work);
+            scope.spawn(move || loop {
+                let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(unit) = units.get(i) else { break };
+                if tx.send((i, work(unit))).is_err() {
+                    break; // the sink stopped
+                }
+            });
         }
-        let work = &work;
-        pending = std::thread::scope(|scope| -> Result<Option<Vec<Vec<Outcome>>>> {
-            let handles: Option<Vec<_>> = next.map(|chunk| chunk.chunks(chunk.len().div_ceil(threads).max(1)).map(|part| scope.spawn(move || work(part))).collect());
-            if let Some(prev) = pending.take() {
-                consume(prev)?;
+        drop(tx);
+        let mut early: BTreeMap<usize, Vec<Outcome>> = BTreeMap::new();
+        let mut next = 0;
+        for (i, results) in rx {
+            early.insert(i, results);
+            while let Some(results) = early.remove(&next) {
+                if let Err(e) = consume(results) {
+                    // Workers see the closed channel at their next send.
+                    taken.store(units.len(), std::sync::atomic::Ordering::Relaxed);
+                    return Err(e);
+                }
+                next += 1;
             }
-            Ok(handles.map(|hs| hs.into_iter().map(|h| h.join().unwrap_or_default()).collect()))
-        })?;
-    }
+        }
+        Ok(())
+    })?;
     if timing {
         eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
     }

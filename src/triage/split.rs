@@ -38,7 +38,8 @@ impl Batch {
     /// Room for `n` more bytes after the used ones.
     fn room(&mut self, n: usize) -> &mut [u8] {
         if self.data.len() < self.used + n {
-            self.data.resize((self.used + n).max(self.data.len() * 2), 0);
+            // Some headroom for the carried line, so a reused batch rarely grows.
+            self.data.resize(self.used + n + (64 << 10), 0);
         }
         &mut self.data[self.used..self.used + n]
     }
@@ -111,8 +112,9 @@ pub(crate) struct Splitter<R: Read> {
     chunk: usize,
 }
 
-/// Read size; the buffer is twice this, and grows for a larger record.
-const CHUNK: usize = 1 << 20;
+/// Read size; the scanner's buffer is twice this, and grows for a larger
+/// record. In line mode each batch is one read of this size.
+const CHUNK: usize = 1 << 19;
 
 impl<R: Read> Splitter<R> {
     pub(crate) fn new(r: R) -> Self {
