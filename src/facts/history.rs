@@ -13,8 +13,8 @@ use std::collections::{HashMap as StdMap, HashSet as StdSet};
 
 /// Maps and sets with a fast hasher: the keys are the log's own user ids,
 /// hours and addresses, looked up once or more per record.
-type HashMap<K, V> = StdMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
+pub(crate) type HashMap<K, V> = StdMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
 
 /// Caps that bound the per-user and per-IP state.
 const MAX_TIMES: usize = 512;

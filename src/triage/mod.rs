@@ -21,12 +21,12 @@ pub(crate) mod split;
 pub use report::{csv_safe, html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::facts::{Facts, History, OrgSettings};
+use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};
 use crate::logs::{Attempt, Evidence, SignIn};
 use crate::rules::{Rules, Severity};
 use peek::{peek, Peeked, Seen};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Options for a triage run.
@@ -529,7 +529,7 @@ pub fn run(
         return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(p));
     }
     // An attempt failed when its last record failed: drop attempts with a later success.
-    let mut last_fail: HashMap<u64, u64> = HashMap::new();
+    let mut last_fail: FastMap<u64, u64> = FastMap::default();
     for c in &sv.candidates {
         let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
         *e = (*e).max(pack(c.order));
@@ -539,7 +539,7 @@ pub fn run(
         runs.push(reduce_run(std::mem::take(&mut sv.successes)));
     }
     let mut attempts = last_fail.len();
-    let mut recovered: HashSet<u64> = HashSet::new();
+    let mut recovered: FastSet<u64> = FastSet::default();
     for (key, last) in merge_runs(&runs) {
         match last_fail.get(&key) {
             Some(f) if last > *f => {
@@ -553,7 +553,7 @@ pub fn run(
     let mut cands: Vec<Candidate> = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
     // Group by attempt, in the order of each attempt's first record in the files.
     cands.sort_by_key(|c| (c.file, c.offset));
-    let mut first_pos: HashMap<u64, usize> = HashMap::new();
+    let mut first_pos: FastMap<u64, usize> = FastMap::default();
     for (i, c) in cands.iter().enumerate() {
         first_pos.entry(c.attempt).or_insert(i);
     }
@@ -590,7 +590,7 @@ pub fn run(
         rollout: Vec::new(),
     };
     summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
-    let mut per_user: HashMap<String, usize> = HashMap::new();
+    let mut per_user: FastMap<String, usize> = FastMap::default();
     let threads = opts.threads.max(1);
     let history = &sv.history;
     let mut done_attempts = 0u64;
