@@ -159,6 +159,15 @@ impl Facts {
     /// builds it in a streaming pass; `evidence` then holds the audit log).
     pub(crate) fn derive_with(attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) -> Facts {
         let mut f = Facts::with_capacity(crate::facts::CATALOG.len());
+        f.derive_into(attempt, evidence, h, org);
+        f
+    }
+
+    /// [`Facts::derive_with`] into this set, emptied first: batch triage
+    /// derives attempt after attempt into one allocation.
+    pub(crate) fn derive_into(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        self.clear();
+        let f = self;
         let d = attempt.deciding();
         let rec = Some(rec_label(d));
         let put = |f: &mut Facts, name: &'static str, v: Option<Value>, field: &'static str, why: &'static str| match v {
@@ -166,21 +175,21 @@ impl Facts {
             None => f.unknown(name, field, why),
         };
 
-        put(&mut f, "signin.error_code", d.error_code().map(|c| Value::Number(c as f64)), "status.errorCode", "the record has no error code");
+        put(f, "signin.error_code", d.error_code().map(|c| Value::Number(c as f64)), "status.errorCode", "the record has no error code");
         let codes: Vec<String> = attempt.records().iter().filter_map(|r| r.error_code()).map(|c| c.to_string()).collect();
         f.set("signin.error_codes", Value::List(codes), "status.errorCode of each record", None);
         f.set("signin.record_count", Value::Number(attempt.records().len() as f64), "records sharing correlationId", attempt.correlation_id().map(|c| Arc::from(format!("correlation {c}"))));
-        put(&mut f, "signin.failure_reason", text(d.failure_reason()), "status.failureReason", "the record has no failure reason");
-        put(&mut f, "signin.additional_details", text(d.additional_details()), "status.additionalDetails", "the record has no additional details");
-        put(&mut f, "signin.user", text(d.user_principal_name.as_deref()), "userPrincipalName", "the record has no user principal name");
-        put(&mut f, "signin.app", text(d.app_display_name.as_deref()), "appDisplayName", "the record has no app name");
+        put(f, "signin.failure_reason", text(d.failure_reason()), "status.failureReason", "the record has no failure reason");
+        put(f, "signin.additional_details", text(d.additional_details()), "status.additionalDetails", "the record has no additional details");
+        put(f, "signin.user", text(d.user_principal_name.as_deref()), "userPrincipalName", "the record has no user principal name");
+        put(f, "signin.app", text(d.app_display_name.as_deref()), "appDisplayName", "the record has no app name");
         let client = d.client_app_used.as_deref().filter(|s| !s.is_empty());
-        put(&mut f, "signin.client_app", text(client), "clientAppUsed", "the record has no client app");
-        put(&mut f, "signin.is_legacy_auth", client.map(|c| Value::Bool(is_in(LEGACY_CLIENTS, c))), "clientAppUsed", "the record has no client app");
-        put(&mut f, "signin.protocol", text(d.authentication_protocol.as_deref()), "authenticationProtocol", "only beta/Log Analytics exports carry the protocol");
-        put(&mut f, "signin.is_interactive", d.is_interactive.map(Value::Bool), "isInteractive", "the record does not say");
-        put(&mut f, "signin.ip_address", text(d.ip_address.as_deref()), "ipAddress", "the record has no IP address");
-        put(&mut f, "signin.country", text(d.country()), "location.countryOrRegion", "the record has no location");
+        put(f, "signin.client_app", text(client), "clientAppUsed", "the record has no client app");
+        put(f, "signin.is_legacy_auth", client.map(|c| Value::Bool(is_in(LEGACY_CLIENTS, c))), "clientAppUsed", "the record has no client app");
+        put(f, "signin.protocol", text(d.authentication_protocol.as_deref()), "authenticationProtocol", "only beta/Log Analytics exports carry the protocol");
+        put(f, "signin.is_interactive", d.is_interactive.map(Value::Bool), "isInteractive", "the record does not say");
+        put(f, "signin.ip_address", text(d.ip_address.as_deref()), "ipAddress", "the record has no IP address");
+        put(f, "signin.country", text(d.country()), "location.countryOrRegion", "the record has no location");
         match (org, d.country()) {
             (None, _) => f.unknown("signin.country_trusted", "org trusted_countries", "no organisation settings were given (--org)"),
             (Some(_), None) => f.unknown("signin.country_trusted", "location.countryOrRegion", "the record has no location"),
@@ -198,10 +207,10 @@ impl Facts {
             },
         }
         let risk = d.risk_level_during_sign_in.as_deref().filter(|r| !r.eq_ignore_ascii_case("hidden"));
-        put(&mut f, "signin.risk_level", text(risk), "riskLevelDuringSignIn", "not in the record, or hidden (no Entra ID P2 licence)");
-        put(&mut f, "signin.risk_state", text(d.risk_state.as_deref()), "riskState", "the record has no risk state");
+        put(f, "signin.risk_level", text(risk), "riskLevelDuringSignIn", "not in the record, or hidden (no Entra ID P2 licence)");
+        put(f, "signin.risk_state", text(d.risk_state.as_deref()), "riskState", "the record has no risk state");
         f.set("signin.risk_events", Value::List(d.risk_event_types.clone()), "riskEventTypes_v2", rec.clone());
-        put(&mut f, "signin.ca_status", text(d.conditional_access_status.as_deref()), "conditionalAccessStatus", "the record has no Conditional Access status");
+        put(f, "signin.ca_status", text(d.conditional_access_status.as_deref()), "conditionalAccessStatus", "the record has no Conditional Access status");
         match d.conditional_access_policies.as_deref() {
             Some(pols) => {
                 let failed = |p: &&crate::logs::CaPolicy| p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure"));
@@ -216,10 +225,10 @@ impl Facts {
                 f.unknown("signin.ca_block_policies", "appliedConditionalAccessPolicies", "the record lists no Conditional Access policies");
             }
         }
-        put(&mut f, "signin.device_compliant", d.device_detail.as_ref().and_then(|x| x.is_compliant).map(Value::Bool), "deviceDetail.isCompliant", "the record does not say");
-        put(&mut f, "signin.device_os", text(d.device_detail.as_ref().and_then(|x| x.operating_system.as_deref())), "deviceDetail.operatingSystem", "the record does not say");
+        put(f, "signin.device_compliant", d.device_detail.as_ref().and_then(|x| x.is_compliant).map(Value::Bool), "deviceDetail.isCompliant", "the record does not say");
+        put(f, "signin.device_os", text(d.device_detail.as_ref().and_then(|x| x.operating_system.as_deref())), "deviceDetail.operatingSystem", "the record does not say");
         let providers: Option<Vec<String>> = d.authentication_requirement_policies.as_ref().map(|v| v.iter().filter_map(|p| p.requirement_provider.clone()).collect());
-        put(&mut f, "signin.requirement_providers", providers.map(Value::List), "authenticationRequirementPolicies", "only beta/Log Analytics exports carry it");
+        put(f, "signin.requirement_providers", providers.map(Value::List), "authenticationRequirementPolicies", "only beta/Log Analytics exports carry it");
 
         // Steps across the attempt: the MFA step from the latest record that has one.
         let with_steps: Vec<&SignIn> = attempt.records().iter().filter(|r| r.authentication_details.is_some()).collect();
@@ -233,7 +242,7 @@ impl Facts {
         let req_mfa = d.authentication_requirement.as_deref().map(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
         let code_mfa = attempt.records().iter().any(|r| matches!(r.error_code(), Some(50074 | 50076 | 500121 | 50079 | 50072)));
         let mfa_required = if mfa.is_some() || code_mfa { Some(true) } else { req_mfa };
-        put(&mut f, "signin.mfa_required", mfa_required.map(Value::Bool), "authenticationRequirement / MFA steps / error codes", "the records do not say");
+        put(f, "signin.mfa_required", mfa_required.map(Value::Bool), "authenticationRequirement / MFA steps / error codes", "the records do not say");
 
         let mfa_text = mfa
             .and_then(|(_, st)| st.result_detail.clone())
@@ -279,7 +288,7 @@ impl Facts {
         }
 
         let at = d.created;
-        audit_facts(&mut f, d, at, evidence, h, org);
+        audit_facts(f, d, at, evidence, h, org);
 
         // The user's sign-in history.
         let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
@@ -348,7 +357,6 @@ impl Facts {
                 }
             }
         }
-        f
     }
 }
 

@@ -157,6 +157,11 @@ impl Facts {
         Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()) }
     }
 
+    /// Forget every fact, keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+    }
+
     /// Set a known value; `record` names the record it came from (`file#N`).
     pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: Value, field: impl Into<Cow<'static, str>>, record: Option<Arc<str>>) {
         self.map.insert(name.into(), Fact { value: Some(value), source: Source { record, field: field.into(), note: None } });

@@ -384,10 +384,10 @@ fn decode(path: &Path, name: &str, bytes: &[u8], c: &Candidate) -> std::result::
     Ok(s)
 }
 
-fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>) -> Result<AttemptResult> {
-    let facts = Facts::derive_with(attempt, audit, history, org);
-    let (d, q) = crate::walk::unattended(rules, &facts)?;
-    let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, &facts) });
+fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>, facts: &mut Facts) -> Result<AttemptResult> {
+    facts.derive_into(attempt, audit, history, org);
+    let (d, q) = crate::walk::unattended(rules, facts)?;
+    let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, facts) });
     let r = attempt.deciding();
     Ok(AttemptResult {
         id: r.id.clone(),
@@ -599,6 +599,7 @@ pub fn run(
     let work = |part: &[&[Candidate]]| -> Vec<Outcome> {
         use std::os::unix::fs::FileExt;
         let mut buf = Vec::new();
+        let mut facts = Facts::with_capacity(crate::facts::CATALOG.len());
         part.iter()
             .map(|group| {
                 let mut records = Vec::with_capacity(group.len());
@@ -611,7 +612,7 @@ pub fn run(
                     records.push(decode(path, name, &buf, c).map_err(bad)?);
                 }
                 let attempt = Attempt::from_records(records);
-                result_of(rules, &attempt, audit, history, org).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+                result_of(rules, &attempt, audit, history, org, &mut facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
             })
             .collect()
     };
