@@ -226,6 +226,7 @@ impl<R: Read> Splitter<R> {
             // Line mode begins: take over what the scanner had buffered.
             self.carry_offset = self.base + self.pos as u64;
             self.carry.extend_from_slice(&self.buf[self.pos..self.end]);
+            self.base = self.carry_offset;
             self.pos = 0;
             self.end = 0;
             self.buf = Vec::new();
@@ -261,6 +262,8 @@ impl<R: Read> Splitter<R> {
         let end = last_newline.map_or(batch.used, |i| i + 1);
         self.carry.extend_from_slice(&batch.data[end..batch.used]);
         self.carry_offset = offset + (end - start) as u64;
+        // An error from here on points at the unfinished line.
+        self.base = self.carry_offset;
         batch.used = end;
         let mut s = start;
         while s < end && !self.done {
@@ -531,6 +534,24 @@ mod tests {
         // Pretty-printed records keep the structural scanner.
         let pretty = "[\n {\n  \"a\": 1\n },\n {\n  \"b\": 2\n }\n]";
         assert_eq!(split(pretty).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_record_limit_is_an_error_at_its_start() {
+        let text = "{\"a\":1}\n{\"b\":\"0123456789012345678901234567890123456789\"}\n";
+        let mut s = Splitter::new(text.as_bytes());
+        s.buf = vec![0; 8];
+        s.chunk = 8;
+        s.max_record = 16;
+        // The whole file fails (a structure error, not a bad record).
+        let err = loop {
+            match s.next_batch(2) {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("no error"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!((err.line, err.offset, err.message.as_str()), (2, 8, "a record is larger than 256 MiB"));
     }
 
     #[test]
