@@ -64,6 +64,11 @@ pub(crate) fn is_legacy_client(client: &str) -> bool {
     is_in(LEGACY_CLIENTS, client)
 }
 
+/// Whether `s` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 fn is_in(list: &[&str], s: &str) -> bool {
     let s = s.trim();
     list.iter().any(|x| x.eq_ignore_ascii_case(s))
@@ -246,7 +251,7 @@ impl Facts {
 
         let mfa_text = mfa
             .and_then(|(_, st)| st.result_detail.clone())
-            .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| t.to_ascii_lowercase().starts_with("mfa")).map(String::from)))
+            .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| starts_with_ci(t, "mfa")).map(String::from)))
             .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_detail.clone())));
         let mfa_method = mfa.and_then(|(_, st)| st.method.clone()).or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
         let mfa_rec = mfa.map(|(r, _)| rec_label(r)).or(rec.clone());
@@ -502,7 +507,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     }
     let fraud = mine.iter().rev().find(|a| {
         let x = act(a);
-        x.get(..14).is_some_and(|p| p.eq_ignore_ascii_case("fraud reported")) || x.eq_ignore_ascii_case("suspicious activity reported")
+        starts_with_ci(x, "fraud reported") || x.eq_ignore_ascii_case("suspicious activity reported")
     });
     f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
     let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));

@@ -8,6 +8,7 @@
 //! The same structure serves `diagnose` (built from a loaded log) and
 //! `triage` (built in a first streaming pass).
 
+use crate::logs::ascii_lowercase;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap as StdMap, HashSet as StdSet};
 
@@ -38,8 +39,7 @@ impl<'a> Glimpse<'a> {
     pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
         let mfa_step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
         let mfa_req = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
-        let details = s.additional_details().unwrap_or("").to_ascii_lowercase();
-        let details_ok = details.starts_with("mfa") && (details.contains("completed") || details.contains("satisfied"));
+        let details_ok = s.additional_details().is_some_and(says_mfa_passed);
         Glimpse {
             user: s.user_id.as_deref().or(s.user_principal_name.as_deref()).filter(|u| !u.is_empty()),
             time: s.created.map(|t| t.timestamp()),
@@ -57,6 +57,15 @@ impl<'a> Glimpse<'a> {
     }
     fn bad_password(&self) -> bool {
         matches!(self.code, Some(50126 | 50053))
+    }
+}
+
+/// Whether `status.additionalDetails` says MFA passed: "MFA successfully
+/// completed", "MFA requirement satisfied by claim in the token", ...
+pub(crate) fn says_mfa_passed(details: &str) -> bool {
+    details.as_bytes().get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"mfa")) && {
+        let l = details.to_ascii_lowercase();
+        l.contains("completed") || l.contains("satisfied")
     }
 }
 
@@ -140,10 +149,6 @@ impl IpKey {
     }
 }
 
-fn key(user: &str) -> Box<str> {
-    user.to_ascii_lowercase().into_boxed_str()
-}
-
 fn push_capped<T: PartialEq>(v: &mut Vec<T>, x: T, cap: usize) {
     if v.len() < cap && !v.contains(&x) {
         v.push(x);
@@ -170,12 +175,12 @@ impl History {
             }
         }
         let Some(user) = g.user else { return };
-        let found = if user.bytes().any(|b| b.is_ascii_uppercase()) { self.users.get(&*key(user)) } else { self.users.get(user) };
-        let u = match found {
+        let user = ascii_lowercase(user);
+        let u = match self.users.get(&*user) {
             Some(&u) => u,
             None => {
                 let u = self.state.len() as u32;
-                self.users.insert(key(user), u);
+                self.users.insert(user.into(), u);
                 self.state.push(UserState::default());
                 u
             }
@@ -284,12 +289,7 @@ impl History {
     }
 
     fn user_id(&self, user: Option<&str>) -> Option<u32> {
-        let user = user?;
-        if user.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.users.get(&*key(user)).copied()
-        } else {
-            self.users.get(user).copied()
-        }
+        self.users.get(&*ascii_lowercase(user?)).copied()
     }
     fn user(&self, user: Option<&str>) -> Option<&UserState> {
         self.user_id(user).map(|u| &self.state[u as usize])

@@ -13,7 +13,7 @@ mod org;
 pub use catalog::{spec, FactSpec, CATALOG};
 pub use derive::classify_mfa_result;
 pub(crate) use derive::is_legacy_client;
-pub(crate) use history::{Glimpse, HashMap as FastMap, HashSet as FastSet, History};
+pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History};
 pub use org::OrgSettings;
 
 use serde::{Deserialize, Serialize};

@@ -17,8 +17,19 @@ pub(crate) use read::{read as read_text, read_auth_details, read_text_file};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::History;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
+
+/// `s` in ASCII lower case, borrowed when it already is (user ids and UPNs
+/// as map keys, looked up once or more per record).
+pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 /// The sign-in and audit records available for a diagnosis.
 ///
@@ -235,8 +246,7 @@ impl Evidence {
             }
             m
         });
-        let lookup = |k: &str| if k.bytes().any(|b| b.is_ascii_uppercase()) { index.get(&k.to_ascii_lowercase()) } else { index.get(k) };
-        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(lookup).flatten().copied().collect();
+        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&*ascii_lowercase(k))).flatten().copied().collect();
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| &self.audit[i]).filter(|a| a.concerns(user_id, upn)).collect()

@@ -67,16 +67,10 @@ pub(crate) struct DevicePeek {
     os: Option<String>,
 }
 
-/// "MFA successfully completed", "MFA requirement satisfied by claim in the token", ...
+/// `status.additionalDetails`, read only for whether it says MFA passed.
 fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let s: Option<Cow<'de, str>> = Option::deserialize(d)?;
-    Ok(s.is_some_and(|s| {
-        let b = s.as_bytes();
-        b.len() > 3 && b[..3].eq_ignore_ascii_case(b"mfa") && {
-            let l = s.to_ascii_lowercase();
-            l.contains("completed") || l.contains("satisfied")
-        }
-    }))
+    Ok(s.is_some_and(|s| crate::facts::says_mfa_passed(&s)))
 }
 
 /// What the first pass looks at in a record, borrowed from its bytes.
