@@ -82,3 +82,25 @@ fn graph_samples_keep_their_fields() {
     let old = Evidence::builder().audit_file(dir.join("MicrosoftDocs+azure-docs/azure-monitor_auditlogs_schema_examples.json")).unwrap().build();
     assert_eq!(old.audit()[0].activity.as_deref(), Some("Change password (self-service)"));
 }
+
+#[test]
+fn triage_reads_every_sign_in_sample_as_the_full_reader_does() {
+    use signin_doctor::triage::{run, NoProgress, Options};
+    let Some(dir) = samples() else { return };
+    let rules = signin_doctor::Rules::embedded().unwrap();
+    let audit = Evidence::builder().build();
+    for (file, signins, audits) in EXPECTED.iter().filter(|(_, s, _)| *s > 0) {
+        let path = dir.join(file);
+        let full = Evidence::builder().signins_file(&path).unwrap().build();
+        let mut failed = 0;
+        let summary = run(&rules, &[path], &audit, None, &Options::default(), &NoProgress, &mut |_| {
+            failed += 1;
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!((summary.records, summary.bad_records), (*signins, 0), "{file}: sign-ins read, and none bad: {:?}", summary.bad);
+        // Azure Monitor audit records in a sign-in stream are skipped, not bad.
+        assert_eq!(summary.skipped, *audits, "{file}: records of other categories");
+        assert_eq!(failed, full.attempts().iter().filter(|a| a.deciding().is_failure()).count(), "{file}: failed attempts");
+    }
+}

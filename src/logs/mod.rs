@@ -12,7 +12,7 @@ mod record;
 
 pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 
-pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time};
+pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time, text as flex_text};
 pub(crate) use read::{read as read_text, read_auth_details, read_text_file};
 
 use crate::error::{Error, ErrorKind, Result};

@@ -40,6 +40,16 @@ pub(crate) struct Peek<'a> {
     pub device: Option<DevicePeek>,
     #[serde(borrow, default)]
     pub properties: Option<&'a RawValue>,
+    /// A wrapper's record (detection-rule test events keep it in `log`).
+    #[serde(borrow, default)]
+    pub log: Option<&'a RawValue>,
+    /// The Azure Monitor envelope's time and result, for a record inside
+    /// `properties` that lacks its own.
+    #[serde(rename = "time", borrow, default)]
+    pub env_time: Option<Cow<'a, str>>,
+    /// An error code, or for some sources "Success"/"Failure" (ignored, as the full reader does).
+    #[serde(rename = "resultType", alias = "resulttype", default, deserialize_with = "crate::logs::flex_text")]
+    pub env_result: Option<String>,
     #[serde(borrow, default)]
     pub category: Option<Cow<'a, str>>,
     #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default)]
@@ -116,28 +126,45 @@ fn keep(c: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
     c.filter(|s| !s.is_empty())
 }
 
+/// What an Azure Monitor envelope says of the record in its `properties`,
+/// used where the record does not say it itself (as the full reader does).
+#[derive(Default)]
+struct Envelope<'a> {
+    time: Option<Cow<'a, str>>,
+    result: Option<i64>,
+    corr: Option<Cow<'a, str>>,
+}
+
 pub(crate) fn peek(bytes: &[u8]) -> Peeked<'_> {
+    peek_in(bytes, Envelope::default())
+}
+
+fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
     let p: Peek = match serde_json::from_slice(bytes) {
         Ok(p) => p,
         Err(e) => return Peeked::Bad(format!("cannot read this sign-in: {}", e.to_string().split(" at line ").next().unwrap_or(""))),
     };
+    if let Some(inner) = p.log.filter(|r| r.get().starts_with('{')) {
+        return peek_in(inner.get().as_bytes(), env);
+    }
     if let Some(props) = p.properties.filter(|r| r.get().starts_with('{')) {
         if p.category.as_deref().is_some_and(|c| !c.to_ascii_lowercase().contains("signin")) {
             return Peeked::Skip;
         }
-        return peek(props.get().as_bytes());
+        return peek_in(props.get().as_bytes(), Envelope { time: keep(p.env_time), result: p.env_result.and_then(|r| r.trim().parse().ok()), corr: keep(p.corr) });
     }
     if p.activity.is_some() {
         return Peeked::Bad("this is an audit event (directoryAudit), not a sign-in; pass audit logs with --audit".into());
     }
     let status = p.status.unwrap_or_default();
-    let code = status.code.or(p.result_type);
-    if code.is_none() && p.created.is_none() {
+    let code = status.code.or(p.result_type).or(env.result);
+    let created = keep(p.created).or(env.time);
+    if code.is_none() && created.is_none() {
         return Peeked::Bad("this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into());
     }
     let loc = p.location.unwrap_or_default();
     let dev = p.device.unwrap_or_default();
-    let time = match p.created.as_deref().map(crate::logs::parse_time) {
+    let time = match created.as_deref().map(crate::logs::parse_time) {
         Some(Ok(t)) => Some(t.timestamp()),
         Some(Err(e)) => return Peeked::Bad(format!("cannot read this sign-in: {e}")),
         None => None,
@@ -150,7 +177,7 @@ pub(crate) fn peek(bytes: &[u8]) -> Peeked<'_> {
     Peeked::SignIn(Seen {
         id: keep(p.id),
         time,
-        corr: keep(p.corr),
+        corr: keep(p.corr).or(env.corr),
         user: keep(p.user_id),
         upn: keep(p.upn),
         code,
