@@ -27,6 +27,7 @@
 //! assert_eq!(q.id, "prompt-seen");
 //! session.answer(&rules, "prompt-seen", "no")?;
 //! session.answer(&rules, "new-phone", "yes")?;
+//! session.answer(&rules, "other-method", "yes")?;
 //!
 //! let outcome = session.outcome(&rules)?;
 //! assert_eq!(outcome.diagnosis().unwrap().id, "stale-authenticator-registration");
@@ -51,4 +52,4 @@ pub use error::{Error, ErrorKind, Result};
 pub use facts::{FactType, Facts, OrgSettings, Value};
 pub use logs::{Attempt, Evidence, InputFormat, Selector};
 pub use rules::{RuleErrors, Rules};
-pub use walk::{Outcome, Session, Step};
+pub use walk::{Confidence, Outcome, Session, Step};

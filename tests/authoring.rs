@@ -21,8 +21,11 @@ fn explain_lists_paths_as_conditions() {
     assert!(!truncated);
     assert_eq!(paths.len(), 2, "from the data (legacy client) and from the no-log symptom question");
     let first = &paths[0];
-    assert_eq!(first.last().unwrap().node, "legacy");
-    assert!(first.last().unwrap().condition.contains("signin.is_legacy_auth is true"));
+    let legacy = first.iter().find(|s| s.node == "legacy").expect("the legacy check is on the path");
+    assert!(legacy.condition.contains("signin.is_legacy_auth is true"));
+    assert_eq!(first.last().unwrap().node, "legacy-place", "attack signals are checked before the legacy ending");
+    let at = |n: &str| first.iter().position(|s| s.node == n).unwrap();
+    assert!(at("risk") < at("legacy") && at("spray") < at("legacy") && at("attack-lockout") < at("legacy"));
     assert!(paths[1].iter().any(|s| s.condition.contains("the agent asks \"What does the user see")));
     let e = explain(&rules, "no-such-diagnosis").unwrap_err();
     assert!(e.hint_text().unwrap().contains("stale-authenticator-registration"));
@@ -44,7 +47,7 @@ fn a_failing_case_shows_where_the_paths_part() {
     let d = run.divergence.unwrap();
     assert_eq!(d.node, "new-phone");
     assert_eq!(d.took, "no → app-updated");
-    assert_eq!(d.expected, ["yes → stale-authenticator-registration", "dont-know → registration-age"]);
+    assert_eq!(d.expected, ["yes → other-method", "dont-know → registration-age"]);
     assert!(d.location.unwrap().starts_with("rules/10-mfa.ron:"));
 }
 
@@ -55,7 +58,7 @@ fn a_failing_case_with_an_expected_path() {
     let p = dir.path().join("p.ron");
     std::fs::write(
         &p,
-        "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\", path: [\"break-glass\", \"legacy\", \"risk\", \"failure-kind\", \"symptom\", \"account-disabled\"]))",
+        "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\", path: [\"break-glass\", \"risk\", \"spray\", \"attack-lockout\", \"legacy\", \"noise\", \"failure-kind\", \"symptom\", \"account-disabled\"]))",
     )
     .unwrap();
     let run = Case::load(&p).unwrap().run(&rules).unwrap();

@@ -48,8 +48,11 @@ fn run_example(extra: &[&str]) -> Out {
 
 #[test]
 fn readme_example_reaches_the_diagnosis_with_its_trace() {
-    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes"]);
+    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--answer", "other-method=yes"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Confidence: answers (from the log data and the caller's answers)"), "{}", o.stdout);
+    let steps = o.stdout.split("Next steps").nth(1).expect("next steps");
+    assert!(steps.starts_with(" (these change the user's credentials: verify the caller first):\n  1. VERIFY THE CALLER FIRST"), "{steps}");
     snap("cli-diagnose-text", &o.stdout);
 }
 
@@ -64,11 +67,14 @@ fn without_answers_it_stops_at_the_question_with_exit_3() {
 
 #[test]
 fn json_contract_for_a_diagnosis() {
-    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--format", "json"]);
+    let o = run_example(&["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--answer", "other-method=yes", "--format", "json"]);
     assert_eq!(o.code, 0);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let d = &v["diagnosis"];
     assert_eq!(d["id"], "stale-authenticator-registration");
+    assert_eq!(v["confidence"], "answers");
+    assert_eq!(d["changes_credentials"], true);
+    assert!(d["next_steps"][0].as_str().unwrap().starts_with("VERIFY THE CALLER FIRST"), "the verification step comes first");
     for k in ["title", "severity", "summary", "next_steps"] {
         assert!(!d[k].is_null(), "diagnosis.{k}");
     }
@@ -273,7 +279,7 @@ fn graph_formats_style_kinds_and_highlight_a_case() {
     assert!(o.stdout.starts_with("digraph \"MFA failures\""));
     assert!(o.stdout.contains("shape=parallelogram") && o.stdout.contains("style=\"filled,rounded\""), "questions and checks look different");
     assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived / Don't know\", color=\"red\", penwidth=3]"), "{}", o.stdout);
-    assert!(o.stdout.contains("\"mfa-declined\" -> \"declined-unfamiliar-change\" [label=\"yes\"]"));
+    assert!(o.stdout.contains("\"mfa-declined\" -> \"declined-by-user\" [label=\"yes\"]"));
     let o = run(&["graph", "--tree", "triage", "--format", "mermaid"]);
     assert!(o.stdout.starts_with("flowchart TD\n"));
     assert!(o.stdout.contains("failure_kind{{"), "a switch is a hexagon");
@@ -327,5 +333,5 @@ fn test_update_writes_each_outcome_beside_its_case() {
     let o = run_in(d.path(), &["test", "expired.ron", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["passed"], 1);
-    assert_eq!(v["cases"][0]["path"][4], "symptom");
+    assert_eq!(v["cases"][0]["path"][7], "symptom");
 }

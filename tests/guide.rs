@@ -58,7 +58,7 @@ fn wait_exit(p: &mut Pty) -> i32 {
 fn pty_full_walk_to_stale_authenticator_registration() {
     let mut p = pty(&example(&[]), &root());
     // Data first: what the log settled is shown before the first question, with its source.
-    expect(&mut p, "data   │ 4. What kind of failure does the error code show? The MFA step failed");
+    expect(&mut p, "data   │ 7. What kind of failure does the error code show? The MFA step failed");
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     expect(&mut p, "4. Don't know");
     // Arrow keys: the second choice, "No, nothing arrived".
@@ -66,6 +66,9 @@ fn pty_full_walk_to_stale_authenticator_registration() {
     send(&mut p, ENTER);
     expect(&mut p, "Has the user got a new phone");
     // A number: choice 1, "Yes".
+    send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "Can the user still sign in with another registered method");
     send(&mut p, "1");
     send(&mut p, ENTER);
     expect(&mut p, "Diagnosis: Stale Microsoft Authenticator registration [stale-authenticator-registration]");
@@ -81,8 +84,12 @@ fn pty_going_back_changes_the_answer_and_the_diagnosis() {
     send(&mut p, ENTER); // No, nothing arrived
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "1");
-    send(&mut p, ENTER); // Yes -> stale registration... but first, change our mind:
-    expect(&mut p, "[stale-authenticator-registration]");
+    send(&mut p, ENTER); // Yes -> is there another method?
+    expect(&mut p, "Can the user still sign in with another registered method");
+    send(&mut p, "2");
+    send(&mut p, ENTER); // No -> the verified Temporary Access Pass bootstrap
+    expect(&mut p, "[new-phone-no-method]");
+    expect(&mut p, "1. VERIFY THE CALLER FIRST");
     assert_eq!(wait_exit(&mut p), 0);
 
     // Again, and this time go back from the second question with Esc, and change the first answer.
@@ -142,8 +149,11 @@ fn pty_ctrl_c_saves_and_the_session_resumes() {
 
     let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
     let mut p = pty(&resume, dir.path());
-    expect(&mut p, "caller │ 18. Asked: \"Did a sign-in request appear");
+    expect(&mut p, "caller │ 25. Asked: \"Did a sign-in request appear");
     expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "Can the user still sign in with another registered method");
     send(&mut p, "1");
     send(&mut p, ENTER);
     expect(&mut p, "[stale-authenticator-registration]");
@@ -178,7 +188,7 @@ fn ticket_part(stdout: &str) -> String {
 
 #[test]
 fn lines_on_stdin_walk_to_a_diagnosis_and_the_ticket_note_is_complete() {
-    let (code, out, err) = piped(&example(&[]), "no\nnote Caller got an iPhone 15 last week\nyes\n", &root());
+    let (code, out, err) = piped(&example(&[]), "no\nnote Caller got an iPhone 15 last week\nyes\nyes\n", &root());
     assert_eq!(code, 0, "{err}");
     let ticket = ticket_part(&out);
     for part in ["Sign-in record ids", "## Facts from the logs", "## Questions and answers", "## Agent notes", "Caller got an iPhone 15", "## Next steps", "`stale-authenticator-registration`"] {
@@ -194,7 +204,7 @@ fn the_ticket_note_redacts_names_upns_and_ips() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("ticket.txt");
     let args = example(&["--redact", "--ticket-format", "text", "--ticket", t.to_str().unwrap()]);
-    let (code, _, _) = piped(&args, "no\nyes\n", &root());
+    let (code, _, _) = piped(&args, "no\nyes\nyes\n", &root());
     assert_eq!(code, 0);
     let note = std::fs::read_to_string(&t).unwrap();
     assert!(!note.contains("alex.wilber@contoso.com") && !note.contains("Alex Wilber") && !note.contains("203.0.113.24"), "{note}");
@@ -212,7 +222,7 @@ fn lines_can_go_back_answer_dont_know_and_change_answers() {
     assert_eq!(code, 0);
     assert!(out.contains("[mfa-prompt-missed]"), "{out}");
     // `back QUESTION` asks it again.
-    let (code, out, _) = piped(&example(&[]), "no\nback prompt-seen\nsms-call\n", &root());
+    let (code, out, _) = piped(&example(&[]), "no\nback prompt-seen\nsms-call\nno\n", &root());
     assert_eq!(code, 0);
     assert!(out.contains("[phone-delivery-failure]"), "{out}");
     // Don't know, twice: the data decides.
@@ -255,7 +265,7 @@ fn saved_sessions_resume_and_say_when_the_rules_changed() {
     s["answers"].as_array_mut().unwrap().remove(0);
     std::fs::write(&save, s.to_string()).unwrap();
     let resume = vec!["guide".into(), "--resume".into(), save.display().to_string(), "--rules".into(), rules.display().to_string()];
-    let (code, out, err) = piped(&resume, "no\nyes\n", &root());
+    let (code, out, err) = piped(&resume, "no\nyes\nyes\n", &root());
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("the rules changed since this session was saved"), "{err}");
     assert!(err.contains("dropped the answer prompt-seen=sms-call"), "{err}");
@@ -272,9 +282,10 @@ fn saved_sessions_resume_and_say_when_the_rules_changed() {
 fn graph_highlights_a_saved_session() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("s.json");
-    let (code, _, _) = piped(&example(&["--save", save.to_str().unwrap()]), "no\nyes\n", &root());
+    let (code, _, _) = piped(&example(&["--save", save.to_str().unwrap()]), "no\nyes\nyes\n", &root());
     assert_eq!(code, 0);
     let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(["graph", "--tree", "mfa", "--format", "dot", "--highlight", save.to_str().unwrap()]).output().unwrap();
     let dot = String::from_utf8_lossy(&o.stdout);
-    assert!(dot.contains("\"new-phone\" -> \"stale-authenticator-registration\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
+    assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
+    assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");
 }

@@ -58,7 +58,9 @@ fn every_failed_attempt_is_diagnosed_once_in_file_order() {
         assert!(r["diagnosis"]["provisional"].is_boolean());
     }
     assert!(rows[..4].iter().all(|r| r["diagnosis"]["id"] == "mfa-service-problem"), "four users failing MFA in one hour, none passing");
-    assert!(rows[4..10].iter().all(|r| r["diagnosis"]["id"] == "possible-compromise"), "password spray from one IP");
+    assert!(rows[4..10].iter().all(|r| r["diagnosis"]["id"] == "password-spray"), "password spray from one IP, and no password was right");
+    assert!(rows.iter().all(|r| r["diagnosis"]["confidence"] == "data"), "the data settled every one");
+    assert!(rows[10]["diagnosis"]["changes_credentials"] == false && rows[0]["diagnosis"]["changes_credentials"] == false);
     assert_eq!(rows[10]["diagnosis"]["id"], "break-glass-sign-in");
     assert!(err.contains("Rollout checks:"), "the summary goes to stderr with --format json");
 }
@@ -147,7 +149,7 @@ fn a_record_that_fails_only_its_full_decode_is_reported_in_order_and_strict_stop
             r["correlationId"] = format!("corr-{i:03}").into();
             r["id"] = format!("id-{i:03}").into();
             if i == 70 {
-                r["authenticationDetails"] = 42.into();
+                r["appliedConditionalAccessPolicies"] = 42.into();
             }
             r.to_string()
         })

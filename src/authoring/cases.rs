@@ -261,6 +261,7 @@ impl CaseRun {
             (_, Some(q)) => s.push_str(&format!("needs answer: {} ({})\n", q.id, q.text)),
             _ => {}
         }
+        s.push_str(&format!("confidence: {} ({})\n", self.outcome.confidence, self.outcome.confidence.says()));
         s.push_str(&format!("path: {}\n", self.path.join(" → ")));
         s.push_str("trace:\n");
         for step in &self.outcome.trace {
@@ -270,6 +271,12 @@ impl CaseRun {
             s.push_str("evidence:\n");
             for e in &self.outcome.evidence {
                 s.push_str(&format!("  - {}\n", e.say()));
+            }
+        }
+        if let Some(d) = self.outcome.diagnosis() {
+            s.push_str(if d.changes_credentials { "next steps (changes credentials: verify the caller first):\n" } else { "next steps:\n" });
+            for (i, step) in d.next_steps.iter().enumerate() {
+                s.push_str(&format!("  {}. {step}\n", i + 1));
             }
         }
         let _ = rules;

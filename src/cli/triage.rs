@@ -75,8 +75,25 @@ impl Progress for Bar {
     }
 }
 
-const CSV_COLUMNS: &[&str] =
-    &["id", "correlation_id", "user", "time", "error_code", "app", "client_app", "ip_address", "country", "record", "diagnosis", "title", "severity", "provisional", "needs_answer"];
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "correlation_id",
+    "user",
+    "time",
+    "error_code",
+    "app",
+    "client_app",
+    "ip_address",
+    "country",
+    "record",
+    "diagnosis",
+    "title",
+    "severity",
+    "provisional",
+    "confidence",
+    "verify_caller_first",
+    "needs_answer",
+];
 
 fn csv_row(r: &AttemptResult) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -95,6 +112,8 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
         r.diagnosis.title.clone(),
         r.diagnosis.severity.to_string(),
         r.diagnosis.provisional.to_string(),
+        r.diagnosis.confidence.to_string(),
+        r.diagnosis.changes_credentials.to_string(),
         r.needs_answer.as_ref().map(|q| q.id.clone()).unwrap_or_default(),
     ]
 }

@@ -42,6 +42,26 @@ pub const CATALOG: &[FactSpec] = &[
     f("signin.ip_trusted", Bool, "Whether the sign-in IP is in one of the organisation's trusted IP ranges.", "ipAddress + org trusted_ip_ranges"),
     f("signin.risk_level", Text, "Identity Protection risk level during sign-in (none, low, medium, high); unknown when hidden.", "riskLevelDuringSignIn"),
     f("signin.risk_state", Text, "Identity Protection risk state (none, atRisk, confirmedCompromised, remediated, dismissed, ...).", "riskState"),
+    f("signin.user_risk_level", Text, "Identity Protection's aggregated (user) risk level: none, low, medium, high; unknown when hidden.", "riskLevelAggregated"),
+    f(
+        "signin.risk_active",
+        Bool,
+        "Whether the risk is still open: riskState atRisk or confirmedCompromised. False when none, dismissed, remediated or confirmedSafe.",
+        "riskState",
+    ),
+    f(
+        "signin.risk_policy",
+        Bool,
+        "Whether a risk-based policy acted on the sign-in: a requirement from Identity Protection (tenantSessionRiskPolicy, accountCompromisePolicies, riskBasedPolicy, ...) or a failed Conditional Access policy whose satisfied conditions include userRisk or signInRisk.",
+        "authenticationRequirementPolicies.requirementProvider; appliedConditionalAccessPolicies.conditionsSatisfied",
+    ),
+    f("signin.user_type", Text, "member or guest.", "userType"),
+    f("signin.cross_tenant_access", Text, "How the sign-in crossed tenants: none, b2bCollaboration, b2bDirectConnect, microsoftSupport, serviceProvider, passthrough.", "crossTenantAccessType"),
+    f("signin.is_guest", Bool, "Whether the user is a guest (B2B) here: userType guest, a b2b cross-tenant access type, or a home tenant other than the resource tenant.", "userType, crossTenantAccessType, homeTenantId, resourceTenantId"),
+    f("signin.user_agent", Text, "The client's user agent.", "userAgent"),
+    f("signin.script_client", Bool, "Whether the client is a script or HTTP library (python-requests, PowerShell, curl, ...) or used the password grant (ROPC): a service account or automation, not a person.", "userAgent; authenticationProtocol ropc"),
+    f("signin.primary_method", Text, "The first factor's method (Password, Temporary Access Pass, Passkey, Windows Hello for Business, ...).", "authenticationDetails (primary step).authenticationMethod"),
+    f("signin.primary_result", Text, "The first factor's result text (\"Correct password\", \"Invalid password\", ...).", "authenticationDetails (primary step).authenticationStepResultDetail"),
     f("signin.risk_events", List, "Risk detections on the sign-in (unfamiliarFeatures, anonymizedIPAddress, ...).", "riskEventTypes_v2"),
     f("signin.ca_status", Text, "Conditional Access outcome (success, failure, notApplied).", "conditionalAccessStatus"),
     f("signin.ca_failed_policies", List, "Conditional Access policies whose result was failure.", "appliedConditionalAccessPolicies[result=failure].displayName"),
@@ -70,6 +90,7 @@ pub const CATALOG: &[FactSpec] = &[
         "The MFA result in one word: succeeded, no-response, declined, fraud-reported, no-methods, app-notification-failed, phone-unreachable, wrong-code, blocked, service-error, in-progress, other.",
         "classified from mfa.result",
     ),
+    f("mfa.method_kind", Text, "The MFA method in one word: push, sms, voice, otp, tap, passkey, whfb, certificate, token, password, other.", "classified from mfa.method"),
     f("mfa.succeeded", Bool, "Whether an MFA step succeeded in the attempt.", "authenticationDetails[].succeeded"),
     // The user and the organisation's settings.
     f("user.is_break_glass", Bool, "Whether the account is one of the organisation's break-glass (emergency access) accounts.", "userId / userPrincipalName + org break_glass_accounts"),
@@ -118,9 +139,30 @@ pub const CATALOG: &[FactSpec] = &[
     f("audit.password_changed_days_ago", Number, "Days from the user's last password change or reset to the failure.", "directoryAudit: Reset password, Change password (self-service), ..."),
     // The surrounding log.
     f("history.user_mfa_failures_24h", Number, "The user's other failed MFA attempts (500121) in the 24 hours before this one.", "the given sign-in log"),
-    f("history.mfa_fatigue", Bool, "MFA fatigue: 3 or more failed MFA attempts (500121) by the user within an hour of the failure, then an MFA success.", "the given sign-in log"),
+    f("history.mfa_burst_failures", Number, "Failed MFA attempts (500121) by the user from the sign-in's IP within 30 minutes either side.", "the given sign-in log"),
+    f("history.mfa_burst", Bool, "MFA spamming: more than 10 failed prompts by the user from one IP within 30 minutes either side, whether or not one was approved yet (Microsoft Sentinel's threshold).", "the given sign-in log"),
+    f(
+        "history.mfa_fatigue",
+        Bool,
+        "MFA fatigue: an MFA burst (more than 10 failed prompts from one IP) then an MFA success from that IP within 10 minutes (Microsoft Sentinel: MFA spamming followed by successful login).",
+        "the given sign-in log",
+    ),
+    f("history.ip_mfa_failed_users", Number, "Other users who failed MFA (500121) from the sign-in's IP within 24 hours: one address prompting many accounts holds their passwords.", "the given sign-in log"),
     f("history.new_country", Bool, "Whether the sign-in's country is new for the user: none of their successful sign-ins in the log came from it.", "the given sign-in log"),
-    f("history.ip_failed_users", Number, "How many distinct users had a wrong password or a lockout (50126, 50053) from the sign-in's IP address: many means password spray.", "the given sign-in log"),
+    f(
+        "history.ip_failed_users",
+        Number,
+        "The most distinct users with a wrong password, a lockout or an expired password (50126, 50053, 50055) from the sign-in's IP in any 20-minute window that holds the sign-in.",
+        "the given sign-in log",
+    ),
+    f(
+        "history.password_spray",
+        Bool,
+        "Password spray from the sign-in's IP (Microsoft Sentinel's rule): 5 or more users failing in 20 minutes, more users failing than succeeding from it in the log, and the IP not in the organisation's trusted ranges.",
+        "the given sign-in log + org trusted_ip_ranges",
+    ),
+    f("history.user_failed_ips_24h", Number, "Distinct IPs the user's password failed from (50126, 50053, 50055) in the 24 hours before: many means a spray spread over addresses.", "the given sign-in log"),
+    f("history.interactive_success_after", Bool, "Whether the user signed in successfully and interactively within the hour after the failure.", "the given sign-in log"),
     f(
         "history.others_mfa_ok_same_hour",
         Bool,
@@ -128,6 +170,12 @@ pub const CATALOG: &[FactSpec] = &[
         "the given sign-in log",
     ),
     f("history.others_mfa_failed_same_hour", Number, "How many other users failed MFA (500121) in the clock hour of the failure or the hours either side.", "the given sign-in log"),
+    f(
+        "history.others_mfa_failed_usual_place",
+        Number,
+        "Of those, how many failed from a usual place: the organisation's trusted IP ranges or countries, or an IP or country of their own successful sign-ins in the log. An outage shows there; an attack does not.",
+        "the given sign-in log",
+    ),
 ];
 
 /// Look a fact up by name.

@@ -75,11 +75,17 @@ fn is_in(list: &[&str], s: &str) -> bool {
 }
 
 pub(crate) fn is_mfa_step(step: &AuthStep) -> bool {
-    let req = step.requirement.as_deref().unwrap_or("").to_ascii_lowercase();
+    is_mfa_step_parts(step.requirement.as_deref(), step.method.as_deref())
+}
+
+/// Whether a step with this `authenticationStepRequirement` and
+/// `authenticationMethod` is an MFA step (not the primary, password step).
+pub(crate) fn is_mfa_step_parts(requirement: Option<&str>, method: Option<&str>) -> bool {
+    let req = requirement.unwrap_or("").to_ascii_lowercase();
     if req.contains("mfa") || req.contains("multi") {
         return true;
     }
-    let method = step.method.as_deref().unwrap_or("").to_ascii_lowercase();
+    let method = method.unwrap_or("").to_ascii_lowercase();
     !method.is_empty() && !req.contains("primary") && !["password", "previously satisfied", "cloudonlypassword", "claim in access token"].contains(&method.as_str())
 }
 
@@ -269,6 +275,8 @@ impl Facts {
                 f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
             }
         }
+        super::signals::method_kind_fact(f);
+        super::signals::record_facts(f, attempt, &rec);
         let mfa_ok = attempt.records().iter().any(|r| r.authentication_details.iter().flatten().any(|st| is_mfa_step(st) && st.succeeded == Some(true)));
         match mfa {
             Some(_) => f.set("mfa.succeeded", Value::Bool(mfa_ok), "authenticationDetails[].succeeded", mfa_rec.clone()),
@@ -309,59 +317,7 @@ impl Facts {
         } else {
             f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
         }
-        let log = format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" });
-        match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
-            Some(ip) => {
-                f.set("history.ip_failed_users", Value::Number(h.ip_failed_users(ip) as f64), "the given sign-in log", None);
-                f.note("history.ip_failed_users", format!("distinct users with a wrong password or a lockout from {ip}"));
-            }
-            None => f.unknown("history.ip_failed_users", "ipAddress", "the record has no IP address"),
-        }
-        match d.country() {
-            Some(c) => match h.new_country(who, c) {
-                Some(new) => {
-                    f.set("history.new_country", Value::Bool(new), "the given sign-in log", None);
-                    f.note("history.new_country", format!("{c} against the countries of the user's successful sign-ins"));
-                }
-                None => f.unknown("history.new_country", "the given sign-in log", "the log has no successful sign-in of this user to compare with"),
-            },
-            None => f.unknown("history.new_country", "location.countryOrRegion", "the record has no location"),
-        }
-        match at {
-            Some(t) => {
-                match h.user_mfa_failures_24h(who, t) {
-                    Some(n) => {
-                        f.set("history.user_mfa_failures_24h", Value::Number(n as f64), "the given sign-in log", None);
-                        f.note("history.user_mfa_failures_24h", log.clone());
-                    }
-                    None => f.unknown("history.user_mfa_failures_24h", "the given sign-in log", "the record names no user"),
-                }
-                match h.mfa_fatigue(who, t) {
-                    Some(b) => {
-                        f.set("history.mfa_fatigue", Value::Bool(b), "the given sign-in log", None);
-                        f.note("history.mfa_fatigue", "looks for 3 or more failed MFA attempts within an hour, then an MFA success");
-                    }
-                    None => f.unknown("history.mfa_fatigue", "the given sign-in log", "the record names no user"),
-                }
-                match h.others_same_hour(who, t) {
-                    Some((ok, failed)) => {
-                        f.set("history.others_mfa_ok_same_hour", Value::Bool(ok > 0), "the given sign-in log", None);
-                        f.note("history.others_mfa_ok_same_hour", if ok > 0 { "another user passed MFA within the hour" } else { "no other user passed MFA within the hour" });
-                        f.set("history.others_mfa_failed_same_hour", Value::Number(failed as f64), "the given sign-in log", None);
-                    }
-                    None => {
-                        let why = "the given log has no other user's sign-in within an hour";
-                        f.unknown("history.others_mfa_ok_same_hour", "the given sign-in log", why);
-                        f.unknown("history.others_mfa_failed_same_hour", "the given sign-in log", why);
-                    }
-                }
-            }
-            None => {
-                for n in ["history.user_mfa_failures_24h", "history.mfa_fatigue", "history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour"] {
-                    f.unknown(n, "createdDateTime", "the record has no time");
-                }
-            }
-        }
+        super::signals::history_facts(f, d, h, org);
     }
 }
 

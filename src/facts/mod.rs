@@ -9,12 +9,14 @@ mod catalog;
 mod derive;
 mod history;
 mod org;
+mod signals;
 
 pub use catalog::{spec, FactSpec, CATALOG};
 pub use derive::classify_mfa_result;
-pub(crate) use derive::is_legacy_client;
-pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History};
+pub(crate) use derive::{is_legacy_client, is_mfa_step_parts};
+pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History, MfaSays};
 pub use org::OrgSettings;
+pub use signals::{is_script_agent, method_kind};
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -16,6 +16,10 @@ use std::sync::Arc;
 pub(crate) trait LogRecord: DeserializeOwned {
     /// What a user calls it, for messages.
     const WHAT: &'static str;
+    /// Whether a well-formed export with no records (`[]`, `{"value": []}`)
+    /// is valid input: an audit export of a quiet window is, a sign-in log
+    /// with nothing to diagnose is not.
+    const EMPTY_OK: bool = false;
     /// Whether an Azure Monitor record of this `category` holds this kind of record.
     fn accepts_category(category: &str) -> bool;
     /// Fill fields the inner object lacks from the Azure Monitor envelope.
@@ -71,6 +75,7 @@ impl LogRecord for SignIn {
 
 impl LogRecord for AuditEvent {
     const WHAT: &'static str = "audit event";
+    const EMPTY_OK: bool = true;
     fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str> {
         use super::csv::CsvKind::*;
         match kind {
@@ -285,7 +290,7 @@ pub(crate) fn read_as<T: LogRecord>(path: &Path, text: &str, format: super::Inpu
         }
         Err(e) => return Err(r.syntax(&e, 0)),
     }
-    if r.out.is_empty() {
+    if r.out.is_empty() && !(T::EMPTY_OK && r.skipped == 0) {
         let also = if r.skipped > 0 { format!(" ({} Azure Monitor records of other categories were skipped)", r.skipped) } else { String::new() };
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records{also}", T::WHAT)).at_path(path));
     }
@@ -308,7 +313,7 @@ fn read_csv<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
         rec.set_origin(Origin { file: file.clone(), record: i + 1, line });
         out.push(rec);
     }
-    if out.is_empty() {
+    if out.is_empty() && !T::EMPTY_OK {
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
     }
     Ok(out)

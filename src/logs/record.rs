@@ -100,6 +100,18 @@ pub struct SignIn {
     /// `mfaDetail` (Log Analytics `MfaDetail`).
     #[serde(rename = "mfaDetail", alias = "MfaDetail", default, deserialize_with = "flex::nested")]
     pub mfa_detail: Option<MfaDetail>,
+    /// `userType`: `member` or `guest` (Log Analytics `UserType`).
+    #[serde(rename = "userType", alias = "UserType", default, deserialize_with = "flex::text")]
+    pub user_type: Option<String>,
+    /// `crossTenantAccessType`: `none`, `b2bCollaboration`, `b2bDirectConnect`, ... (Log Analytics `CrossTenantAccessType`).
+    #[serde(rename = "crossTenantAccessType", alias = "CrossTenantAccessType", default, deserialize_with = "flex::text")]
+    pub cross_tenant_access_type: Option<String>,
+    /// `homeTenantId`: the tenant that owns the account (Log Analytics `HomeTenantId`).
+    #[serde(rename = "homeTenantId", alias = "HomeTenantId", default, deserialize_with = "flex::text")]
+    pub home_tenant_id: Option<String>,
+    /// `resourceTenantId`: the tenant that owns the resource (Log Analytics `ResourceTenantId`).
+    #[serde(rename = "resourceTenantId", alias = "ResourceTenantId", default, deserialize_with = "flex::text")]
+    pub resource_tenant_id: Option<String>,
     /// `authenticationProtocol` (Log Analytics `AuthenticationProtocol`).
     #[serde(rename = "authenticationProtocol", alias = "AuthenticationProtocol", default, deserialize_with = "flex::text")]
     pub authentication_protocol: Option<String>,
@@ -153,6 +165,9 @@ pub struct CaPolicy {
     /// `enforcedGrantControls`.
     #[serde(rename = "enforcedGrantControls", default, deserialize_with = "flex::list")]
     pub enforced_grant_controls: Vec<String>,
+    /// `conditionsSatisfied`: which conditions matched (`application,users,userRisk`, ...).
+    #[serde(rename = "conditionsSatisfied", default, deserialize_with = "flex::text")]
+    pub conditions_satisfied: Option<String>,
 }
 
 /// `signInLocation`.

@@ -106,6 +106,7 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
     match &outcome.end {
         End::Diagnosis(d) => {
             let _ = writeln!(o, "Diagnosis: {} [{}] (severity: {})", d.title, d.id, d.severity);
+            let _ = writeln!(o, "Confidence: {} ({})", outcome.confidence, outcome.confidence.says());
             let _ = writeln!(o, "  {}", d.summary.trim());
             if !outcome.evidence.is_empty() {
                 o.push_str("\nEvidence:\n");
@@ -113,7 +114,7 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
                     let _ = writeln!(o, "  - {}", e.say());
                 }
             }
-            o.push_str("\nNext steps:\n");
+            o.push_str(if d.changes_credentials { "\nNext steps (these change the user's credentials: verify the caller first):\n" } else { "\nNext steps:\n" });
             for (i, s) in d.next_steps.iter().enumerate() {
                 let _ = writeln!(o, "  {}. {}", i + 1, s);
             }
@@ -149,11 +150,13 @@ pub fn json(outcome: &Outcome, subject: &Subject, facts: &Facts, rules: &Rules) 
         "trace": outcome.trace,
         "facts": facts,
         "rules": { "fingerprint": rules.fingerprint() },
+        "confidence": outcome.confidence,
     });
     match &outcome.end {
         End::Diagnosis(d) => {
             v["diagnosis"] = json!({
                 "id": d.id, "title": d.title, "severity": d.severity, "summary": d.summary.trim(),
+                "changes_credentials": d.changes_credentials,
                 "next_steps": d.next_steps, "references": d.references,
             });
             v["evidence"] = json!(outcome.evidence);

@@ -77,6 +77,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
         h(&mut o, "Diagnosis");
         let _ = writeln!(o, "{} ({}, severity {})\n\n{}", if md { format!("**{}**", d.title) } else { d.title.clone() }, code(&d.id), d.severity, d.summary.trim());
     }
+    item(&mut o, "Confidence", &format!("{} ({})", outcome.confidence, outcome.confidence.says()));
 
     // Facts used, from the data.
     let mut facts: Vec<(String, String, String)> = Vec::new();
@@ -138,7 +139,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
 
     if let End::Diagnosis(d) = &outcome.end {
-        h(&mut o, "Next steps");
+        h(&mut o, if d.changes_credentials { "Next steps (verify the caller first: these change credentials)" } else { "Next steps" });
         for (i, step) in d.next_steps.iter().enumerate() {
             let _ = writeln!(o, "{}. {step}", i + 1);
         }

@@ -8,6 +8,7 @@
 mod model;
 mod problems;
 mod source;
+mod steps;
 mod validate;
 
 pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};

@@ -1,6 +1,7 @@
 //! The rule model: what a RON rule file holds.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One rule file: a tree of nodes. Node ids are global across all files, so a
@@ -24,6 +25,14 @@ pub struct TreeFile {
     /// The nodes.
     #[serde(default)]
     pub nodes: Vec<Node>,
+    /// Admin-center navigation paths that steps name as `{nav.KEY}`: kept in
+    /// one place, so that when Microsoft renames a blade it is one edit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paths: BTreeMap<String, String>,
+    /// The steps that verify the caller out of band, put first in every
+    /// diagnosis with `changes_credentials: true`. One file defines them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify_caller: Vec<String>,
 }
 
 /// A node of a tree.
@@ -235,7 +244,14 @@ pub struct Diagnosis {
     /// Facts to show as evidence.
     #[serde(default)]
     pub evidence: Vec<String>,
-    /// Ordered steps for the agent, with portal paths.
+    /// Whether the steps change a credential, a method, a block or a risk
+    /// state (reset a password, issue a Temporary Access Pass, change a phone
+    /// number, unblock, dismiss risk, re-enable). Such a diagnosis begins with
+    /// the rules' `verify_caller` steps, and `check` fails one whose steps do
+    /// that without saying so.
+    #[serde(default)]
+    pub changes_credentials: bool,
+    /// Ordered steps for the agent, with portal paths (`{nav.KEY}`).
     #[serde(default)]
     pub next_steps: Vec<String>,
     /// Links to documentation.

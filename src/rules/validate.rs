@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// The closest name to `name` among `names`, if close enough to be a likely typo.
-fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     names.map(|n| (strsim::damerau_levenshtein(name, n), n)).filter(|(d, n)| *d <= 3.max(name.len() / 4) && *d < n.len()).min_by_key(|(d, _)| *d).map(|(_, n)| n)
 }
 
@@ -198,6 +198,8 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             entries.push(Entry { node: n.clone(), tree, file: *file, pos });
         }
     }
+    let (paths, verify) = super::steps::collect(&parsed, &files, &mut errs);
+    super::steps::check(&entries, &files, &paths, &verify, &mut errs);
     let index: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.node.id(), i)).collect();
     let ids = || entries.iter().map(|e| e.node.id());
 
@@ -428,5 +430,7 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
         return Err(errs);
     }
     let start = start.unwrap_or(0);
+
+    super::steps::prepare(&mut entries, &paths, &verify);
     Ok(Rules::assemble(files, trees, entries, start, regexes))
 }

@@ -103,6 +103,11 @@ pub struct DiagnosisRef {
     pub severity: Severity,
     /// True when the walk passed an open question by its "don't know" branch.
     pub provisional: bool,
+    /// `data` (the log settled it) or `provisional` (a question was passed).
+    pub confidence: crate::walk::Confidence,
+    /// Whether the next steps change a credential: the caller's identity is
+    /// verified out of band first.
+    pub changes_credentials: bool,
 }
 
 /// A question a triage result leaves for an agent.
@@ -400,7 +405,14 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
         ip_address: r.ip_address.clone(),
         country: r.country().map(String::from),
         record: format!("{}#{}", r.origin.file, r.origin.record),
-        diagnosis: DiagnosisRef { id: d.id.clone(), title: d.title.clone(), severity: d.severity, provisional: q.is_some() },
+        diagnosis: DiagnosisRef {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            severity: d.severity,
+            provisional: q.is_some(),
+            confidence: if q.is_some() { crate::walk::Confidence::Provisional } else { crate::walk::Confidence::Data },
+            changes_credentials: d.changes_credentials,
+        },
         needs_answer: q,
     })
 }

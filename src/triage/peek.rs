@@ -1,7 +1,7 @@
 //! The first pass's view of a sign-in: only the fields the history, the
 //! attempt index and the rollout report need, borrowed from the record's bytes.
 
-use crate::facts::Glimpse;
+use crate::facts::{Glimpse, MfaSays};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -54,6 +54,20 @@ pub(crate) struct Peek<'a> {
     pub category: Option<Cow<'a, str>>,
     #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default)]
     pub activity: Option<serde::de::IgnoredAny>,
+    /// The steps, read only for whether an MFA step succeeded (as the full
+    /// reader's history does).
+    #[serde(rename = "authenticationDetails", alias = "AuthenticationDetails", default, deserialize_with = "crate::logs::flex_nested")]
+    pub steps: Option<Vec<StepPeek>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct StepPeek {
+    #[serde(rename = "authenticationStepRequirement", default)]
+    requirement: Option<String>,
+    #[serde(rename = "authenticationMethod", default)]
+    method: Option<String>,
+    #[serde(default)]
+    succeeded: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -92,7 +106,7 @@ pub(crate) struct Seen<'a> {
     pub user: Option<Cow<'a, str>>,
     pub upn: Option<Cow<'a, str>>,
     pub code: Option<i64>,
-    pub mfa_ok_hint: bool,
+    pub mfa: MfaSays,
     pub ip: Option<Cow<'a, str>>,
     pub country: Option<String>,
     pub client: Option<Cow<'a, str>>,
@@ -104,7 +118,7 @@ pub(crate) struct Seen<'a> {
 
 impl Seen<'_> {
     pub(crate) fn glimpse(&self) -> Glimpse<'_> {
-        Glimpse { user: self.user.as_deref().or(self.upn.as_deref()), time: self.time, code: self.code, mfa_ok_hint: self.mfa_ok_hint, ip: self.ip.as_deref(), country: self.country.as_deref() }
+        Glimpse::new(self.user.as_deref(), self.upn.as_deref(), self.time, self.code, self.mfa, self.ip.as_deref(), self.country.as_deref(), self.interactive)
     }
 }
 
@@ -170,7 +184,8 @@ fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
         None => None,
     };
     let req = p.requirement.as_deref().unwrap_or("");
-    let mfa_ok_hint = req.eq_ignore_ascii_case("multiFactorAuthentication") || status.mfa_ok;
+    let step_ok = p.steps.iter().flatten().any(|st| st.succeeded == Some(true) && crate::facts::is_mfa_step_parts(st.requirement.as_deref(), st.method.as_deref()));
+    let mfa = MfaSays { required: req.eq_ignore_ascii_case("multiFactorAuthentication"), step_ok, details_ok: status.mfa_ok };
     let single_factor = req.eq_ignore_ascii_case("singleFactorAuthentication");
     let country = loc.country.filter(|c| !c.is_empty()).or_else(|| own(&p.la_country));
     let os = dev.os.filter(|o| !o.is_empty());
@@ -181,7 +196,7 @@ fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
         user: keep(p.user_id),
         upn: keep(p.upn),
         code,
-        mfa_ok_hint,
+        mfa,
         ip: keep(p.ip),
         country,
         client: keep(p.client),

@@ -79,7 +79,7 @@ impl RolloutAcc {
         if matches!(s.code, Some(50072 | 50079 | 53004 | 53010)) {
             let e = self.registration.entry(user_of()).or_insert((i64::MIN, i64::MIN));
             e.0 = e.0.max(t);
-        } else if s.code == Some(0) && s.mfa_ok_hint {
+        } else if s.code == Some(0) && s.mfa.hint() {
             // Only users who were asked to register matter; the check reads
             // their MFA successes from the history.
         }

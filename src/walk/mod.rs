@@ -15,6 +15,7 @@ use crate::facts::{Facts, Source, Value};
 use crate::logs::{Attempt, Evidence};
 use crate::rules::{Diagnosis, Node, Question, Rules, DONT_KNOW};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// A fact as a step used it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +161,56 @@ pub enum End {
     NeedsAnswer(Prompt),
 }
 
+/// How an outcome was reached, from the surest to the least sure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// From the data alone: no question was asked.
+    Data,
+    /// With the caller's answers to the tree's questions.
+    Answers,
+    /// Provisional: someone answered "don't know" (or batch triage took the
+    /// don't-know branch), so the diagnosis rests on a default, not a fact.
+    Provisional,
+}
+
+impl Confidence {
+    /// How a walk that went through these steps was reached.
+    pub fn of(trace: &[Step]) -> Confidence {
+        trace
+            .iter()
+            .filter_map(|s| match s {
+                Step::Question { choice, .. } if choice == DONT_KNOW => Some(Confidence::Provisional),
+                Step::Question { .. } => Some(Confidence::Answers),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(Confidence::Data)
+    }
+    /// The word used in outputs: `data`, `answers` or `provisional`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Data => "data",
+            Confidence::Answers => "answers",
+            Confidence::Provisional => "provisional",
+        }
+    }
+    /// What it means, for an agent.
+    pub fn says(self) -> &'static str {
+        match self {
+            Confidence::Data => "from the log data alone",
+            Confidence::Answers => "from the log data and the caller's answers",
+            Confidence::Provisional => "provisional: a question was answered \"don't know\", so this rests on a default, not on a fact",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The result of a walk: the trace and where it ended.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -170,6 +221,8 @@ pub struct Outcome {
     pub end: End,
     /// The diagnosis's evidence facts (empty while a question is open).
     pub evidence: Vec<FactUse>,
+    /// How the walk got here: data alone, the caller's answers, or provisional.
+    pub confidence: Confidence,
 }
 
 impl Outcome {
@@ -304,7 +357,8 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
             }
             Node::Question(q) => {
                 let Some(a) = answers.iter().rev().find(|a| a.question == q.id) else {
-                    return Ok(Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new() });
+                    let confidence = Confidence::of(&trace);
+                    return Ok(Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new(), confidence });
                 };
                 let (label, next) = if a.choice == DONT_KNOW {
                     ("Don't know".to_string(), q.dont_know.as_deref())
@@ -322,7 +376,8 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
             }
             Node::Diagnosis(d) => {
                 let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
-                return Ok(Outcome { trace, end: End::Diagnosis(d.clone()), evidence });
+                let confidence = Confidence::of(&trace);
+                return Ok(Outcome { trace, end: End::Diagnosis(d.clone()), evidence, confidence });
             }
         }
     }

@@ -1,0 +1,480 @@
+//! What the surrounding log says, for facts one record cannot give: MFA
+//! fatigue by user and address, whether other users pass MFA in the same
+//! hours and from where, where the user usually signs in from, and password
+//! spray in 20-minute windows, from one address or against one account from
+//! many.
+//!
+//! The state is kept per user, per hour and per IP address, never per record,
+//! so memory grows with the number of users and addresses, not with the size
+//! of the log. The same structure, fed by the same [`Glimpse`], serves
+//! `diagnose` (built from a loaded log) and `triage` (built in a first
+//! streaming pass, in parallel, then merged).
+
+mod query;
+
+pub(crate) use query::BURST_MIN;
+
+use crate::logs::ascii_lowercase;
+use std::collections::{HashMap as StdMap, HashSet as StdSet};
+
+/// Maps and sets with a fast hasher: the keys are the log's own user ids,
+/// hours and addresses, looked up once or more per record.
+pub(crate) type HashMap<K, V> = StdMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
+
+/// Caps that bound the per-user and per-IP state.
+const MAX_TIMES: usize = 512;
+const MAX_IPS: usize = 64;
+const MAX_COUNTRIES: usize = 16;
+const MAX_IP_USERS: usize = 256;
+const MAX_IP_EVENTS: usize = 2048;
+
+/// No address.
+const NO_IP: u32 = u32::MAX;
+/// No country.
+const NO_COUNTRY: u16 = u16::MAX;
+
+/// Error codes of a wrong or unusable password, as Microsoft Sentinel's
+/// password-spray rule counts them: 50126 (wrong user name or password),
+/// 50053 (locked, or blocked from a malicious IP), 50055 (password expired).
+pub(crate) const SPRAY_CODES: [i64; 3] = [50126, 50053, 50055];
+
+/// Codes after which the password was right, as the same rule counts
+/// "succeeding principals" for an address (an MFA or policy interrupt after
+/// the password means the password was right).
+const PASSWORD_RIGHT: [i64; 16] = [0, 50057, 50155, 50105, 50133, 50005, 50076, 50079, 50173, 50158, 50072, 50074, 53003, 53000, 53001, 50129];
+
+/// The few fields of one sign-in that the history needs. Both readers build
+/// it through [`Glimpse::new`], so `diagnose` and `triage` count alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Glimpse<'a> {
+    pub user: Option<&'a str>,
+    pub time: Option<i64>,
+    pub code: Option<i64>,
+    /// MFA was required, a step shows MFA succeeded, or the details say so.
+    pub mfa_ok_hint: bool,
+    pub ip: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub interactive: Option<bool>,
+}
+
+/// What a record says of MFA, however it was read.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MfaSays {
+    /// `authenticationRequirement` is `multiFactorAuthentication`.
+    pub required: bool,
+    /// Whether an MFA step of `authenticationDetails` succeeded.
+    pub step_ok: bool,
+    /// Whether `status.additionalDetails` says MFA passed.
+    pub details_ok: bool,
+}
+
+impl MfaSays {
+    /// Whether a record that succeeded passed MFA, as far as it shows.
+    pub(crate) fn hint(&self) -> bool {
+        self.step_ok || self.details_ok || self.required
+    }
+}
+
+impl<'a> Glimpse<'a> {
+    /// The one constructor: every reader passes the same fields.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        user_id: Option<&'a str>,
+        upn: Option<&'a str>,
+        time: Option<i64>,
+        code: Option<i64>,
+        mfa: MfaSays,
+        ip: Option<&'a str>,
+        country: Option<&'a str>,
+        interactive: Option<bool>,
+    ) -> Self {
+        let keep = |s: Option<&'a str>| s.filter(|s| !s.is_empty());
+        Glimpse { user: keep(user_id).or(keep(upn)), time, code, mfa_ok_hint: mfa.hint(), ip: keep(ip), country: keep(country), interactive }
+    }
+
+    pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
+        let step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
+        let required = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
+        let mfa = MfaSays { required, step_ok, details_ok: s.additional_details().is_some_and(says_mfa_passed) };
+        Glimpse::new(s.user_id.as_deref(), s.user_principal_name.as_deref(), s.created.map(|t| t.timestamp()), s.error_code(), mfa, s.ip_address.as_deref(), s.country(), s.is_interactive)
+    }
+    fn mfa_ok(&self) -> bool {
+        self.code == Some(0) && self.mfa_ok_hint
+    }
+    fn mfa_failed(&self) -> bool {
+        self.code == Some(500121)
+    }
+    fn bad_password(&self) -> bool {
+        self.code.is_some_and(|c| SPRAY_CODES.contains(&c))
+    }
+    fn password_right(&self) -> bool {
+        self.code.is_some_and(|c| PASSWORD_RIGHT.contains(&c))
+    }
+}
+
+/// Whether `status.additionalDetails` says MFA passed: "MFA successfully
+/// completed", "MFA requirement satisfied by claim in the token", ...
+pub(crate) fn says_mfa_passed(details: &str) -> bool {
+    details.as_bytes().get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"mfa")) && {
+        let l = details.to_ascii_lowercase();
+        l.contains("completed") || l.contains("satisfied")
+    }
+}
+
+/// Times are kept as seconds since 2000-01-01 in a `u32` (good until 2136):
+/// half the memory of `i64`, for state that grows with the number of users.
+const EPOCH_2000: i64 = 946_684_800;
+
+fn stamp(t: i64) -> u32 {
+    (t - EPOCH_2000).clamp(0, u32::MAX as i64) as u32
+}
+
+fn unstamp(s: u32) -> i64 {
+    s as i64 + EPOCH_2000
+}
+
+/// A time and an address id (or a user id, in per-address lists).
+type Event = (u32, u32);
+
+#[derive(Debug, Default)]
+struct UserState {
+    /// Failed MFA (500121), the first `MAX_TIMES` seen, with the address.
+    mfa_fail: Vec<Event>,
+    /// MFA successes, the first `MAX_TIMES` seen, with the address.
+    mfa_ok: Vec<Event>,
+    /// The latest MFA success, however many there were.
+    last_ok: Option<u32>,
+    /// Wrong or unusable passwords (the spray codes), with the address.
+    bad_password: Vec<Event>,
+    /// Interactive successful sign-ins.
+    interactive_ok: Vec<u32>,
+    /// Addresses of successful sign-ins.
+    ok_ips: Vec<u32>,
+    /// Countries of successful sign-ins, with the first time seen.
+    ok_countries: Vec<(Box<str>, u32)>,
+}
+
+/// Two distinct users: enough to tell whether anyone other than a given user
+/// did something, without a set of everyone.
+#[derive(Debug, Default, Clone, Copy)]
+struct Two([Option<u32>; 2]);
+
+impl Two {
+    fn add(&mut self, u: u32) {
+        match self.0 {
+            [None, _] => self.0[0] = Some(u),
+            [Some(a), None] if a != u => self.0[1] = Some(u),
+            _ => {}
+        }
+    }
+    fn other_than(&self, me: Option<u32>) -> bool {
+        self.0.iter().flatten().any(|u| Some(*u) != me)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Hour {
+    seen: Two,
+    ok: Two,
+    /// Users who failed MFA, with the address they failed from.
+    failed: HashSet<(u32, u32)>,
+}
+
+/// What the log holds for one address.
+#[derive(Debug, Default)]
+struct IpState {
+    country: u16,
+    /// Wrong passwords from it: (time, user), the first `MAX_IP_EVENTS`.
+    bad_password: Vec<Event>,
+    /// Distinct users whose password failed from it.
+    bad_users: HashSet<u32>,
+    /// Distinct users whose password was right from it.
+    ok_users: HashSet<u32>,
+    /// Failed MFA from it: (time, user).
+    mfa_fail: Vec<Event>,
+}
+
+/// The history of a log.
+#[derive(Debug, Default)]
+pub(crate) struct History {
+    users: HashMap<Box<str>, u32>,
+    state: Vec<UserState>,
+    hours: HashMap<i64, Hour>,
+    /// Addresses, parsed (a few bytes each), numbered.
+    ip_ids: HashMap<IpKey, u32>,
+    /// The address of each number.
+    ip_keys: Vec<IpKey>,
+    ips: Vec<IpState>,
+    countries: Vec<Box<str>>,
+    records: usize,
+    /// Per hour: the other users failing MFA in it and the hours either
+    /// side, and which of them failed from a place usual for them.
+    windows: std::sync::OnceLock<HashMap<i64, query::Window>>,
+}
+
+/// An IP address as a map key: parsed when it parses, else the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IpKey {
+    Ip(std::net::IpAddr),
+    Text(Box<str>),
+}
+
+impl IpKey {
+    fn of(ip: &str) -> IpKey {
+        ip.parse().map_or_else(|_| IpKey::Text(ip.into()), IpKey::Ip)
+    }
+}
+
+impl std::fmt::Display for IpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IpKey::Ip(a) => write!(f, "{a}"),
+            IpKey::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+fn push_capped<T: PartialEq>(v: &mut Vec<T>, x: T, cap: usize) {
+    if v.len() < cap && !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Count a country in, keeping its earliest time.
+fn add_country(v: &mut Vec<(Box<str>, u32)>, c: &str, t: u32) {
+    if let Some((_, first)) = v.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(c)) {
+        *first = (*first).min(t);
+    } else if v.len() < MAX_COUNTRIES {
+        v.push((c.into(), t));
+    }
+}
+
+fn push_event(v: &mut Vec<Event>, e: Event, cap: usize) {
+    if v.len() < cap {
+        v.push(e);
+    }
+}
+
+fn insert_capped(set: &mut HashSet<u32>, u: u32) {
+    if set.len() < MAX_IP_USERS {
+        set.insert(u);
+    }
+}
+
+impl History {
+    pub(crate) fn build(signins: &[crate::logs::SignIn]) -> Self {
+        let mut h = History::default();
+        for s in signins {
+            h.add(&Glimpse::of(s));
+        }
+        h
+    }
+
+    fn ip_id(&mut self, key: IpKey) -> u32 {
+        if let Some(&i) = self.ip_ids.get(&key) {
+            return i;
+        }
+        let i = self.ips.len() as u32;
+        self.ip_keys.push(key.clone());
+        self.ip_ids.insert(key, i);
+        self.ips.push(IpState { country: NO_COUNTRY, ..Default::default() });
+        i
+    }
+
+    fn user_index(&mut self, user: &str) -> u32 {
+        let user = ascii_lowercase(user);
+        match self.users.get(&*user) {
+            Some(&u) => u,
+            None => {
+                let u = self.state.len() as u32;
+                self.users.insert(user.into(), u);
+                self.state.push(UserState::default());
+                u
+            }
+        }
+    }
+
+    /// Count one record in.
+    pub(crate) fn add(&mut self, g: &Glimpse<'_>) {
+        self.records += 1;
+        let ip = g.ip.map_or(NO_IP, |ip| self.ip_id(IpKey::of(ip)));
+        if let (true, Some(c)) = (ip != NO_IP, g.country) {
+            if self.ips[ip as usize].country == NO_COUNTRY {
+                self.ips[ip as usize].country = self.country_index(c);
+            }
+        }
+        let Some(user) = g.user else { return };
+        let u = self.user_index(user);
+        let st = &mut self.state[u as usize];
+        if g.code == Some(0) {
+            if ip != NO_IP {
+                push_capped(&mut st.ok_ips, ip, MAX_IPS);
+            }
+            if let Some(c) = g.country {
+                add_country(&mut st.ok_countries, c, g.time.map_or(u32::MAX, stamp));
+            }
+        }
+        if let Some(t) = g.time {
+            let t = stamp(t);
+            if g.mfa_failed() {
+                push_event(&mut st.mfa_fail, (t, ip), MAX_TIMES);
+            }
+            if g.mfa_ok() {
+                push_event(&mut st.mfa_ok, (t, ip), MAX_TIMES);
+                st.last_ok = st.last_ok.max(Some(t));
+            }
+            if g.bad_password() {
+                push_event(&mut st.bad_password, (t, ip), MAX_TIMES);
+            }
+            if g.code == Some(0) && g.interactive != Some(false) && st.interactive_ok.len() < MAX_TIMES {
+                st.interactive_ok.push(t);
+            }
+            let hour = self.hours.entry(unstamp(t).div_euclid(3600)).or_default();
+            hour.seen.add(u);
+            if g.mfa_ok() {
+                hour.ok.add(u);
+            }
+            if g.mfa_failed() {
+                hour.failed.insert((u, ip));
+            }
+            if ip != NO_IP {
+                let st = &mut self.ips[ip as usize];
+                if g.bad_password() {
+                    push_event(&mut st.bad_password, (t, u), MAX_IP_EVENTS);
+                }
+                if g.mfa_failed() {
+                    push_event(&mut st.mfa_fail, (t, u), MAX_IP_EVENTS);
+                }
+            }
+        }
+        if ip != NO_IP {
+            let st = &mut self.ips[ip as usize];
+            if g.bad_password() {
+                insert_capped(&mut st.bad_users, u);
+            } else if g.password_right() {
+                insert_capped(&mut st.ok_users, u);
+            }
+        }
+    }
+
+    /// Merge another history (built by another thread) into this one.
+    pub(crate) fn merge(&mut self, other: History) {
+        // Addresses first: the other history's numbers become ours.
+        let mut ip_map: Vec<u32> = vec![NO_IP; other.ips.len()];
+        let mut ips: Vec<(IpKey, u32)> = other.ip_ids.into_iter().collect();
+        ips.sort_by_key(|(_, i)| *i);
+        for (key, oi) in ips {
+            let c = other.ips[oi as usize].country;
+            let i = self.ip_id(key);
+            ip_map[oi as usize] = i;
+            if self.ips[i as usize].country == NO_COUNTRY && c != NO_COUNTRY {
+                self.ips[i as usize].country = self.country_index(&other.countries[c as usize]);
+            }
+        }
+        let ipm = |i: u32| if i == NO_IP { NO_IP } else { ip_map[i as usize] };
+        let mut map: Vec<u32> = vec![0; other.state.len()];
+        let mut users: Vec<(Box<str>, u32)> = other.users.into_iter().collect();
+        users.sort_by_key(|(_, u)| *u);
+        let mut other_state = other.state;
+        for (name, ou) in users {
+            let st = std::mem::take(&mut other_state[ou as usize]);
+            let u = self.user_index(&name);
+            map[ou as usize] = u;
+            let mine = &mut self.state[u as usize];
+            let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
+            for (dst, src) in [(&mut mine.mfa_fail, st.mfa_fail), (&mut mine.mfa_ok, st.mfa_ok), (&mut mine.bad_password, st.bad_password)] {
+                dst.extend(remap(src).take(MAX_TIMES.saturating_sub(dst.len())));
+            }
+            mine.interactive_ok.extend(st.interactive_ok.into_iter().take(MAX_TIMES.saturating_sub(mine.interactive_ok.len())));
+            mine.last_ok = mine.last_ok.max(st.last_ok);
+            for ip in st.ok_ips {
+                push_capped(&mut mine.ok_ips, ipm(ip), MAX_IPS);
+            }
+            for (c, t) in st.ok_countries {
+                add_country(&mut mine.ok_countries, &c, t);
+            }
+        }
+        for (h, hour) in other.hours {
+            let mine = self.hours.entry(h).or_default();
+            for u in hour.seen.0.into_iter().flatten() {
+                mine.seen.add(map[u as usize]);
+            }
+            for u in hour.ok.0.into_iter().flatten() {
+                mine.ok.add(map[u as usize]);
+            }
+            mine.failed.extend(hour.failed.into_iter().map(|(u, i)| (map[u as usize], ipm(i))));
+        }
+        for (oi, st) in other.ips.into_iter().enumerate() {
+            let mine = &mut self.ips[ip_map[oi] as usize];
+            for (dst, src) in [(&mut mine.bad_password, st.bad_password), (&mut mine.mfa_fail, st.mfa_fail)] {
+                dst.extend(src.into_iter().map(|(t, u)| (t, map[u as usize])).take(MAX_IP_EVENTS.saturating_sub(dst.len())));
+            }
+            for (dst, src) in [(&mut mine.bad_users, st.bad_users), (&mut mine.ok_users, st.ok_users)] {
+                for u in src {
+                    insert_capped(dst, map[u as usize]);
+                }
+            }
+        }
+        self.records += other.records;
+    }
+
+    /// How many records went in.
+    pub(crate) fn records(&self) -> usize {
+        self.records
+    }
+
+    fn country_index(&mut self, c: &str) -> u16 {
+        match self.countries.iter().position(|x| &**x == c) {
+            Some(i) => i as u16,
+            None if self.countries.len() < (NO_COUNTRY - 1) as usize => {
+                self.countries.push(c.into());
+                (self.countries.len() - 1) as u16
+            }
+            None => NO_COUNTRY - 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g<'a>(user: &'a str, time: i64, code: i64, ip: &'a str, country: &'a str) -> Glimpse<'a> {
+        Glimpse { user: Some(user), time: Some(time), code: Some(code), mfa_ok_hint: true, ip: Some(ip), country: Some(country), interactive: Some(true) }
+    }
+
+    #[test]
+    fn countries_by_address_survive_a_merge_and_match_however_an_ipv6_address_is_written() {
+        let mut a = History::default();
+        a.add(&g("ann", 1_700_000_000, 0, "203.0.113.7", "GB"));
+        let mut b = History::default();
+        b.add(&g("bob", 1_700_000_100, 0, "2001:db8::1", "IE"));
+        b.add(&g("bob", 1_700_000_200, 0, "not an address", "FR"));
+        a.merge(b);
+        assert_eq!(a.country_of("203.0.113.7"), Some("GB"));
+        assert_eq!(a.country_of("2001:0db8:0000:0000:0000:0000:0000:0001"), Some("IE"));
+        assert_eq!(a.country_of("not an address"), Some("FR"));
+        assert_eq!(a.country_of("198.51.100.1"), None);
+    }
+
+    #[test]
+    fn the_last_mfa_success_counts_past_the_cap_on_kept_times() {
+        let mut h = History::default();
+        let t0 = 1_700_000_000;
+        for i in 0..(MAX_TIMES as i64 + 10) {
+            h.add(&g("ann", t0 + i * 60, 0, "203.0.113.7", "GB"));
+        }
+        assert_eq!(h.last_mfa_ok(Some("ANN")), Some(t0 + (MAX_TIMES as i64 + 9) * 60));
+        assert!(h.user_mfa_ok(Some("ann")));
+        assert!(!h.user_mfa_ok(Some("bob")));
+    }
+
+    #[test]
+    fn times_round_trip_through_the_compact_stamp() {
+        for t in [EPOCH_2000, 1_700_000_000, 4_000_000_000] {
+            assert_eq!(unstamp(stamp(t)), t);
+        }
+        assert_eq!(stamp(0), 0, "times before 2000 clamp, they cannot be Entra sign-ins");
+    }
+}

@@ -1,0 +1,238 @@
+//! Questions asked of a [`History`]: each answers for one sign-in, by its
+//! user, address and time. The thresholds follow Microsoft Sentinel's
+//! analytics rules for Entra ID sign-ins (MFASpammingfollowedbySuccessfullogin,
+//! SigninPasswordSpray); the facts' notes say which.
+
+use super::{unstamp, Event, HashSet, History, IpKey, UserState, NO_IP};
+use chrono::{DateTime, Utc};
+
+/// Sentinel's password-spray window: 20 minutes.
+pub(crate) const SPRAY_WINDOW: i64 = 20 * 60;
+/// The window an MFA burst is counted in, either side of the sign-in.
+pub(crate) const BURST_WINDOW: i64 = 30 * 60;
+/// Sentinel's MFA spamming rule: more than 10 denied or unanswered prompts.
+pub(crate) const BURST_MIN: usize = 11;
+/// How soon after the last prompt of a burst a success counts as its end.
+pub(crate) const BURST_SUCCESS_WITHIN: i64 = 10 * 60;
+
+/// Other users failing MFA in and around one clock hour.
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    failed: HashSet<u32>,
+    /// Of them, those who failed from an address or country where they also
+    /// signed in successfully in the log: their usual places.
+    usual: HashSet<u32>,
+    /// The others, with the addresses they failed from, for the
+    /// organisation's trusted places to be asked of.
+    elsewhere: Vec<(u32, u32)>,
+}
+
+/// Other users' MFA in the hours around a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Others {
+    /// Other users who passed MFA (0, 1 or 2: enough to say "some").
+    pub ok: usize,
+    /// Other users who failed MFA.
+    pub failed: usize,
+    /// Of them, those who failed from their usual places.
+    pub failed_usual: usize,
+}
+
+/// Prompts a user failed from one address around a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Burst {
+    /// Failed MFA (500121) from the same user and address within 30 minutes
+    /// either side.
+    pub failures: usize,
+    /// Whether an MFA success from that address followed the burst's last
+    /// failure within 10 minutes.
+    pub then_success: bool,
+}
+
+/// Wrong passwords from one address around a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Spray {
+    /// The most distinct users with a wrong password from the address in any
+    /// 20-minute window that holds the sign-in.
+    pub window_users: usize,
+    /// Distinct users whose password failed from the address in the log.
+    pub failing_users: usize,
+    /// Distinct users whose password was right from it.
+    pub succeeding_users: usize,
+}
+
+fn within(t: u32, from: i64, to: i64) -> bool {
+    let t = unstamp(t);
+    t >= from && t <= to
+}
+
+/// The most distinct users in any window of `len` seconds that holds `at`.
+fn max_users_in_window(events: &[Event], at: i64, len: i64) -> usize {
+    let mut near: Vec<(i64, u32)> = events.iter().map(|&(t, u)| (unstamp(t), u)).filter(|&(t, _)| (t - at).abs() <= len).collect();
+    near.sort_unstable();
+    let starts: Vec<i64> = near.iter().map(|&(t, _)| t).filter(|&t| t <= at && t >= at - len).chain([at]).collect();
+    starts
+        .into_iter()
+        .map(|s| {
+            let mut users: Vec<u32> = near.iter().filter(|&&(t, _)| t >= s && t <= s + len).map(|&(_, u)| u).collect();
+            users.sort_unstable();
+            users.dedup();
+            users.len()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+impl History {
+    fn user_id(&self, user: Option<&str>) -> Option<u32> {
+        self.users.get(&*crate::logs::ascii_lowercase(user?)).copied()
+    }
+    fn user(&self, user: Option<&str>) -> Option<&UserState> {
+        self.user_id(user).map(|u| &self.state[u as usize])
+    }
+    fn ip(&self, ip: &str) -> Option<u32> {
+        self.ip_ids.get(&IpKey::of(ip)).copied()
+    }
+
+    /// The user's failed MFA attempts (500121) in the 24 hours before `at`.
+    pub(crate) fn user_mfa_failures_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
+        let st = self.user(user)?;
+        let t = at.timestamp();
+        Some(st.mfa_fail.iter().filter(|&&(x, _)| unstamp(x) < t && unstamp(x) >= t - 86_400).count())
+    }
+
+    /// The user's failed prompts from this address around `at`, and whether
+    /// an MFA success from it ended them (Sentinel's "MFA spamming followed
+    /// by successful login", grouped by user and IP).
+    pub(crate) fn mfa_burst(&self, user: Option<&str>, ip: Option<&str>, at: DateTime<Utc>) -> Option<Burst> {
+        let st = self.user(user)?;
+        let ip = ip.and_then(|i| self.ip(i)).unwrap_or(NO_IP);
+        let t = at.timestamp();
+        let fails: Vec<i64> = st.mfa_fail.iter().filter(|&&(x, i)| i == ip && within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
+        let last = fails.iter().max().copied();
+        let then_success = last.is_some_and(|last| st.mfa_ok.iter().any(|&(x, i)| i == ip && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
+        Some(Burst { failures: fails.len(), then_success })
+    }
+
+    /// Other users' MFA in the clock hour of `at` and the hours either side;
+    /// `None` when the log has no other user's sign-in then. `trusted` says
+    /// whether an address (and its country) is one of the organisation's
+    /// usual places.
+    pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>, trusted: &dyn Fn(&str, Option<&str>) -> bool) -> Option<Others> {
+        let windows = self.windows.get_or_init(|| {
+            // Once per log: the users failing MFA in every three-hour window.
+            let mut w: super::HashMap<i64, Window> = super::HashMap::default();
+            for (&h, hour) in &self.hours {
+                for &(u, ip) in &hour.failed {
+                    let st = &self.state[u as usize];
+                    let usual = ip != NO_IP && (st.ok_ips.contains(&ip) || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c))));
+                    for centre in h - 1..=h + 1 {
+                        let win = w.entry(centre).or_default();
+                        win.failed.insert(u);
+                        if usual {
+                            win.usual.insert(u);
+                        } else if ip != NO_IP {
+                            win.elsewhere.push((u, ip));
+                        }
+                    }
+                }
+            }
+            w
+        });
+        let h = at.timestamp().div_euclid(3600);
+        let me = self.user_id(user);
+        let near = |f: fn(&super::Hour) -> &super::Two| (h - 1..=h + 1).any(|hh| self.hours.get(&hh).is_some_and(|x| f(x).other_than(me)));
+        if !near(|x| &x.seen) {
+            return None;
+        }
+        let ok = usize::from(near(|x| &x.ok));
+        let not_me = |set: &HashSet<u32>| set.len() - usize::from(me.is_some_and(|u| set.contains(&u)));
+        let (failed, failed_usual) = windows.get(&h).map_or((0, 0), |w| {
+            let mut usual = w.usual.clone();
+            for &(u, ip) in &w.elsewhere {
+                if !usual.contains(&u) && trusted(&self.ip_keys[ip as usize].to_string(), self.country_name(ip)) {
+                    usual.insert(u);
+                }
+            }
+            (not_me(&w.failed), not_me(&usual))
+        });
+        Some(Others { ok, failed, failed_usual })
+    }
+
+    /// Password spray from this address around `at` (Sentinel's
+    /// SigninPasswordSpray: codes 50126, 50053 and 50055, 20-minute windows).
+    pub(crate) fn spray(&self, ip: &str, at: DateTime<Utc>) -> Spray {
+        let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return Spray { window_users: 0, failing_users: 0, succeeding_users: 0 } };
+        Spray { window_users: max_users_in_window(&st.bad_password, at.timestamp(), SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
+    }
+
+    /// Distinct addresses the user's password failed from in the 24 hours up
+    /// to `at`: many means a spray spread over addresses against one account.
+    pub(crate) fn user_bad_password_ips_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
+        let st = self.user(user)?;
+        let t = at.timestamp();
+        let mut ips: Vec<u32> = st.bad_password.iter().filter(|&&(x, i)| i != NO_IP && within(x, t - 86_400, t + 60)).map(|&(_, i)| i).collect();
+        ips.sort_unstable();
+        ips.dedup();
+        Some(ips.len())
+    }
+
+    /// Other users who failed MFA from this address in the 24 hours before
+    /// and after `at`: one address prompting many accounts is an attacker
+    /// holding their passwords.
+    pub(crate) fn ip_mfa_failed_users(&self, user: Option<&str>, ip: &str, at: DateTime<Utc>) -> usize {
+        let me = self.user_id(user);
+        let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return 0 };
+        let t = at.timestamp();
+        let mut users: Vec<u32> = st.mfa_fail.iter().filter(|&&(x, u)| Some(u) != me && within(x, t - 86_400, t + 86_400)).map(|&(_, u)| u).collect();
+        users.sort_unstable();
+        users.dedup();
+        users.len()
+    }
+
+    /// Whether the user signed in successfully and interactively within an
+    /// hour after `at`.
+    pub(crate) fn interactive_ok_after(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
+        let st = self.user(user)?;
+        let t = at.timestamp();
+        Some(st.interactive_ok.iter().any(|&x| unstamp(x) >= t && unstamp(x) <= t + 3600))
+    }
+
+    /// Whether the user had a successful sign-in from this IP.
+    pub(crate) fn user_used_ip(&self, user: Option<&str>, ip: &str) -> bool {
+        match (self.user(user), self.ip(ip)) {
+            (Some(st), Some(i)) => st.ok_ips.contains(&i),
+            _ => false,
+        }
+    }
+
+    /// When the user last passed MFA in the log.
+    pub(crate) fn last_mfa_ok(&self, user: Option<&str>) -> Option<i64> {
+        self.user(user)?.last_ok.map(unstamp)
+    }
+
+    /// Whether the user passed MFA in the log.
+    pub(crate) fn user_mfa_ok(&self, user: Option<&str>) -> bool {
+        self.user(user).is_some_and(|st| st.last_ok.is_some())
+    }
+
+    /// Whether `country` is new for the user: none of their successful
+    /// sign-ins came from it (for a sign-in that itself succeeded, none
+    /// before it). `None` when there is nothing to compare with.
+    pub(crate) fn new_country(&self, user: Option<&str>, country: &str, success_at: Option<DateTime<Utc>>) -> Option<bool> {
+        let st = self.user(user)?;
+        let before = |t: u32| success_at.is_none_or(|at| unstamp(t) < at.timestamp());
+        let known: Vec<&(Box<str>, u32)> = st.ok_countries.iter().filter(|(_, t)| before(*t)).collect();
+        (!known.is_empty()).then(|| !known.iter().any(|(c, _)| c.eq_ignore_ascii_case(country)))
+    }
+
+    /// The country a sign-in from this IP showed.
+    pub(crate) fn country_of(&self, ip: &str) -> Option<&str> {
+        self.country_name(self.ip(ip)?)
+    }
+
+    fn country_name(&self, ip: u32) -> Option<&str> {
+        let c = self.ips.get(ip as usize)?.country;
+        self.countries.get(c as usize).map(|c| &**c)
+    }
+}

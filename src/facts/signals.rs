@@ -1,0 +1,311 @@
+//! Facts that read one record's kind (method, guest, client, risk) and the
+//! facts that the surrounding log gives ([`History`]): fatigue, spray,
+//! outage, non-interactive noise.
+
+use super::{Facts, History, OrgSettings, Value};
+use crate::logs::{Attempt, AuthStep, SignIn};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// The kind of an MFA or sign-in method, from its display name
+/// (`authenticationMethod`, `mfaDetail.authMethod`), compared by families
+/// since the portal, Graph and Log Analytics spell them differently.
+pub fn method_kind(method: &str) -> &'static str {
+    let m = method.to_ascii_lowercase();
+    let has = |w: &[&str]| w.iter().any(|x| m.contains(x));
+    if has(&["temporary access pass"]) {
+        "tap"
+    } else if has(&["passkey", "fido"]) {
+        "passkey"
+    } else if has(&["windows hello"]) {
+        "whfb"
+    } else if has(&["certificate", "x.509", "x509"]) {
+        "certificate"
+    } else if has(&["previously satisfied", "claim in", "refresh token", "satisfied by token"]) {
+        "token"
+    } else if has(&["notification", "push", "phone sign-in", "authenticator app"]) {
+        "push"
+    } else if has(&["text message", "sms"]) {
+        "sms"
+    } else if has(&["voice", "phone call", "call to"]) {
+        "voice"
+    } else if has(&["oath", "verification code", "otp", "hardware token", "software token"]) {
+        "otp"
+    } else if has(&["password"]) {
+        "password"
+    } else {
+        "other"
+    }
+}
+
+/// User agents of scripts and libraries rather than a person's browser or app.
+const SCRIPT_AGENTS: &[&str] = &[
+    "python-requests",
+    "python/",
+    "aiohttp",
+    "powershell",
+    "curl/",
+    "wget/",
+    "go-http-client",
+    "okhttp",
+    "java/",
+    "apache-httpclient",
+    "axios/",
+    "node-fetch",
+    "postmanruntime",
+    "libwww-perl",
+    "azurepowershell",
+    "azure-cli",
+];
+
+/// Whether a user agent is a script or an HTTP library.
+pub fn is_script_agent(agent: &str) -> bool {
+    let a = agent.to_ascii_lowercase();
+    SCRIPT_AGENTS.iter().any(|s| a.contains(s))
+}
+
+/// Requirement providers that mean Identity Protection's risk policies.
+const RISK_PROVIDERS: &[&str] = &["tenantSessionRiskPolicy", "accountCompromisePolicies", "riskBasedPolicy", "mfaRegistrationRequiredByIdentityProtectionPolicy"];
+
+fn text(v: Option<&str>) -> Option<Value> {
+    v.map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Text(s.to_string()))
+}
+
+/// The primary (first-factor) step: the first step that is not MFA.
+fn primary_step(attempt: &Attempt) -> Option<(&SignIn, &AuthStep)> {
+    attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !super::derive::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
+}
+
+/// Facts of the record's kind: risk, guest, client, primary method.
+pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<str>>) {
+    let d = attempt.deciding();
+    let put = |f: &mut Facts, name: &'static str, v: Option<Value>, field: &'static str, why: &'static str| match v {
+        Some(v) => f.set(name, v, field, rec.clone()),
+        None => f.unknown(name, field, why),
+    };
+    let agg = d.risk_level_aggregated.as_deref().filter(|r| !r.eq_ignore_ascii_case("hidden"));
+    put(f, "signin.user_risk_level", text(agg), "riskLevelAggregated", "not in the record, or hidden (no Entra ID P2 licence)");
+    let active = d.risk_state.as_deref().filter(|s| !s.is_empty()).map(|s| s.eq_ignore_ascii_case("atRisk") || s.eq_ignore_ascii_case("confirmedCompromised"));
+    put(f, "signin.risk_active", active.map(Value::Bool), "riskState", "the record has no risk state");
+    if active == Some(false) && d.risk_state.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case("none")) {
+        f.note("signin.risk_active", "the risk was dismissed, remediated or confirmed safe");
+    }
+    let by_provider = d.authentication_requirement_policies.iter().flatten().filter_map(|p| p.requirement_provider.as_deref()).any(|p| RISK_PROVIDERS.iter().any(|r| r.eq_ignore_ascii_case(p)));
+    let by_condition = d.conditional_access_policies.iter().flatten().any(|p| {
+        p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure"))
+            && p.conditions_satisfied.as_deref().is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("userrisk") || c.contains("signinrisk")
+            })
+    });
+    let known = d.authentication_requirement_policies.is_some() || d.conditional_access_policies.is_some();
+    put(
+        f,
+        "signin.risk_policy",
+        known.then_some(Value::Bool(by_provider || by_condition)),
+        "authenticationRequirementPolicies / appliedConditionalAccessPolicies.conditionsSatisfied",
+        "the record lists neither requirement policies nor Conditional Access results",
+    );
+    put(f, "signin.user_type", text(d.user_type.as_deref()), "userType", "the record has no user type");
+    put(f, "signin.cross_tenant_access", text(d.cross_tenant_access_type.as_deref()), "crossTenantAccessType", "the record has no cross-tenant access type");
+    let tenants = match (d.home_tenant_id.as_deref().filter(|s| !s.is_empty()), d.resource_tenant_id.as_deref().filter(|s| !s.is_empty())) {
+        (Some(h), Some(r)) => Some(!h.eq_ignore_ascii_case(r)),
+        _ => None,
+    };
+    let guest_type = d.user_type.as_deref().map(|t| t.eq_ignore_ascii_case("guest"));
+    let b2b = d.cross_tenant_access_type.as_deref().map(|t| t.to_ascii_lowercase().starts_with("b2b"));
+    let guest = match (guest_type, b2b, tenants) {
+        (None, None, None) => None,
+        (g, b, t) => Some(g == Some(true) || b == Some(true) || t == Some(true)),
+    };
+    put(f, "signin.is_guest", guest.map(Value::Bool), "userType, crossTenantAccessType, homeTenantId vs resourceTenantId", "the record has none of userType, crossTenantAccessType or the tenant ids");
+    put(f, "signin.user_agent", text(d.user_agent.as_deref()), "userAgent", "the record has no user agent");
+    let ropc = d.authentication_protocol.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("ropc"));
+    let script = match (d.user_agent.as_deref().filter(|a| !a.is_empty()), ropc) {
+        (_, true) => Some(true),
+        (Some(a), false) => Some(is_script_agent(a)),
+        (None, false) => None,
+    };
+    put(f, "signin.script_client", script.map(Value::Bool), "userAgent, authenticationProtocol", "the record has no user agent and no protocol");
+    match primary_step(attempt) {
+        Some((r, st)) => {
+            let label = Some(super::derive::rec_label(r));
+            match st.method.as_deref().filter(|m| !m.is_empty()) {
+                Some(m) => f.set("signin.primary_method", Value::Text(m.into()), "authenticationDetails (primary step)", label.clone()),
+                None => f.unknown("signin.primary_method", "authenticationDetails", "the primary step names no method"),
+            }
+            match st.result_detail.as_deref().filter(|m| !m.is_empty()) {
+                Some(m) => f.set("signin.primary_result", Value::Text(m.into()), "authenticationDetails (primary step)", label),
+                None => f.unknown("signin.primary_result", "authenticationDetails", "the primary step has no result text"),
+            }
+        }
+        None => {
+            f.unknown("signin.primary_method", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)");
+            f.unknown("signin.primary_result", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)");
+        }
+    }
+}
+
+/// Set the MFA method's kind from `mfa.method`.
+pub(super) fn method_kind_fact(f: &mut Facts) {
+    match f.get("mfa.method").and_then(|x| x.value.clone().map(|v| (v, x.source.record.clone()))) {
+        Some((Value::Text(m), rec)) => f.set("mfa.method_kind", Value::Text(method_kind(&m).into()), "classified from mfa.method", rec),
+        _ => f.unknown("mfa.method_kind", "authenticationDetails", "no MFA method in the records"),
+    }
+}
+
+const LOG: &str = "the given sign-in log";
+
+/// The facts the surrounding log gives.
+pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<&OrgSettings>) {
+    let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
+    let ip = d.ip_address.as_deref().filter(|i| !i.is_empty());
+    let log = format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" });
+    match d.country() {
+        Some(c) => match h.new_country(who, c, d.created.filter(|_| d.error_code() == Some(0))) {
+            Some(new) => {
+                f.set("history.new_country", Value::Bool(new), LOG, None);
+                f.note("history.new_country", format!("{c} against the countries of the user's other successful sign-ins"));
+            }
+            None => f.unknown("history.new_country", LOG, "the log has no successful sign-in of this user to compare with"),
+        },
+        None => f.unknown("history.new_country", "location.countryOrRegion", "the record has no location"),
+    }
+    let Some(at) = d.created else {
+        for n in TIMED {
+            f.unknown(*n, "createdDateTime", "the record has no time");
+        }
+        return;
+    };
+    spray_facts(f, who, ip, at, h, org);
+    match h.user_mfa_failures_24h(who, at) {
+        Some(n) => {
+            f.set("history.user_mfa_failures_24h", Value::Number(n as f64), LOG, None);
+            f.note("history.user_mfa_failures_24h", log);
+        }
+        None => f.unknown("history.user_mfa_failures_24h", LOG, "the record names no user"),
+    }
+    match h.mfa_burst(who, ip, at) {
+        Some(b) => {
+            let burst = b.failures >= super::history::BURST_MIN;
+            f.set("history.mfa_burst_failures", Value::Number(b.failures as f64), LOG, None);
+            f.note("history.mfa_burst_failures", "failed MFA (500121) by this user from this IP within 30 minutes either side");
+            f.set("history.mfa_burst", Value::Bool(burst), LOG, None);
+            f.note("history.mfa_burst", "more than 10 failed prompts from one IP (Microsoft Sentinel, MFA spamming)");
+            f.set("history.mfa_fatigue", Value::Bool(burst && b.then_success), LOG, None);
+            f.note("history.mfa_fatigue", "more than 10 failed prompts from one IP, then an MFA success from it within 10 minutes (Microsoft Sentinel, MFA spamming followed by successful login)");
+        }
+        None => {
+            for n in ["history.mfa_burst_failures", "history.mfa_burst", "history.mfa_fatigue"] {
+                f.unknown(n, LOG, "the record names no user");
+            }
+        }
+    }
+    match ip {
+        Some(ip) => {
+            f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
+            f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
+        }
+        None => f.unknown("history.ip_mfa_failed_users", "ipAddress", "the record has no IP address"),
+    }
+    let trusted = |ip: &str, country: Option<&str>| org.is_some_and(|o| o.ip_trusted(ip) == Some(true) || country.is_some_and(|c| o.country_trusted(c) == Some(true)));
+    match h.others_same_hour(who, at, &trusted) {
+        Some(o) => {
+            f.set("history.others_mfa_ok_same_hour", Value::Bool(o.ok > 0), LOG, None);
+            f.note("history.others_mfa_ok_same_hour", if o.ok > 0 { "another user passed MFA within the hour" } else { "no other user passed MFA within the hour" });
+            f.set("history.others_mfa_failed_same_hour", Value::Number(o.failed as f64), LOG, None);
+            f.set("history.others_mfa_failed_usual_place", Value::Number(o.failed_usual as f64), LOG, None);
+            f.note("history.others_mfa_failed_usual_place", "other users failing MFA from a trusted IP or country, or one of their own successful sign-ins");
+        }
+        None => {
+            let why = "the given log has no other user's sign-in within an hour";
+            for n in ["history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour", "history.others_mfa_failed_usual_place"] {
+                f.unknown(n, LOG, why);
+            }
+        }
+    }
+    match h.interactive_ok_after(who, at) {
+        Some(b) => f.set("history.interactive_success_after", Value::Bool(b), LOG, None),
+        None => f.unknown("history.interactive_success_after", LOG, "the record names no user"),
+    }
+}
+
+/// The history facts that need the sign-in's time.
+const TIMED: &[&str] = &[
+    "history.ip_failed_users",
+    "history.password_spray",
+    "history.user_failed_ips_24h",
+    "history.user_mfa_failures_24h",
+    "history.mfa_burst_failures",
+    "history.mfa_burst",
+    "history.mfa_fatigue",
+    "history.ip_mfa_failed_users",
+    "history.others_mfa_ok_same_hour",
+    "history.others_mfa_failed_same_hour",
+    "history.others_mfa_failed_usual_place",
+    "history.interactive_success_after",
+];
+
+fn spray_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<Utc>, h: &History, org: Option<&OrgSettings>) {
+    match ip {
+        Some(ip) => {
+            let s = h.spray(ip, at);
+            f.set("history.ip_failed_users", Value::Number(s.window_users as f64), LOG, None);
+            f.note("history.ip_failed_users", format!("distinct users with a wrong password, a lockout or an expired password from {ip} in a 20-minute window"));
+            let trusted = org.and_then(|o| o.ip_trusted(ip)) == Some(true);
+            let spray = s.window_users >= 5 && s.failing_users > s.succeeding_users && !trusted;
+            f.set("history.password_spray", Value::Bool(spray), LOG, None);
+            f.note(
+                "history.password_spray",
+                format!(
+                    "{} users in 20 minutes (5 or more needed); {} users failed and {} succeeded from this IP in the log (failures must outnumber successes){}",
+                    s.window_users,
+                    s.failing_users,
+                    s.succeeding_users,
+                    if trusted { "; the IP is in a trusted range, so not counted" } else { "" }
+                ),
+            );
+        }
+        None => {
+            f.unknown("history.ip_failed_users", "ipAddress", "the record has no IP address");
+            f.unknown("history.password_spray", "ipAddress", "the record has no IP address");
+        }
+    }
+    match h.user_bad_password_ips_24h(who, at) {
+        Some(n) => {
+            f.set("history.user_failed_ips_24h", Value::Number(n as f64), LOG, None);
+            f.note("history.user_failed_ips_24h", "distinct IPs this user's password failed from in the 24 hours before");
+        }
+        None => f.unknown("history.user_failed_ips_24h", LOG, "the record names no user"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_of_every_source_fall_into_their_family() {
+        for (name, kind) in [
+            ("Mobile app notification", "push"),
+            ("Text message", "sms"),
+            ("OATH verification code", "otp"),
+            ("Phone call (voice)", "voice"),
+            ("Temporary Access Pass", "tap"),
+            ("Passkey (device-bound)", "passkey"),
+            ("FIDO2 security key", "passkey"),
+            ("Windows Hello for Business", "whfb"),
+            ("Previously satisfied", "token"),
+            ("Password", "password"),
+        ] {
+            assert_eq!(method_kind(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn scripts_are_told_from_browsers() {
+        assert!(is_script_agent("python-requests/2.31.0"));
+        assert!(is_script_agent("Mozilla/5.0 (Windows NT; Windows NT 10.0; en-GB) WindowsPowerShell/5.1.22621.2506"));
+        assert!(!is_script_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0"));
+    }
+}
