@@ -99,7 +99,7 @@ fn json_contract_while_a_question_is_open() {
     assert_eq!(q["id"], "prompt-seen");
     assert!(q["text"].as_str().unwrap().contains("Authenticator"));
     let choices: Vec<&str> = q["choices"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(choices, ["yes-late", "no", "sms-call", "dont-know"]);
+    assert_eq!(choices, ["yes-late", "no", "sms-call", "not-me", "dont-know"]);
     assert!(v.get("diagnosis").is_none());
     assert!(!v["trace"].as_array().unwrap().is_empty());
 }
@@ -240,6 +240,22 @@ fn nothing_to_diagnose_and_usage_errors() {
     let o = bad(&[("ok.json", ok)], &["diagnose", "--signin", "ok.json"]);
     assert_eq!(o.code, 4);
     assert!(o.stderr.contains("no failed sign-in") && o.stderr.contains("--id"), "{}", o.stderr);
+}
+
+#[test]
+fn a_named_user_without_failures_gets_their_latest_success_examined() {
+    // "I typed a code at microsoft.com/devicelogin": the log holds only a success.
+    let f = "tests/fixtures/expert/device-code-success.json";
+    for cmd in ["diagnose", "guide"] {
+        let o = run(&[cmd, "--signin", f, "--org", "examples/org.ron", "--user", "diego.siciliani@contoso.com"]);
+        assert_eq!(o.code, 0, "{cmd}: {}", o.stderr);
+        assert!(o.stderr.contains("no failed sign-in for diego.siciliani@contoso.com; examining their latest successful sign-in to Microsoft Authentication Broker"), "{}", o.stderr);
+        assert!(o.stdout.contains("[possible-compromise]"), "{cmd}: device code from an untrusted address: {}", o.stdout);
+        assert!(o.stdout.contains("signin.protocol is \"deviceCode\""), "{}", o.stdout);
+    }
+    // Without a user, a log of successes still has nothing to diagnose.
+    let o = run(&["diagnose", "--signin", f]);
+    assert_eq!(o.code, 4);
     let o = run(&["diagnose"]);
     assert_eq!(o.code, 2);
     let o = run(&["diagnose", "--signin", "x", "--format", "yaml"]);

@@ -60,7 +60,7 @@ fn pty_full_walk_to_stale_authenticator_registration() {
     // Data first: what the log settled is shown before the first question, with its source.
     expect(&mut p, "data   │ 7. What kind of failure does the error code show? The MFA step failed");
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
-    expect(&mut p, "4. Don't know");
+    expect(&mut p, "5. Don't know");
     // Arrow keys: the second choice, "No, nothing arrived".
     send(&mut p, DOWN);
     send(&mut p, ENTER);
@@ -111,13 +111,17 @@ fn pty_going_back_changes_the_answer_and_the_diagnosis() {
 fn pty_dont_know_follows_the_unknown_branch() {
     let mut p = pty(&example(&[]), &root());
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
-    send(&mut p, "4");
+    send(&mut p, "5");
     send(&mut p, ENTER); // Don't know -> the new-phone question
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "3");
     send(&mut p, ENTER); // Don't know -> the data decides: registered 412 days ago
     expect(&mut p, "Was the Authenticator registered more than 180 days before the failure? Yes");
-    expect(&mut p, "[stale-authenticator-registration]");
+    expect(&mut p, "Can the user still sign in with another registered method");
+    send(&mut p, "3");
+    send(&mut p, ENTER); // Don't know -> the safe default: the verified Temporary Access Pass bootstrap
+    expect(&mut p, "[new-phone-no-method]");
+    expect(&mut p, "Confidence: provisional");
     assert_eq!(wait_exit(&mut p), 0);
 }
 
@@ -149,7 +153,7 @@ fn pty_ctrl_c_saves_and_the_session_resumes() {
 
     let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
     let mut p = pty(&resume, dir.path());
-    expect(&mut p, "caller │ 25. Asked: \"Did a sign-in request appear");
+    expect(&mut p, "caller │ 26. Asked: \"Did a sign-in request appear");
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "1");
     send(&mut p, ENTER);
@@ -225,10 +229,12 @@ fn lines_can_go_back_answer_dont_know_and_change_answers() {
     let (code, out, _) = piped(&example(&[]), "no\nback prompt-seen\nsms-call\nno\n", &root());
     assert_eq!(code, 0);
     assert!(out.contains("[phone-delivery-failure]"), "{out}");
-    // Don't know, twice: the data decides.
-    let (code, out, _) = piped(&example(&[]), "dont-know\ndont-know\n", &root());
+    // Don't know, three times: the data decides the registration is old, and
+    // the safe default for "another method?" is the verified TAP bootstrap.
+    let (code, out, _) = piped(&example(&[]), "dont-know\ndont-know\ndont-know\n", &root());
     assert_eq!(code, 0);
-    assert!(out.contains("[stale-authenticator-registration]"));
+    assert!(out.contains("[new-phone-no-method]"), "{out}");
+    assert!(out.contains("Confidence: provisional"), "{out}");
 }
 
 #[test]

@@ -113,3 +113,14 @@ impl Inputs {
         Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())
     }
 }
+
+/// Say on standard error when the attempt picked for a named user is a
+/// success (the user's log holds no failure): the walk then examines it.
+pub fn say_if_success(attempt: &signin_doctor::Attempt, selector: &Selector) {
+    if let (false, Some(user)) = (attempt.failed(), selector.user.as_deref()) {
+        let d = attempt.deciding();
+        let when = d.created.map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        let app = d.app_display_name.as_deref().map(|a| format!(" to {a}")).unwrap_or_default();
+        eprintln!("note: the log holds no failed sign-in for {user}; examining their latest successful sign-in{app}{when}, to see whether it was really theirs.");
+    }
+}

@@ -27,6 +27,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let answers: Vec<Answer> = a.answer.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
     let (evidence, org) = a.inputs.load()?;
     let attempt = evidence.select(&a.inputs.selector())?;
+    super::common::say_if_success(&attempt, &a.inputs.selector());
     let facts = Facts::derive(&attempt, &evidence, org.as_ref());
     let mut session = Session::new(&rules, facts, &attempt);
     for ans in &answers {

@@ -91,7 +91,9 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
         return Ok(Session::without_log(rules));
     }
     let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format)?;
-    let attempt = ev.select(&Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone()))?;
+    let selector = Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone());
+    let attempt = ev.select(&selector)?;
+    super::common::say_if_success(&attempt, &selector);
     Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
 }
 

@@ -147,8 +147,14 @@ pub const CATALOG: &[FactSpec] = &[
         "MFA fatigue: an MFA burst (more than 10 failed prompts from one IP) then an MFA success from that IP within 10 minutes (Microsoft Sentinel: MFA spamming followed by successful login).",
         "the given sign-in log",
     ),
+    f(
+        "history.ip_mostly_failing",
+        Bool,
+        "Whether more users failed a password or an MFA prompt from the sign-in's IP than signed in from it successfully: an office's egress address mostly succeeds, an attacker's mostly fails.",
+        "the given sign-in log",
+    ),
     f("history.ip_mfa_failed_users", Number, "Other users who failed MFA (500121) from the sign-in's IP within 24 hours: one address prompting many accounts holds their passwords.", "the given sign-in log"),
-    f("history.new_country", Bool, "Whether the sign-in's country is new for the user: none of their successful sign-ins in the log came from it.", "the given sign-in log"),
+    f("history.new_country", Bool, "Whether the sign-in's country is new for the user: none of their successful sign-ins before it in the log came from it.", "the given sign-in log"),
     f(
         "history.ip_failed_users",
         Number,
@@ -161,7 +167,13 @@ pub const CATALOG: &[FactSpec] = &[
         "Password spray from the sign-in's IP (Microsoft Sentinel's rule): 5 or more users failing in 20 minutes, more users failing than succeeding from it in the log, and the IP not in the organisation's trusted ranges.",
         "the given sign-in log + org trusted_ip_ranges",
     ),
-    f("history.user_failed_ips_24h", Number, "Distinct IPs the user's password failed from (50126, 50053, 50055) in the 24 hours before: many means a spray spread over addresses.", "the given sign-in log"),
+    f("history.user_failed_ips_24h", Number, "Distinct IPs the user's password failed from (50126, 50053, 50055) in the 24 hours before.", "the given sign-in log"),
+    f(
+        "history.user_failed_countries_24h",
+        Number,
+        "Distinct countries of those IPs: many IPs in many countries is a spray spread over addresses against one account; a phone changing mobile addresses stays in one.",
+        "the given sign-in log",
+    ),
     f("history.interactive_success_after", Bool, "Whether the user signed in successfully and interactively within the hour after the failure.", "the given sign-in log"),
     f(
         "history.others_mfa_ok_same_hour",

@@ -271,7 +271,11 @@ impl Facts {
                 f.set("mfa.result", Value::Text(t), "authenticationStepResultDetail / status.additionalDetails", mfa_rec.clone());
             }
             None => {
-                f.unknown("mfa.result", "authenticationDetails", "no MFA result in the records (Graph v1.0 has no step details)");
+                f.unknown(
+                    "mfa.result",
+                    "authenticationDetails",
+                    if attempt.records().iter().any(|r| r.authentication_details.is_some()) { "no MFA step in the records" } else { "no MFA result in the records (Graph v1.0 has no step details)" },
+                );
                 f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
             }
         }

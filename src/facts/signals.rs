@@ -162,12 +162,12 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
     let ip = d.ip_address.as_deref().filter(|i| !i.is_empty());
     let log = format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" });
     match d.country() {
-        Some(c) => match h.new_country(who, c, d.created.filter(|_| d.error_code() == Some(0))) {
+        Some(c) => match h.new_country(who, c, d.created) {
             Some(new) => {
                 f.set("history.new_country", Value::Bool(new), LOG, None);
-                f.note("history.new_country", format!("{c} against the countries of the user's other successful sign-ins"));
+                f.note("history.new_country", format!("{c} against the countries of the user's earlier successful sign-ins"));
             }
-            None => f.unknown("history.new_country", LOG, "the log has no successful sign-in of this user to compare with"),
+            None => f.unknown("history.new_country", LOG, "the log has no earlier successful sign-in of this user to compare with"),
         },
         None => f.unknown("history.new_country", "location.countryOrRegion", "the record has no location"),
     }
@@ -205,8 +205,18 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
         Some(ip) => {
             f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
             f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
+            match h.ip_mostly_failing(ip) {
+                Some(b) => {
+                    f.set("history.ip_mostly_failing", Value::Bool(b), LOG, None);
+                    f.note("history.ip_mostly_failing", format!("users failing a password or MFA from {ip} against users signing in successfully from it"));
+                }
+                None => f.unknown("history.ip_mostly_failing", LOG, "the log holds nothing else from this IP"),
+            }
         }
-        None => f.unknown("history.ip_mfa_failed_users", "ipAddress", "the record has no IP address"),
+        None => {
+            f.unknown("history.ip_mfa_failed_users", "ipAddress", "the record has no IP address");
+            f.unknown("history.ip_mostly_failing", "ipAddress", "the record has no IP address");
+        }
     }
     let trusted = |ip: &str, country: Option<&str>| org.is_some_and(|o| o.ip_trusted(ip) == Some(true) || country.is_some_and(|c| o.country_trusted(c) == Some(true)));
     match h.others_same_hour(who, at, &trusted) {
@@ -235,11 +245,13 @@ const TIMED: &[&str] = &[
     "history.ip_failed_users",
     "history.password_spray",
     "history.user_failed_ips_24h",
+    "history.user_failed_countries_24h",
     "history.user_mfa_failures_24h",
     "history.mfa_burst_failures",
     "history.mfa_burst",
     "history.mfa_fatigue",
     "history.ip_mfa_failed_users",
+    "history.ip_mostly_failing",
     "history.others_mfa_ok_same_hour",
     "history.others_mfa_failed_same_hour",
     "history.others_mfa_failed_usual_place",
@@ -271,12 +283,17 @@ fn spray_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<
             f.unknown("history.password_spray", "ipAddress", "the record has no IP address");
         }
     }
-    match h.user_bad_password_ips_24h(who, at) {
-        Some(n) => {
-            f.set("history.user_failed_ips_24h", Value::Number(n as f64), LOG, None);
+    match h.user_bad_password_spread_24h(who, at) {
+        Some((ips, countries)) => {
+            f.set("history.user_failed_ips_24h", Value::Number(ips as f64), LOG, None);
             f.note("history.user_failed_ips_24h", "distinct IPs this user's password failed from in the 24 hours before");
+            f.set("history.user_failed_countries_24h", Value::Number(countries as f64), LOG, None);
+            f.note("history.user_failed_countries_24h", "distinct countries of those IPs");
         }
-        None => f.unknown("history.user_failed_ips_24h", LOG, "the record names no user"),
+        None => {
+            f.unknown("history.user_failed_ips_24h", LOG, "the record names no user");
+            f.unknown("history.user_failed_countries_24h", LOG, "the record names no user");
+        }
     }
 }
 

@@ -197,10 +197,12 @@ impl Attempt {
     pub fn correlation_id(&self) -> Option<&str> {
         self.records.first().and_then(|r| r.correlation_id.as_deref())
     }
-    /// The record that decides the outcome: the one picked by `--id`, else the
-    /// last failure, else the last record.
+    /// The record that decides the outcome: the one picked by `--id`; else,
+    /// for an attempt that ended in a success (an interrupt such as 50074,
+    /// then the sign-in went through), the success; else the last failure.
     pub fn deciding(&self) -> &SignIn {
-        let i = self.chosen.or_else(|| self.records.iter().rposition(SignIn::is_failure)).unwrap_or(self.records.len() - 1);
+        let last = self.records.len() - 1;
+        let i = self.chosen.unwrap_or_else(|| if self.failed() { self.records.iter().rposition(SignIn::is_failure).unwrap_or(last) } else { last });
         &self.records[i]
     }
     /// Whether the attempt failed: its last record has an error code. An
@@ -288,7 +290,11 @@ impl Evidence {
         attempts
     }
 
-    /// Pick the attempt to diagnose.
+    /// Pick the attempt to diagnose: the one with the record or correlation
+    /// id, else the most recent failure (of the user, if one is named). For a
+    /// named user whose sign-ins all succeeded, their latest success, so a
+    /// sign-in the caller asks about can be examined ([`Attempt::failed`]
+    /// tells which).
     pub fn select(&self, sel: &Selector) -> Result<Attempt> {
         let attempts = self.attempts();
         if let Some(id) = &sel.id {
@@ -304,8 +310,14 @@ impl Evidence {
             return attempts.into_iter().find(|a| same(a.correlation_id(), c)).ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no sign-in record has the correlation id {c}")));
         }
         let candidates = attempts.into_iter().filter(|a| sel.user.as_deref().is_none_or(|u| a.records.iter().any(|r| same(r.user_principal_name.as_deref(), u) || same(r.user_id.as_deref(), u))));
-        let all: Vec<Attempt> = candidates.collect();
+        let mut all: Vec<Attempt> = candidates.collect();
         let n = all.len();
+        // A caller asking about a user whose log holds no failure: examine
+        // their latest successful sign-in (a device code they typed, a
+        // sign-in they do not recognise) rather than stop.
+        if sel.user.is_some() && n > 0 && !all.iter().any(Attempt::failed) {
+            return Ok(all.pop().expect("n > 0"));
+        }
         all.into_iter().rev().find(Attempt::failed).ok_or_else(|| {
             let who = sel.user.as_deref().map(|u| format!(" for {u}")).unwrap_or_default();
             if n == 0 {

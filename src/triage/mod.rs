@@ -143,6 +143,8 @@ pub struct DiagnosisCount {
     pub count: usize,
     /// Of which provisional.
     pub provisional: usize,
+    /// Whether its steps change credentials (verify the caller first).
+    pub changes_credentials: bool,
 }
 
 /// What a triage run found.
@@ -633,8 +635,13 @@ pub fn run(
         for r in results {
             match r {
                 Ok(res) => {
-                    let e =
-                        summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount { title: res.diagnosis.title.clone(), severity: res.diagnosis.severity, count: 0, provisional: 0 });
+                    let e = summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount {
+                        title: res.diagnosis.title.clone(),
+                        severity: res.diagnosis.severity,
+                        count: 0,
+                        provisional: 0,
+                        changes_credentials: res.diagnosis.changes_credentials,
+                    });
                     e.count += 1;
                     e.provisional += usize::from(res.diagnosis.provisional);
                     if let Some(t) = &res.time {

@@ -238,12 +238,20 @@ impl Summary {
         if self.skipped > 0 {
             let _ = writeln!(o, "{} Azure Monitor records of other categories were skipped", self.skipped);
         }
-        o.push_str("\nDiagnoses (failed attempts):\n");
-        let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().collect();
-        d.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let verify = |c: &super::DiagnosisCount| if c.changes_credentials { " [verify the caller first]" } else { "" };
+        o.push_str("\nDiagnoses settled by the data (failed attempts):\n");
+        let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.count > c.provisional).collect();
+        d.sort_by(|a, b| (b.1.count - b.1.provisional).cmp(&(a.1.count - a.1.provisional)).then(a.0.cmp(b.0)));
         for (id, c) in d {
-            let prov = if c.provisional > 0 { format!(" ({} provisional: need an agent)", c.provisional) } else { String::new() };
-            let _ = writeln!(o, "  {:>8}  {:<34} {}{prov}", c.count, id, c.title);
+            let _ = writeln!(o, "  {:>8}  {:<34} {}{}", c.count - c.provisional, id, c.title, verify(c));
+        }
+        let mut p: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.provisional > 0).collect();
+        if !p.is_empty() {
+            o.push_str("\nProvisional until an agent asks (where the tree's \"don't know\" leads; confidence: provisional):\n");
+            p.sort_by(|a, b| b.1.provisional.cmp(&a.1.provisional).then(a.0.cmp(b.0)));
+            for (id, c) in p {
+                let _ = writeln!(o, "  {:>8}  {:<34} {}{}", c.provisional, id, c.title, verify(c));
+            }
         }
         if !self.top_users.is_empty() {
             o.push_str("\nUsers most affected:\n");
@@ -333,10 +341,20 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     }
     h.push_str("</svg>\n");
     // Tables.
-    h.push_str("<h2>Diagnoses</h2>\n<table><tr><th>diagnosis</th><th>title</th><th>severity</th><th>attempts</th><th>provisional</th></tr>\n");
+    h.push_str("<h2>Diagnoses</h2>\n<p>Confidence: <i>data</i> means the log settled the diagnosis; <i>provisional</i> means the walk passed a question by its \"don't know\" branch, and an agent must ask the caller before it counts.</p>\n<table><tr><th>diagnosis</th><th>title</th><th>severity</th><th>attempts</th><th>confidence: data</th><th>confidence: provisional</th><th>verify the caller first</th></tr>\n");
     for id in &ids {
         let d = &s.diagnoses[*id];
-        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", esc(id), esc(&d.title), d.severity, d.count, d.provisional);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(id),
+            esc(&d.title),
+            d.severity,
+            d.count,
+            d.count - d.provisional,
+            d.provisional,
+            if d.changes_credentials { "yes" } else { "" }
+        );
     }
     h.push_str("</table>\n<h2>Users most affected</h2>\n<table><tr><th>user</th><th>failed attempts</th></tr>\n");
     for (u, n) in &s.top_users {

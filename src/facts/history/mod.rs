@@ -41,8 +41,10 @@ pub(crate) const SPRAY_CODES: [i64; 3] = [50126, 50053, 50055];
 
 /// Codes after which the password was right, as the same rule counts
 /// "succeeding principals" for an address (an MFA or policy interrupt after
-/// the password means the password was right).
-const PASSWORD_RIGHT: [i64; 16] = [0, 50057, 50155, 50105, 50133, 50005, 50076, 50079, 50173, 50158, 50072, 50074, 53003, 53000, 53001, 50129];
+/// the password means the password was right). 50055, an expired password,
+/// is on both lists, as in Sentinel: a morning of expired passwords from an
+/// office is not a spray.
+const PASSWORD_RIGHT: [i64; 17] = [0, 50055, 50057, 50155, 50105, 50133, 50005, 50076, 50079, 50173, 50158, 50072, 50074, 53003, 53000, 53001, 50129];
 
 /// The few fields of one sign-in that the history needs. Both readers build
 /// it through [`Glimpse::new`], so `diagnose` and `triage` count alike.
@@ -191,6 +193,8 @@ struct IpState {
     bad_users: HashSet<u32>,
     /// Distinct users whose password was right from it.
     ok_users: HashSet<u32>,
+    /// Distinct users who signed in successfully from it.
+    success_users: HashSet<u32>,
     /// Failed MFA from it: (time, user).
     mfa_fail: Vec<Event>,
 }
@@ -352,8 +356,12 @@ impl History {
             let st = &mut self.ips[ip as usize];
             if g.bad_password() {
                 insert_capped(&mut st.bad_users, u);
-            } else if g.password_right() {
+            }
+            if g.password_right() {
                 insert_capped(&mut st.ok_users, u);
+            }
+            if g.code == Some(0) {
+                insert_capped(&mut st.success_users, u);
             }
         }
     }
@@ -410,7 +418,7 @@ impl History {
             for (dst, src) in [(&mut mine.bad_password, st.bad_password), (&mut mine.mfa_fail, st.mfa_fail)] {
                 dst.extend(src.into_iter().map(|(t, u)| (t, map[u as usize])).take(MAX_IP_EVENTS.saturating_sub(dst.len())));
             }
-            for (dst, src) in [(&mut mine.bad_users, st.bad_users), (&mut mine.ok_users, st.ok_users)] {
+            for (dst, src) in [(&mut mine.bad_users, st.bad_users), (&mut mine.ok_users, st.ok_users), (&mut mine.success_users, st.success_users)] {
                 for u in src {
                     insert_capped(dst, map[u as usize]);
                 }

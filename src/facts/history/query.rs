@@ -166,15 +166,20 @@ impl History {
         Spray { window_users: max_users_in_window(&st.bad_password, at.timestamp(), SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
     }
 
-    /// Distinct addresses the user's password failed from in the 24 hours up
-    /// to `at`: many means a spray spread over addresses against one account.
-    pub(crate) fn user_bad_password_ips_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
+    /// Distinct addresses, and distinct countries of them, the user's
+    /// password failed from in the 24 hours up to `at`: many of both is a
+    /// spray spread over addresses against one account (a phone changing
+    /// mobile addresses stays in one country).
+    pub(crate) fn user_bad_password_spread_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
         let st = self.user(user)?;
         let t = at.timestamp();
         let mut ips: Vec<u32> = st.bad_password.iter().filter(|&&(x, i)| i != NO_IP && within(x, t - 86_400, t + 60)).map(|&(_, i)| i).collect();
         ips.sort_unstable();
         ips.dedup();
-        Some(ips.len())
+        let mut countries: Vec<u16> = ips.iter().map(|&i| self.ips[i as usize].country).filter(|&c| c != super::NO_COUNTRY).collect();
+        countries.sort_unstable();
+        countries.dedup();
+        Some((ips.len(), countries.len()))
     }
 
     /// Other users who failed MFA from this address in the 24 hours before
@@ -188,6 +193,18 @@ impl History {
         users.sort_unstable();
         users.dedup();
         users.len()
+    }
+
+    /// Whether more users failed (a password or an MFA prompt) from this
+    /// address than signed in from it successfully: an office's egress
+    /// address mostly succeeds, an attacker's mostly fails. `None` when the
+    /// log holds nothing from it.
+    pub(crate) fn ip_mostly_failing(&self, ip: &str) -> Option<bool> {
+        let st = &self.ips[self.ip(ip)? as usize];
+        let mut failing: Vec<u32> = st.bad_users.iter().copied().chain(st.mfa_fail.iter().map(|&(_, u)| u)).collect();
+        failing.sort_unstable();
+        failing.dedup();
+        Some(failing.len() > st.success_users.len())
     }
 
     /// Whether the user signed in successfully and interactively within an
@@ -217,11 +234,12 @@ impl History {
     }
 
     /// Whether `country` is new for the user: none of their successful
-    /// sign-ins came from it (for a sign-in that itself succeeded, none
-    /// before it). `None` when there is nothing to compare with.
-    pub(crate) fn new_country(&self, user: Option<&str>, country: &str, success_at: Option<DateTime<Utc>>) -> Option<bool> {
+    /// sign-ins before `at` came from it (an attacker's own success after a
+    /// burst of prompts does not make the country familiar). `None` when
+    /// there is nothing to compare with.
+    pub(crate) fn new_country(&self, user: Option<&str>, country: &str, at: Option<DateTime<Utc>>) -> Option<bool> {
         let st = self.user(user)?;
-        let before = |t: u32| success_at.is_none_or(|at| unstamp(t) < at.timestamp());
+        let before = |t: u32| at.is_none_or(|at| unstamp(t) < at.timestamp());
         let known: Vec<&(Box<str>, u32)> = st.ok_countries.iter().filter(|(_, t)| before(*t)).collect();
         (!known.is_empty()).then(|| !known.iter().any(|(c, _)| c.eq_ignore_ascii_case(country)))
     }
