@@ -99,7 +99,7 @@ fn json_contract_while_a_question_is_open() {
     assert_eq!(q["id"], "prompt-seen");
     assert!(q["text"].as_str().unwrap().contains("Authenticator"));
     let choices: Vec<&str> = q["choices"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(choices, ["yes-late", "no", "sms-call", "not-me", "dont-know"]);
+    assert_eq!(choices, ["yes-late", "no", "sms-call", "not-me", "other-method-asked", "dont-know"]);
     assert!(v.get("diagnosis").is_none());
     assert!(!v["trace"].as_array().unwrap().is_empty());
 }

@@ -60,7 +60,7 @@ fn pty_full_walk_to_stale_authenticator_registration() {
     // Data first: what the log settled is shown before the first question, with its source.
     expect(&mut p, "data   │ 7. What kind of failure does the error code show? The MFA step failed");
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
-    expect(&mut p, "5. Don't know");
+    expect(&mut p, "6. Don't know");
     // Arrow keys: the second choice, "No, nothing arrived".
     send(&mut p, DOWN);
     send(&mut p, ENTER);
@@ -111,7 +111,7 @@ fn pty_going_back_changes_the_answer_and_the_diagnosis() {
 fn pty_dont_know_follows_the_unknown_branch() {
     let mut p = pty(&example(&[]), &root());
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
-    send(&mut p, "5");
+    send(&mut p, "6");
     send(&mut p, ENTER); // Don't know -> the new-phone question
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "3");

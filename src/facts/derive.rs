@@ -110,7 +110,7 @@ pub fn classify_mfa_result(text: &str) -> &'static str {
         "fraud-reported"
     } else if has(&["declined", "mobile app denied"]) {
         "declined"
-    } else if has(&["did not respond", "didn't respond", "no phone input", "timed out", "never entered", "no response"]) {
+    } else if has(&["did not respond", "didn't respond", "no phone input", "timed out", "never entered", "did not enter", "no response"]) {
         "no-response"
     } else if has(&["unable to send the mobile app notification", "all devices blocked", "notification failed"]) {
         "app-notification-failed"
