@@ -78,6 +78,18 @@ fn main() {
     assert!(Command::new(cargo()).args(["build", "--release", "--quiet"]).current_dir(root()).status().unwrap().success());
     let bin = root().join("target/release/signin-doctor");
     println!("triage of {records} generated sign-ins ({:.0} bytes each), best of 3", std::fs::metadata(&jsonl).map(|m| m.len()).unwrap_or(0) as f64 / records as f64);
+    // The reference: serde_json parsing every line and keeping nothing, one thread.
+    assert!(Command::new(cargo()).args(["build", "--release", "--quiet", "--example", "parse_baseline"]).current_dir(root()).status().unwrap().success());
+    let baseline = root().join("target/release/examples/parse_baseline");
+    let reference = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let out = Command::new(&baseline).arg(&jsonl).output().expect("the baseline runs");
+            assert!(out.status.success());
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    println!("reference: serde_json parse of every line (IgnoredAny), 1 thread: {reference:.2} s, {:.0} records/s", records as f64 / reference);
     println!("{:<12} {:>7} {:>9} {:>14} {:>15} {:>10}", "input", "threads", "wall s", "records/s", "per core /s", "peak MB");
     for (name, file) in [("JSON Lines", &jsonl), ("JSON array", &array)] {
         let mut one = 0.0;
@@ -89,6 +101,7 @@ fn main() {
             }
             let mb = best.1.map_or("?".to_string(), |k| format!("{:.0}", k as f64 / 1024.0));
             let scale = if threads == 2 { format!("  ({:.2}x of 1 thread)", rate / one) } else { String::new() };
+            let scale = format!("{scale}  [{:.2}x the reference's time]", best.0 / reference);
             println!("{name:<12} {threads:>7} {:>9.2} {rate:>14.0} {:>15.0} {mb:>10}{scale}", best.0, rate / threads as f64);
         }
     }

@@ -166,3 +166,68 @@ fn all_errors_are_reported_at_once_and_rendered_with_carets() {
         insta::assert_snapshot!("rule-errors-human", errs.render_plain());
     });
 }
+
+// ---- safety and paths ------------------------------------------------------
+
+fn diag_file(extra: &str, diagnosis: &str) -> String {
+    format!("Tree(id: \"d\", title: \"D\", {extra}\n    nodes: [\n        {diagnosis},\n    ],\n)\n")
+}
+
+fn entry_to_done() -> String {
+    tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 500121), yes: \"done\", no: \"done\", unknown: \"done\"),")
+}
+
+#[test]
+fn a_credential_change_without_the_declaration_fails_check() {
+    let d = diag_file("", r#"Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", next_steps: ["Ask the user.", "Issue a Temporary Access Pass (one hour)."])"#);
+    let errs = errors(&[("t.ron", &entry_to_done()), ("d.ron", &d)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let (code, file, line, _, node, hint) = &errs[0];
+    assert_eq!((code.as_str(), file.as_str(), *line, node.as_deref()), ("unverified-change", "d.ron", 3, Some("done")));
+    assert!(hint.as_deref().unwrap().contains("changes_credentials: true"));
+    for step in ["Reset the user's password.", "Unblock the user.", "Choose Require re-register MFA.", "Dismiss user risk in ID Protection.", "Set Account enabled (re-enable it)."] {
+        let d = diag_file("", &format!(r#"Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", next_steps: ["{step}"])"#));
+        let errs = errors(&[("t.ron", &entry_to_done()), ("d.ron", &d)]);
+        assert_eq!(errs[0].0, "unverified-change", "{step}");
+    }
+}
+
+#[test]
+fn a_declared_change_needs_the_shared_verification_steps() {
+    let d = diag_file("", r#"Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", changes_credentials: true, next_steps: ["Reset the password."])"#);
+    let errs = errors(&[("t.ron", &entry_to_done()), ("d.ron", &d)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].4.as_deref()), ("no-verification", Some("done")));
+    // With them, the verification steps come first, paths filled in.
+    let d = diag_file(
+        "paths: {\"users\": \"Entra ID → Users\"}, verify_caller: [\"Verify the caller out of band.\"],",
+        r#"Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", changes_credentials: true, next_steps: ["Reset the password: {nav.users} → the user."])"#,
+    );
+    let rules = Rules::from_sources(vec![("t.ron".into(), entry_to_done()), ("d.ron".into(), d)]).unwrap();
+    let steps = &rules.diagnosis("done").unwrap().next_steps;
+    assert_eq!(steps, &["Verify the caller out of band.", "Reset the password: Entra ID → Users → the user."]);
+}
+
+#[test]
+fn an_unknown_admin_center_path() {
+    let d = diag_file("paths: {\"users\": \"Entra ID → Users\"},", r#"Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", next_steps: ["Open {nav.user}."])"#);
+    let errs = errors(&[("t.ron", &entry_to_done()), ("d.ron", &d)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "unknown-path");
+    assert!(errs[0].5.as_deref().unwrap().contains("did you mean `{nav.users}`?"), "{errs:?}");
+}
+
+#[test]
+fn every_shipped_diagnosis_cites_a_source_and_changes_come_after_verification() {
+    let rules = Rules::embedded().unwrap();
+    let verify = rules.diagnosis("possible-compromise").unwrap().next_steps[0].clone();
+    assert!(verify.starts_with("VERIFY THE CALLER FIRST"), "{verify}");
+    for n in rules.nodes() {
+        if let signin_doctor::rules::Node::Diagnosis(d) = n {
+            assert!(!d.references.is_empty(), "{} cites no source", d.id);
+            assert!(d.references.iter().all(|r| r.starts_with("https://")), "{}", d.id);
+            assert_eq!(d.changes_credentials, d.next_steps[0] == verify, "{}: the verification steps come first exactly when credentials change", d.id);
+            assert!(d.next_steps.iter().all(|s| !s.contains("{nav.")), "{}: every path is filled", d.id);
+        }
+    }
+}

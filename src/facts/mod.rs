@@ -13,7 +13,7 @@ mod signals;
 
 pub use catalog::{spec, FactSpec, CATALOG};
 pub use derive::classify_mfa_result;
-pub(crate) use derive::{is_legacy_client, is_mfa_step_parts};
+pub(crate) use derive::{is_legacy_client, StepMethod, StepRequirement};
 pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History, MfaSays};
 pub use org::OrgSettings;
 pub use signals::{is_script_agent, method_kind};

@@ -2,7 +2,7 @@
 //! without questions, in two streaming passes over the files.
 //!
 //! 1. **Survey**: every record is split out of the stream and peeked at (a
-//!    dozen fields, borrowed), in parallel. This builds the [`History`] of
+//!    dozen fields, borrowed), in parallel. This builds the history (`facts::History`) of
 //!    the log (per user, hour and IP), the rollout report's aggregates, and a
 //!    small index: for each attempt (correlation id) its last record's time
 //!    and result, and the byte offsets of its failed records.

@@ -1,7 +1,7 @@
 //! The first pass's view of a sign-in: only the fields the history, the
 //! attempt index and the rollout report need, borrowed from the record's bytes.
 
-use crate::facts::{Glimpse, MfaSays};
+use crate::facts::{Glimpse, MfaSays, StepMethod, StepRequirement};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -63,10 +63,10 @@ pub(crate) struct Peek<'a> {
 #[derive(Deserialize, Default)]
 pub(crate) struct StepPeek {
     #[serde(rename = "authenticationStepRequirement", default)]
-    requirement: Option<String>,
+    requirement: StepRequirement,
     #[serde(rename = "authenticationMethod", default)]
-    method: Option<String>,
-    #[serde(default)]
+    method: StepMethod,
+    #[serde(default, deserialize_with = "crate::logs::flex_boolean")]
     succeeded: Option<bool>,
 }
 
@@ -184,7 +184,7 @@ fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
         None => None,
     };
     let req = p.requirement.as_deref().unwrap_or("");
-    let step_ok = p.steps.iter().flatten().any(|st| st.succeeded == Some(true) && crate::facts::is_mfa_step_parts(st.requirement.as_deref(), st.method.as_deref()));
+    let step_ok = p.steps.iter().flatten().any(|st| st.succeeded == Some(true) && st.requirement.is_mfa_with(st.method));
     let mfa = MfaSays { required: req.eq_ignore_ascii_case("multiFactorAuthentication"), step_ok, details_ok: status.mfa_ok };
     let single_factor = req.eq_ignore_ascii_case("singleFactorAuthentication");
     let country = loc.country.filter(|c| !c.is_empty()).or_else(|| own(&p.la_country));

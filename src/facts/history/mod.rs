@@ -139,18 +139,40 @@ fn unstamp(s: u32) -> i64 {
 /// A time and an address id (or a user id, in per-address lists).
 type Event = (u32, u32);
 
+/// Flags of a success in `UserState::ok`, above a 30-bit address id.
+const OK_MFA: u32 = 1 << 31;
+const OK_INTERACTIVE: u32 = 1 << 30;
+const OK_FLAGS: u32 = OK_MFA | OK_INTERACTIVE;
+/// No address, packed.
+const NO_IP_PACKED: u32 = !OK_FLAGS;
+
+fn pack(ip: u32) -> u32 {
+    if ip == NO_IP || ip >= NO_IP_PACKED {
+        NO_IP_PACKED
+    } else {
+        ip
+    }
+}
+
+fn unpack(p: u32) -> u32 {
+    match p & !OK_FLAGS {
+        NO_IP_PACKED => NO_IP,
+        ip => ip,
+    }
+}
+
 #[derive(Debug, Default)]
 struct UserState {
     /// Failed MFA (500121), the first `MAX_TIMES` seen, with the address.
     mfa_fail: Vec<Event>,
-    /// MFA successes, the first `MAX_TIMES` seen, with the address.
-    mfa_ok: Vec<Event>,
+    /// Successful sign-ins that passed MFA or were interactive, the first
+    /// `MAX_TIMES` seen: the time, and the address id with the two flags in
+    /// its top bits (one list, half the memory of two).
+    ok: Vec<Event>,
     /// The latest MFA success, however many there were.
     last_ok: Option<u32>,
     /// Wrong or unusable passwords (the spray codes), with the address.
     bad_password: Vec<Event>,
-    /// Interactive successful sign-ins.
-    interactive_ok: Vec<u32>,
     /// Addresses of successful sign-ins.
     ok_ips: Vec<u32>,
     /// Countries of successful sign-ins, with the first time seen.
@@ -215,6 +237,8 @@ pub(crate) struct History {
     /// Per hour: the other users failing MFA in it and the hours either
     /// side, and which of them failed from a place usual for them.
     windows: std::sync::OnceLock<HashMap<i64, query::Window>>,
+    /// Per address, once the log is in: whether it mostly fails.
+    mostly_failing: std::sync::OnceLock<Vec<bool>>,
 }
 
 /// An IP address as a map key: parsed when it parses, else the text.
@@ -324,15 +348,16 @@ impl History {
             if g.mfa_failed() {
                 push_event(&mut st.mfa_fail, (t, ip), MAX_TIMES);
             }
+            let interactive = g.code == Some(0) && g.interactive != Some(false);
+            if g.mfa_ok() || interactive {
+                let flags = if g.mfa_ok() { OK_MFA } else { 0 } | if interactive { OK_INTERACTIVE } else { 0 };
+                push_event(&mut st.ok, (t, pack(ip) | flags), MAX_TIMES);
+            }
             if g.mfa_ok() {
-                push_event(&mut st.mfa_ok, (t, ip), MAX_TIMES);
                 st.last_ok = st.last_ok.max(Some(t));
             }
             if g.bad_password() {
                 push_event(&mut st.bad_password, (t, ip), MAX_TIMES);
-            }
-            if g.code == Some(0) && g.interactive != Some(false) && st.interactive_ok.len() < MAX_TIMES {
-                st.interactive_ok.push(t);
             }
             let hour = self.hours.entry(unstamp(t).div_euclid(3600)).or_default();
             hour.seen.add(u);
@@ -391,10 +416,11 @@ impl History {
             map[ou as usize] = u;
             let mine = &mut self.state[u as usize];
             let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
-            for (dst, src) in [(&mut mine.mfa_fail, st.mfa_fail), (&mut mine.mfa_ok, st.mfa_ok), (&mut mine.bad_password, st.bad_password)] {
+            for (dst, src) in [(&mut mine.mfa_fail, st.mfa_fail), (&mut mine.bad_password, st.bad_password)] {
                 dst.extend(remap(src).take(MAX_TIMES.saturating_sub(dst.len())));
             }
-            mine.interactive_ok.extend(st.interactive_ok.into_iter().take(MAX_TIMES.saturating_sub(mine.interactive_ok.len())));
+            let room = MAX_TIMES.saturating_sub(mine.ok.len());
+            mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))).take(room));
             mine.last_ok = mine.last_ok.max(st.last_ok);
             for ip in st.ok_ips {
                 push_capped(&mut mine.ok_ips, ipm(ip), MAX_IPS);

@@ -110,7 +110,8 @@ impl History {
         let t = at.timestamp();
         let fails: Vec<i64> = st.mfa_fail.iter().filter(|&&(x, i)| i == ip && within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
         let last = fails.iter().max().copied();
-        let then_success = last.is_some_and(|last| st.mfa_ok.iter().any(|&(x, i)| i == ip && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
+        let mfa_ok_from_ip = |&&(_, p): &&Event| p & super::OK_MFA != 0 && super::unpack(p) == ip;
+        let then_success = last.is_some_and(|last| st.ok.iter().filter(mfa_ok_from_ip).any(|&(x, _)| unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
         Some(Burst { failures: fails.len(), then_success })
     }
 
@@ -200,11 +201,20 @@ impl History {
     /// address mostly succeeds, an attacker's mostly fails. `None` when the
     /// log holds nothing from it.
     pub(crate) fn ip_mostly_failing(&self, ip: &str) -> Option<bool> {
-        let st = &self.ips[self.ip(ip)? as usize];
-        let mut failing: Vec<u32> = st.bad_users.iter().copied().chain(st.mfa_fail.iter().map(|&(_, u)| u)).collect();
-        failing.sort_unstable();
-        failing.dedup();
-        Some(failing.len() > st.success_users.len())
+        let i = self.ip(ip)?;
+        let verdicts = self.mostly_failing.get_or_init(|| {
+            // Once per log, for every address.
+            self.ips
+                .iter()
+                .map(|st| {
+                    let mut failing: Vec<u32> = st.bad_users.iter().copied().chain(st.mfa_fail.iter().map(|&(_, u)| u)).collect();
+                    failing.sort_unstable();
+                    failing.dedup();
+                    failing.len() > st.success_users.len()
+                })
+                .collect()
+        });
+        verdicts.get(i as usize).copied()
     }
 
     /// Whether the user signed in successfully and interactively within an
@@ -212,7 +222,7 @@ impl History {
     pub(crate) fn interactive_ok_after(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(st.interactive_ok.iter().any(|&x| unstamp(x) >= t && unstamp(x) <= t + 3600))
+        Some(st.ok.iter().any(|&(x, p)| p & super::OK_INTERACTIVE != 0 && unstamp(x) >= t && unstamp(x) <= t + 3600))
     }
 
     /// Whether the user had a successful sign-in from this IP.
