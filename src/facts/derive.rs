@@ -194,33 +194,30 @@ pub(crate) fn mfa_step(s: &SignIn) -> Option<&AuthStep> {
 /// assert_eq!(classify_mfa_result("MFA denied; Phone App Reported Fraud"), "fraud-reported");
 /// ```
 pub fn classify_mfa_result(text: &str) -> &'static str {
-    let t = text.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    if has(&["fraud"]) {
-        "fraud-reported"
-    } else if has(&["declined", "mobile app denied"]) {
-        "declined"
-    } else if has(&["did not respond", "didn't respond", "no phone input", "timed out", "never entered", "did not enter", "no response"]) {
-        "no-response"
-    } else if has(&["unable to send the mobile app notification", "all devices blocked", "notification failed"]) {
-        "app-notification-failed"
-    } else if has(&["have any verification methods", "registration prompted", "registration required", "must enroll", "no default authentication method"]) {
-        "no-methods"
-    } else if has(&["unable to reach", "unreachable", "voicemail", "invalid format", "hung up", "sms failed", "text message could not"]) {
-        "phone-unreachable"
-    } else if has(&["incorrect code", "incorrect pin", "invalid verification code", "invalid mobile app verification code", "correct number", "already used", "code incorrect"]) {
-        "wrong-code"
-    } else if has(&["user is blocked", "blocked for mfa"]) {
-        "blocked"
-    } else if has(&["service error", "misconfiguration", "transient", "throttled"]) {
-        "service-error"
-    } else if has(&["in-progress", "in progress", "duplicate authentication"]) {
-        "in-progress"
-    } else if has(&["successfully completed", "completed in", "satisfied", "skipped", "succeeded"]) {
-        "succeeded"
-    } else {
-        "other"
-    }
+    first_family(
+        text,
+        &[
+            (&["fraud"], "fraud-reported"),
+            (&["declined", "mobile app denied"], "declined"),
+            (&["did not respond", "didn't respond", "no phone input", "timed out", "never entered", "did not enter", "no response"], "no-response"),
+            (&["unable to send the mobile app notification", "all devices blocked", "notification failed"], "app-notification-failed"),
+            (&["have any verification methods", "registration prompted", "registration required", "must enroll", "no default authentication method"], "no-methods"),
+            (&["unable to reach", "unreachable", "voicemail", "invalid format", "hung up", "sms failed", "text message could not"], "phone-unreachable"),
+            (&["incorrect code", "incorrect pin", "invalid verification code", "invalid mobile app verification code", "correct number", "already used", "code incorrect"], "wrong-code"),
+            (&["user is blocked", "blocked for mfa"], "blocked"),
+            (&["service error", "misconfiguration", "transient", "throttled"], "service-error"),
+            (&["in-progress", "in progress", "duplicate authentication"], "in-progress"),
+            (&["successfully completed", "completed in", "satisfied", "skipped", "succeeded"], "succeeded"),
+        ],
+        "other",
+    )
+}
+
+/// The label of the first family with a word that `text` contains (ignoring
+/// ASCII case), else `default`: the one way MFA results and method names are
+/// classified.
+pub(crate) fn first_family(text: &str, families: &[(&[&str], &'static str)], default: &'static str) -> &'static str {
+    families.iter().find(|(words, _)| words.iter().any(|w| contains_ci(text, w))).map_or(default, |(_, label)| label)
 }
 
 fn text(v: Option<&str>) -> Option<Value> {

@@ -11,31 +11,22 @@ use std::sync::Arc;
 /// (`authenticationMethod`, `mfaDetail.authMethod`), compared by families
 /// since the portal, Graph and Log Analytics spell them differently.
 pub fn method_kind(method: &str) -> &'static str {
-    let m = method.to_ascii_lowercase();
-    let has = |w: &[&str]| w.iter().any(|x| m.contains(x));
-    if has(&["temporary access pass"]) {
-        "tap"
-    } else if has(&["passkey", "fido"]) {
-        "passkey"
-    } else if has(&["windows hello"]) {
-        "whfb"
-    } else if has(&["certificate", "x.509", "x509"]) {
-        "certificate"
-    } else if has(&["previously satisfied", "claim in", "refresh token", "satisfied by token"]) {
-        "token"
-    } else if has(&["notification", "push", "phone sign-in", "authenticator app"]) {
-        "push"
-    } else if has(&["text message", "sms"]) {
-        "sms"
-    } else if has(&["voice", "phone call", "call to"]) {
-        "voice"
-    } else if has(&["oath", "verification code", "otp", "hardware token", "software token"]) {
-        "otp"
-    } else if has(&["password"]) {
-        "password"
-    } else {
-        "other"
-    }
+    super::derive::first_family(
+        method,
+        &[
+            (&["temporary access pass"], "tap"),
+            (&["passkey", "fido"], "passkey"),
+            (&["windows hello"], "whfb"),
+            (&["certificate", "x.509", "x509"], "certificate"),
+            (&["previously satisfied", "claim in", "refresh token", "satisfied by token"], "token"),
+            (&["notification", "push", "phone sign-in", "authenticator app"], "push"),
+            (&["text message", "sms"], "sms"),
+            (&["voice", "phone call", "call to"], "voice"),
+            (&["oath", "verification code", "otp", "hardware token", "software token"], "otp"),
+            (&["password"], "password"),
+        ],
+        "other",
+    )
 }
 
 /// User agents of scripts and libraries rather than a person's browser or app.
