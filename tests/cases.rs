@@ -65,7 +65,7 @@ fn every_required_diagnosis_id_exists_and_is_reached_with_and_without_questions(
         assert!(guided, "no guided case reaches {id}");
     }
     // The expert routes the data settles alone.
-    let data_routes = ["risky-user", "password-spray", "registration-blocked-risk", "non-interactive-noise", "session-expired", "guest-mfa", "device-authentication-failed", "new-phone-no-method"];
+    let data_routes = ["risky-user", "password-spray", "registration-blocked-risk", "non-interactive-noise", "session-expired", "guest-mfa", "device-authentication-failed"];
     for id in data_routes {
         assert!(rules.diagnosis(id).is_some(), "missing diagnosis {id}");
     }

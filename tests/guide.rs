@@ -115,12 +115,8 @@ fn pty_dont_know_follows_the_unknown_branch() {
     send(&mut p, ENTER); // Don't know -> the new-phone question
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "3");
-    send(&mut p, ENTER); // Don't know -> the data decides: registered 412 days ago
-    expect(&mut p, "Was the Authenticator registered more than 180 days before the failure? Yes");
-    expect(&mut p, "Can the user still sign in with another registered method");
-    send(&mut p, "3");
-    send(&mut p, ENTER); // Don't know -> the safe default: the verified Temporary Access Pass bootstrap
-    expect(&mut p, "[new-phone-no-method]");
+    send(&mut p, ENTER); // Don't know -> nobody said "new phone": no credential change on a guess
+    expect(&mut p, "[mfa-not-completed]");
     expect(&mut p, "Confidence: provisional");
     assert_eq!(wait_exit(&mut p), 0);
 }
@@ -229,11 +225,11 @@ fn lines_can_go_back_answer_dont_know_and_change_answers() {
     let (code, out, _) = piped(&example(&[]), "no\nback prompt-seen\nsms-call\nno\n", &root());
     assert_eq!(code, 0);
     assert!(out.contains("[phone-delivery-failure]"), "{out}");
-    // Don't know, three times: the data decides the registration is old, and
-    // the safe default for "another method?" is the verified TAP bootstrap.
-    let (code, out, _) = piped(&example(&[]), "dont-know\ndont-know\ndont-know\n", &root());
+    // Don't know, twice: nothing says the phone is new, so no Temporary
+    // Access Pass on a guess: the agent calls the user.
+    let (code, out, _) = piped(&example(&[]), "dont-know\ndont-know\n", &root());
     assert_eq!(code, 0);
-    assert!(out.contains("[new-phone-no-method]"), "{out}");
+    assert!(out.contains("[mfa-not-completed]"), "{out}");
     assert!(out.contains("Confidence: provisional"), "{out}");
 }
 

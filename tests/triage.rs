@@ -73,10 +73,10 @@ fn open_questions_give_a_provisional_diagnosis() {
     assert_eq!(rows[0]["needs_answer"]["id"], "prompt-seen");
     assert_eq!(rows[0]["diagnosis"]["provisional"], true);
     assert_eq!(rows[0]["diagnosis"]["confidence"], "provisional");
-    // Don't know all the way: registered 412 days ago, and nobody knows whether
-    // another method works: the safe default is the verified TAP bootstrap.
-    assert_eq!(rows[0]["diagnosis"]["id"], "new-phone-no-method");
-    assert_eq!(rows[0]["diagnosis"]["changes_credentials"], true);
+    // Don't know all the way: nothing says the phone is new, so triage
+    // proposes no credential change: an agent calls the user.
+    assert_eq!(rows[0]["diagnosis"]["id"], "mfa-not-completed");
+    assert_eq!(rows[0]["diagnosis"]["changes_credentials"], false);
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn text_summary_and_rollout_checks() {
     for part in [
         "Diagnoses settled by the data (failed attempts):",
         "Provisional until an agent asks",
-        "new-phone-no-method",
+        "mfa-not-completed",
         "[verify the caller first]",
         "Users most affected:",
         "Rollout checks:",

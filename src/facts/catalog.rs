@@ -137,16 +137,28 @@ pub const CATALOG: &[FactSpec] = &[
     f("audit.fraud_reported", Bool, "Whether the user reported an MFA prompt as fraud or suspicious activity.", "directoryAudit: Fraud reported ..., Suspicious activity reported"),
     f("audit.account_disabled", Bool, "Whether the account was disabled before the failure.", "directoryAudit: Disable account"),
     f("audit.password_changed_days_ago", Number, "Days from the user's last password change or reset to the failure.", "directoryAudit: Reset password, Change password (self-service), ..."),
+    f(
+        "audit.change_after_from_ip",
+        Bool,
+        "Whether the user's security info was changed from the sign-in's IP within the hour after it: a method registered by whoever holds the session (Microsoft Sentinel: suspicious sign-in followed by MFA modification).",
+        "directoryAudit activityDateTime, initiatedBy.user.ipAddress + the sign-in's ipAddress",
+    ),
     // The surrounding log.
     f("history.user_mfa_failures_24h", Number, "The user's other failed MFA attempts (500121) in the 24 hours before this one.", "the given sign-in log"),
-    f("history.mfa_burst_failures", Number, "Failed MFA attempts (500121) by the user from the sign-in's IP within 30 minutes either side.", "the given sign-in log"),
-    f("history.mfa_burst", Bool, "MFA spamming: more than 10 failed prompts by the user from one IP within 30 minutes either side, whether or not one was approved yet (Microsoft Sentinel's threshold).", "the given sign-in log"),
+    f("history.mfa_burst_failures", Number, "Failed MFA attempts (500121) by the user, from any IP, within 30 minutes either side of the sign-in.", "the given sign-in log"),
+    f(
+        "history.mfa_burst",
+        Bool,
+        "MFA spamming: more than 10 failed prompts by the user within 30 minutes either side, from one IP or rotating ones, whether or not one was approved yet (Microsoft Sentinel's count; grouped by user as SigmaHQ's fatigue rule).",
+        "the given sign-in log",
+    ),
     f(
         "history.mfa_fatigue",
         Bool,
-        "MFA fatigue: an MFA burst (more than 10 failed prompts from one IP) then an MFA success from that IP within 10 minutes (Microsoft Sentinel: MFA spamming followed by successful login).",
+        "MFA fatigue: an MFA burst (more than 10 failed prompts) then an MFA success within 10 minutes of the last (Microsoft Sentinel: MFA spamming followed by successful login).",
         "the given sign-in log",
     ),
+    f("history.user_known_ip", Bool, "Whether the user signed in successfully (interactively or passing MFA) from the sign-in's IP before it.", "the given sign-in log"),
     f(
         "history.ip_mostly_failing",
         Bool,

@@ -428,6 +428,7 @@ const AUDIT_FACTS: &[&str] = &[
     "audit.fraud_reported",
     "audit.account_disabled",
     "audit.password_changed_days_ago",
+    "audit.change_after_from_ip",
 ];
 
 /// An audit event's activity name, or "".
@@ -458,6 +459,21 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         .collect();
     mine.sort_by_key(|a| a.time);
     let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
+    // Security info changed from the sign-in's own address within the hour
+    // after it (Sentinel: suspicious sign-in followed by MFA modification).
+    match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
+        Some(ip) => {
+            let after = ev
+                .audit_for(uid, upn)
+                .into_iter()
+                .filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1)))
+                .filter(changes)
+                .find(|a| a.initiator_ip() == Some(ip));
+            f.set("audit.change_after_from_ip", Value::Bool(after.is_some()), "audit log", after.map(audit_label));
+            f.note("audit.change_after_from_ip", format!("security-info changes from {ip} within an hour after the sign-in"));
+        }
+        None => f.unknown("audit.change_after_from_ip", "ipAddress", "the sign-in has no IP address"),
+    }
     let count = format!("{} audit events for this user", mine.len());
 
     let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, act(a)));
@@ -493,7 +509,10 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         if org.and_then(|o| o.ip_trusted(ip)) == Some(true) {
             return false;
         }
-        if hist.user_used_ip(who, ip) {
+        // Known only from successes over an hour before the change: an
+        // attacker-in-the-middle's own success from a proxy minutes before
+        // registering a method does not make the proxy the user's.
+        if a.time.and_then(|t| hist.user_used_ip_before(who, ip, t - Duration::hours(1))) == Some(true) {
             return false;
         }
         if let (Some(o), Some(c)) = (org, hist.country_of(ip)) {

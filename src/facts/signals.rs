@@ -176,21 +176,31 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
         }
         None => f.unknown("history.user_mfa_failures_24h", LOG, "the record names no user"),
     }
-    match h.mfa_burst(who, ip, at) {
+    match h.mfa_burst(who, at) {
         Some(b) => {
             let burst = b.failures >= super::history::BURST_MIN;
             f.set("history.mfa_burst_failures", Value::Number(b.failures as f64), LOG, None);
-            f.note("history.mfa_burst_failures", "failed MFA (500121) by this user from this IP within 30 minutes either side");
+            f.note("history.mfa_burst_failures", "failed MFA (500121) by this user, from any IP, within 30 minutes either side");
             f.set("history.mfa_burst", Value::Bool(burst), LOG, None);
-            f.note("history.mfa_burst", "more than 10 failed prompts from one IP (Microsoft Sentinel, MFA spamming)");
+            f.note("history.mfa_burst", "more than 10 failed prompts within an hour, from any IP (Microsoft Sentinel's count, grouped by user as SigmaHQ's fatigue rule does)");
             f.set("history.mfa_fatigue", Value::Bool(burst && b.then_success), LOG, None);
-            f.note("history.mfa_fatigue", "more than 10 failed prompts from one IP, then an MFA success from it within 10 minutes (Microsoft Sentinel, MFA spamming followed by successful login)");
+            f.note("history.mfa_fatigue", "more than 10 failed prompts, then an MFA success within 10 minutes (Microsoft Sentinel, MFA spamming followed by successful login)");
         }
         None => {
             for n in ["history.mfa_burst_failures", "history.mfa_burst", "history.mfa_fatigue"] {
                 f.unknown(n, LOG, "the record names no user");
             }
         }
+    }
+    match ip {
+        Some(ip) => match h.user_used_ip_before(who, ip, at) {
+            Some(b) => {
+                f.set("history.user_known_ip", Value::Bool(b), LOG, None);
+                f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
+            }
+            None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
+        },
+        None => f.unknown("history.user_known_ip", "ipAddress", "the record has no IP address"),
     }
     match ip {
         Some(ip) => {
@@ -243,6 +253,7 @@ const TIMED: &[&str] = &[
     "history.mfa_fatigue",
     "history.ip_mfa_failed_users",
     "history.ip_mostly_failing",
+    "history.user_known_ip",
     "history.others_mfa_ok_same_hour",
     "history.others_mfa_failed_same_hour",
     "history.others_mfa_failed_usual_place",

@@ -56,8 +56,46 @@ pub(crate) struct Peek<'a> {
     pub activity: Option<serde::de::IgnoredAny>,
     /// The steps, read only for whether an MFA step succeeded (as the full
     /// reader's history does).
-    #[serde(rename = "authenticationDetails", alias = "AuthenticationDetails", default, deserialize_with = "crate::logs::flex_nested")]
-    pub steps: Option<Vec<StepPeek>>,
+    #[serde(rename = "authenticationDetails", alias = "AuthenticationDetails", default, deserialize_with = "steps_mfa_ok")]
+    pub steps_mfa_ok: bool,
+}
+
+/// `authenticationDetails`, read only for whether an MFA step succeeded:
+/// element by element, without collecting them (every record has steps).
+/// Log Analytics' JSON text is parsed as the full reader parses it.
+fn steps_mfa_ok<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of authentication steps, or a string holding one")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<bool, A::Error> {
+            let mut ok = false;
+            while let Some(st) = s.next_element::<StepPeek>()? {
+                ok |= st.succeeded == Some(true) && st.requirement.is_mfa_with(st.method);
+            }
+            Ok(ok)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+            let steps: Option<Vec<StepPeek>> = crate::logs::flex_nested(serde::de::value::StrDeserializer::<E>::new(v))?;
+            Ok(steps.iter().flatten().any(|st| st.succeeded == Some(true) && st.requirement.is_mfa_with(st.method)))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<bool, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<bool, A::Error> {
+            while m.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 #[derive(Deserialize, Default)]
@@ -184,7 +222,7 @@ fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
         None => None,
     };
     let req = p.requirement.as_deref().unwrap_or("");
-    let step_ok = p.steps.iter().flatten().any(|st| st.succeeded == Some(true) && st.requirement.is_mfa_with(st.method));
+    let step_ok = p.steps_mfa_ok;
     let mfa = MfaSays { required: req.eq_ignore_ascii_case("multiFactorAuthentication"), step_ok, details_ok: status.mfa_ok };
     let single_factor = req.eq_ignore_ascii_case("singleFactorAuthentication");
     let country = loc.country.filter(|c| !c.is_empty()).or_else(|| own(&p.la_country));

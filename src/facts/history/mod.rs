@@ -173,7 +173,7 @@ struct UserState {
     last_ok: Option<u32>,
     /// Wrong or unusable passwords (the spray codes), with the address.
     bad_password: Vec<Event>,
-    /// Addresses of successful sign-ins.
+    /// Addresses of successful sign-ins, for the outage check's usual places.
     ok_ips: Vec<u32>,
     /// Countries of successful sign-ins, with the first time seen.
     ok_countries: Vec<(Box<str>, u32)>,

@@ -101,17 +101,16 @@ impl History {
         Some(st.mfa_fail.iter().filter(|&&(x, _)| unstamp(x) < t && unstamp(x) >= t - 86_400).count())
     }
 
-    /// The user's failed prompts from this address around `at`, and whether
-    /// an MFA success from it ended them (Sentinel's "MFA spamming followed
-    /// by successful login", grouped by user and IP).
-    pub(crate) fn mfa_burst(&self, user: Option<&str>, ip: Option<&str>, at: DateTime<Utc>) -> Option<Burst> {
+    /// The user's failed prompts around `at`, from any address (an attacker
+    /// rotating proxies does not escape it; SigmaHQ's fatigue correlation
+    /// groups by user alone), and whether an MFA success ended them
+    /// (Sentinel's "MFA spamming followed by successful login").
+    pub(crate) fn mfa_burst(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<Burst> {
         let st = self.user(user)?;
-        let ip = ip.and_then(|i| self.ip(i)).unwrap_or(NO_IP);
         let t = at.timestamp();
-        let fails: Vec<i64> = st.mfa_fail.iter().filter(|&&(x, i)| i == ip && within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
+        let fails: Vec<i64> = st.mfa_fail.iter().filter(|&&(x, _)| within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
         let last = fails.iter().max().copied();
-        let mfa_ok_from_ip = |&&(_, p): &&Event| p & super::OK_MFA != 0 && super::unpack(p) == ip;
-        let then_success = last.is_some_and(|last| st.ok.iter().filter(mfa_ok_from_ip).any(|&(x, _)| unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
+        let then_success = last.is_some_and(|last| st.ok.iter().any(|&(x, p)| p & super::OK_MFA != 0 && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
         Some(Burst { failures: fails.len(), then_success })
     }
 
@@ -225,12 +224,14 @@ impl History {
         Some(st.ok.iter().any(|&(x, p)| p & super::OK_INTERACTIVE != 0 && unstamp(x) >= t && unstamp(x) <= t + 3600))
     }
 
-    /// Whether the user had a successful sign-in from this IP.
-    pub(crate) fn user_used_ip(&self, user: Option<&str>, ip: &str) -> bool {
-        match (self.user(user), self.ip(ip)) {
-            (Some(st), Some(i)) => st.ok_ips.contains(&i),
-            _ => false,
-        }
+    /// Whether the user signed in successfully (interactively, or passing
+    /// MFA) from this IP before `at`: an attacker's own success from a proxy
+    /// after the fact does not make the address the user's.
+    pub(crate) fn user_used_ip_before(&self, user: Option<&str>, ip: &str, at: DateTime<Utc>) -> Option<bool> {
+        let st = self.user(user)?;
+        let Some(i) = self.ip(ip) else { return Some(false) };
+        let t = at.timestamp();
+        Some(st.ok.iter().any(|&(x, p)| super::unpack(p) == i && unstamp(x) < t))
     }
 
     /// When the user last passed MFA in the log.
