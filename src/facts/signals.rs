@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// (`authenticationMethod`, `mfaDetail.authMethod`), compared by families
 /// since the portal, Graph and Log Analytics spell them differently.
 pub fn method_kind(method: &str) -> &'static str {
-    super::derive::first_family(
+    super::classify::first_family(
         method,
         &[
             (&["temporary access pass"], "tap"),
@@ -62,9 +62,10 @@ fn text(v: Option<&str>) -> Option<Value> {
     v.map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Text(s.to_string()))
 }
 
-/// The primary (first-factor) step: the first step that is not MFA.
-fn primary_step(attempt: &Attempt) -> Option<(&SignIn, &AuthStep)> {
-    attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !super::derive::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
+/// The primary (first-factor) step of the latest record that has one: the
+/// first step that is not MFA and says whether it succeeded.
+pub(super) fn primary_step(attempt: &Attempt) -> Option<(&SignIn, &AuthStep)> {
+    attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !super::classify::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
 }
 
 /// Facts of the record's kind: risk, guest, client, primary method.

@@ -96,7 +96,7 @@ impl<'a> Glimpse<'a> {
     }
 
     pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
-        let step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::derive::is_mfa_step(st));
+        let step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::classify::is_mfa_step(st));
         let required = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
         let mfa = MfaSays { required, step_ok, details_ok: s.additional_details().is_some_and(says_mfa_passed) };
         Glimpse::new(s.user_id.as_deref(), s.user_principal_name.as_deref(), s.created.map(|t| t.timestamp()), s.error_code(), mfa, s.ip_address.as_deref(), s.country(), s.is_interactive)
