@@ -19,14 +19,15 @@ fn explain_lists_paths_as_conditions() {
     let rules = Rules::embedded().unwrap();
     let (paths, truncated) = explain(&rules, "legacy-authentication").unwrap();
     assert!(!truncated);
-    assert_eq!(paths.len(), 2, "from the data (legacy client) and from the no-log symptom question");
+    assert_eq!(paths.len(), 3, "from the data (legacy client), through the agent's answer that the device is the user's, and from the no-log symptom question");
     let first = &paths[0];
     let legacy = first.iter().find(|s| s.node == "legacy").expect("the legacy check is on the path");
     assert!(legacy.condition.contains("signin.is_legacy_auth is true"));
     let at = |n: &str| first.iter().position(|s| s.node == n).unwrap();
     assert!(at("legacy-place") > at("legacy"), "where the legacy client signed in from is checked before the legacy ending");
     assert!(at("risk") < at("legacy") && at("spray") < at("legacy") && at("attack-lockout") < at("legacy"));
-    assert!(paths[1].iter().any(|s| s.condition.contains("the agent asks \"What does the user see")));
+    assert!(paths[0].iter().any(|s| s.node == "legacy-device-there"), "an unknown address is asked about");
+    assert!(paths[2].iter().any(|s| s.condition.contains("the agent asks \"What does the user see")));
     let e = explain(&rules, "no-such-diagnosis").unwrap_err();
     assert!(e.hint_text().unwrap().contains("stale-authenticator-registration"));
 }

@@ -53,7 +53,7 @@ fn json_shapes_and_azure_monitor_records() {
     for (file, n) in [
         ("break-glass/signin.json", 2),
         ("declined/signin.json", 1),
-        ("mfa-outage/signin.json", 4),
+        ("mfa-outage/signin.json", 5),
         ("mfa-fatigue/signin.jsonl", 8),
         ("samples/azure-monitor_signinlogs_example_50140.json", 1),
         ("samples/aad_logons_SigninLogs.jsonl", 86),

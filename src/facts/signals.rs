@@ -230,7 +230,7 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
             f.note("history.others_mfa_failed_usual_place", "other users failing MFA from a trusted IP or country, or one of their own successful sign-ins");
         }
         None => {
-            let why = "the given log has no other user's sign-in within an hour";
+            let why = "the given log has no other user's sign-in within an hour, or no MFA success at all (an export of failures only)";
             for n in ["history.others_mfa_ok_same_hour", "history.others_mfa_failed_same_hour", "history.others_mfa_failed_usual_place"] {
                 f.unknown(n, LOG, why);
             }

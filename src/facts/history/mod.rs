@@ -234,6 +234,9 @@ pub(crate) struct History {
     ips: Vec<IpState>,
     countries: Vec<Box<str>>,
     records: usize,
+    /// Whether any record of the log passed MFA: a failures-only export
+    /// cannot say that nobody passed.
+    mfa_ok_seen: bool,
     /// Per hour: the other users failing MFA in it and the hours either
     /// side, and which of them failed from a place usual for them.
     windows: std::sync::OnceLock<HashMap<i64, query::Window>>,
@@ -355,6 +358,7 @@ impl History {
             }
             if g.mfa_ok() {
                 st.last_ok = st.last_ok.max(Some(t));
+                self.mfa_ok_seen = true;
             }
             if g.bad_password() {
                 push_event(&mut st.bad_password, (t, ip), MAX_TIMES);
@@ -451,6 +455,7 @@ impl History {
             }
         }
         self.records += other.records;
+        self.mfa_ok_seen |= other.mfa_ok_seen;
     }
 
     /// How many records went in.

@@ -115,7 +115,8 @@ impl History {
     }
 
     /// Other users' MFA in the clock hour of `at` and the hours either side;
-    /// `None` when the log has no other user's sign-in then. `trusted` says
+    /// `None` when the log has no other user's sign-in then, or no MFA
+    /// success at all (an export of failures only). `trusted` says
     /// whether an address (and its country) is one of the organisation's
     /// usual places.
     pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>, trusted: &dyn Fn(&str, Option<&str>) -> bool) -> Option<Others> {
@@ -142,7 +143,7 @@ impl History {
         let h = at.timestamp().div_euclid(3600);
         let me = self.user_id(user);
         let near = |f: fn(&super::Hour) -> &super::Two| (h - 1..=h + 1).any(|hh| self.hours.get(&hh).is_some_and(|x| f(x).other_than(me)));
-        if !near(|x| &x.seen) {
+        if !near(|x| &x.seen) || !self.mfa_ok_seen {
             return None;
         }
         let ok = usize::from(near(|x| &x.ok));
