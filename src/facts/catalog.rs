@@ -143,6 +143,12 @@ pub const CATALOG: &[FactSpec] = &[
         "Whether the user's security info was changed from the sign-in's IP within the hour after it: a method registered by whoever holds the session (Microsoft Sentinel: suspicious sign-in followed by MFA modification).",
         "directoryAudit activityDateTime, initiatedBy.user.ipAddress + the sign-in's ipAddress",
     ),
+    f(
+        "audit.change_after_elsewhere",
+        Bool,
+        "Whether the user's security info was changed within the hour after the sign-in from another address outside the trusted ranges and countries: the session in someone else's hands (device-code phishing, token theft).",
+        "directoryAudit activityDateTime, initiatedBy.user.ipAddress + the sign-in's ipAddress + org",
+    ),
     // The surrounding log.
     f("history.user_mfa_failures_24h", Number, "The user's other failed MFA attempts (500121) in the 24 hours before this one.", "the given sign-in log"),
     f("history.mfa_burst_failures", Number, "Failed MFA attempts (500121) by the user, from any IP, within 30 minutes either side of the sign-in.", "the given sign-in log"),

@@ -283,6 +283,7 @@ const AUDIT_FACTS: &[&str] = &[
     "audit.account_disabled",
     "audit.password_changed_days_ago",
     "audit.change_after_from_ip",
+    "audit.change_after_elsewhere",
 ];
 
 /// An audit event's activity name, or "".
@@ -325,8 +326,22 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
                 .find(|a| a.initiator_ip() == Some(ip));
             f.set("audit.change_after_from_ip", Value::Bool(after.is_some()), "audit log", after.map(audit_label));
             f.note("audit.change_after_from_ip", format!("security-info changes from {ip} within an hour after the sign-in"));
+            // From another address that is not the organisation's: the
+            // session or token in use elsewhere (device-code phishing).
+            let trusted = |x: &str| org.is_some_and(|o| o.ip_trusted(x) == Some(true) || hist.country_of(x).is_some_and(|c| o.country_trusted(c) == Some(true)));
+            let elsewhere = ev
+                .audit_for(uid, upn)
+                .into_iter()
+                .filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1)))
+                .filter(changes)
+                .find(|a| a.initiator_ip().is_some_and(|x| x != ip && !trusted(x)));
+            f.set("audit.change_after_elsewhere", Value::Bool(elsewhere.is_some()), "audit log", elsewhere.map(audit_label));
+            f.note("audit.change_after_elsewhere", "security-info changes within an hour after the sign-in from another address outside the trusted ranges and countries");
         }
-        None => f.unknown("audit.change_after_from_ip", "ipAddress", "the sign-in has no IP address"),
+        None => {
+            f.unknown("audit.change_after_from_ip", "ipAddress", "the sign-in has no IP address");
+            f.unknown("audit.change_after_elsewhere", "ipAddress", "the sign-in has no IP address");
+        }
     }
     let count = format!("{} audit events for this user", mine.len());
 
