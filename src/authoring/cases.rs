@@ -274,7 +274,7 @@ impl CaseRun {
             }
         }
         if let Some(d) = self.outcome.diagnosis() {
-            s.push_str(if d.changes_credentials { "next steps (changes credentials: verify the caller first):\n" } else { "next steps:\n" });
+            s.push_str(&format!("{}:\n", crate::output::steps_heading(d).to_lowercase()));
             for (i, step) in d.next_steps.iter().enumerate() {
                 s.push_str(&format!("  {}. {step}\n", i + 1));
             }

@@ -18,7 +18,7 @@ pub(crate) fn is_mfa_step_parts(requirement: Option<&str>, method: Option<&str>)
 const FIRST_FACTOR_METHODS: &[&str] = &["password", "previously satisfied", "cloudonlypassword", "claim in access token"];
 
 /// Whether `s` contains `part` (lower-case ASCII), ignoring ASCII case, without allocating.
-fn contains_ci(s: &str, part: &str) -> bool {
+pub(crate) fn contains_ci(s: &str, part: &str) -> bool {
     s.as_bytes().windows(part.len()).any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
 }
 

@@ -75,7 +75,7 @@ fn is_in(list: &[&str], s: &str) -> bool {
     list.iter().any(|x| x.eq_ignore_ascii_case(s))
 }
 
-fn text(v: Option<&str>) -> Option<Value> {
+pub(super) fn text(v: Option<&str>) -> Option<Value> {
     v.map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Text(s.to_string()))
 }
 
@@ -306,36 +306,23 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     };
     let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
     // The user's events up to the failure (a minute's grace for clock skew), oldest first.
-    let mut mine: Vec<&AuditEvent> = ev
-        .audit_for(uid, upn)
-        .into_iter()
-        .filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1)))
-        .filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0"))
-        .collect();
+    let all = ev.audit_for(uid, upn);
+    let mut mine: Vec<&AuditEvent> =
+        all.iter().copied().filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1))).filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0")).collect();
     mine.sort_by_key(|a| a.time);
     let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
     // Security info changed from the sign-in's own address within the hour
     // after it (Sentinel: suspicious sign-in followed by MFA modification).
     match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
         Some(ip) => {
-            let after = ev
-                .audit_for(uid, upn)
-                .into_iter()
-                .filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1)))
-                .filter(changes)
-                .find(|a| a.initiator_ip() == Some(ip));
-            f.set("audit.change_after_from_ip", Value::Bool(after.is_some()), "audit log", after.map(audit_label));
+            let after: Vec<&AuditEvent> = all.iter().copied().filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1))).filter(changes).collect();
+            let same = after.iter().find(|a| a.initiator_ip() == Some(ip));
+            f.set("audit.change_after_from_ip", Value::Bool(same.is_some()), "audit log", same.map(|a| audit_label(a)));
             f.note("audit.change_after_from_ip", format!("security-info changes from {ip} within an hour after the sign-in"));
             // From another address that is not the organisation's: the
             // session or token in use elsewhere (device-code phishing).
-            let trusted = |x: &str| org.is_some_and(|o| o.ip_trusted(x) == Some(true) || hist.country_of(x).is_some_and(|c| o.country_trusted(c) == Some(true)));
-            let elsewhere = ev
-                .audit_for(uid, upn)
-                .into_iter()
-                .filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1)))
-                .filter(changes)
-                .find(|a| a.initiator_ip().is_some_and(|x| x != ip && !trusted(x)));
-            f.set("audit.change_after_elsewhere", Value::Bool(elsewhere.is_some()), "audit log", elsewhere.map(audit_label));
+            let elsewhere = after.iter().find(|a| a.initiator_ip().is_some_and(|x| x != ip && !org.is_some_and(|o| o.place_trusted(x, hist.country_of(x)))));
+            f.set("audit.change_after_elsewhere", Value::Bool(elsewhere.is_some()), "audit log", elsewhere.map(|a| audit_label(a)));
             f.note("audit.change_after_elsewhere", "security-info changes within an hour after the sign-in from another address outside the trusted ranges and countries");
         }
         None => {
@@ -375,7 +362,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let who = uid.or(upn);
     let unfamiliar = |a: &AuditEvent| -> bool {
         let Some(ip) = a.initiator_ip() else { return false };
-        if org.and_then(|o| o.ip_trusted(ip)) == Some(true) {
+        if org.is_some_and(|o| o.place_trusted(ip, hist.country_of(ip))) {
             return false;
         }
         // Known only from successes over an hour before the change: an
@@ -383,11 +370,6 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         // registering a method does not make the proxy the user's.
         if a.time.and_then(|t| hist.user_used_ip_before(who, ip, t - Duration::hours(1))) == Some(true) {
             return false;
-        }
-        if let (Some(o), Some(c)) = (org, hist.country_of(ip)) {
-            if o.country_trusted(c) == Some(true) {
-                return false;
-            }
         }
         true
     };

@@ -118,6 +118,13 @@ impl OrgSettings {
         Some(self.ranges.iter().any(|n| n.contains(&addr)))
     }
 
+    /// Whether an address is one of the organisation's places: in a trusted
+    /// range, or in a trusted country (the country as a sign-in from the
+    /// address showed it). False when neither can be said.
+    pub fn place_trusted(&self, ip: &str, country: Option<&str>) -> bool {
+        self.ip_trusted(ip) == Some(true) || country.is_some_and(|c| self.country_trusted(c) == Some(true))
+    }
+
     /// Whether a country is trusted; `None` when no countries are set.
     pub fn country_trusted(&self, country: &str) -> Option<bool> {
         if self.trusted_countries.is_empty() {

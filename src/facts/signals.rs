@@ -2,6 +2,8 @@
 //! facts that the surrounding log gives ([`History`]): fatigue, spray,
 //! outage, non-interactive noise.
 
+use super::classify::contains_ci;
+use super::derive::text;
 use super::{Facts, History, OrgSettings, Value};
 use crate::logs::{Attempt, AuthStep, SignIn};
 use chrono::{DateTime, Utc};
@@ -51,16 +53,11 @@ const SCRIPT_AGENTS: &[&str] = &[
 
 /// Whether a user agent is a script or an HTTP library.
 pub fn is_script_agent(agent: &str) -> bool {
-    let a = agent.to_ascii_lowercase();
-    SCRIPT_AGENTS.iter().any(|s| a.contains(s))
+    SCRIPT_AGENTS.iter().any(|s| contains_ci(agent, s))
 }
 
 /// Requirement providers that mean Identity Protection's risk policies.
 const RISK_PROVIDERS: &[&str] = &["tenantSessionRiskPolicy", "accountCompromisePolicies", "riskBasedPolicy", "mfaRegistrationRequiredByIdentityProtectionPolicy"];
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Text(s.to_string()))
-}
 
 /// The primary (first-factor) step of the latest record that has one: the
 /// first step that is not MFA and says whether it succeeded.
@@ -84,11 +81,7 @@ pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<st
     }
     let by_provider = d.authentication_requirement_policies.iter().flatten().filter_map(|p| p.requirement_provider.as_deref()).any(|p| RISK_PROVIDERS.iter().any(|r| r.eq_ignore_ascii_case(p)));
     let by_condition = d.conditional_access_policies.iter().flatten().any(|p| {
-        p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure"))
-            && p.conditions_satisfied.as_deref().is_some_and(|c| {
-                let c = c.to_ascii_lowercase();
-                c.contains("userrisk") || c.contains("signinrisk")
-            })
+        p.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("failure")) && p.conditions_satisfied.as_deref().is_some_and(|c| contains_ci(c, "userrisk") || contains_ci(c, "signinrisk"))
     });
     let known = d.authentication_requirement_policies.is_some() || d.conditional_access_policies.is_some();
     put(
@@ -194,17 +187,14 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
         }
     }
     match ip {
-        Some(ip) => match h.user_used_ip_before(who, ip, at) {
-            Some(b) => {
-                f.set("history.user_known_ip", Value::Bool(b), LOG, None);
-                f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
-            }
-            None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
-        },
-        None => f.unknown("history.user_known_ip", "ipAddress", "the record has no IP address"),
-    }
-    match ip {
         Some(ip) => {
+            match h.user_used_ip_before(who, ip, at) {
+                Some(b) => {
+                    f.set("history.user_known_ip", Value::Bool(b), LOG, None);
+                    f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
+                }
+                None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
+            }
             f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
             f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
             match h.ip_mostly_failing(ip) {
@@ -216,11 +206,12 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
             }
         }
         None => {
-            f.unknown("history.ip_mfa_failed_users", "ipAddress", "the record has no IP address");
-            f.unknown("history.ip_mostly_failing", "ipAddress", "the record has no IP address");
+            for n in ["history.user_known_ip", "history.ip_mfa_failed_users", "history.ip_mostly_failing"] {
+                f.unknown(n, "ipAddress", "the record has no IP address");
+            }
         }
     }
-    let trusted = |ip: &str, country: Option<&str>| org.is_some_and(|o| o.ip_trusted(ip) == Some(true) || country.is_some_and(|c| o.country_trusted(c) == Some(true)));
+    let trusted = |ip: &str, country: Option<&str>| org.is_some_and(|o| o.place_trusted(ip, country));
     match h.others_same_hour(who, at, &trusted) {
         Some(o) => {
             f.set("history.others_mfa_ok_same_hour", Value::Bool(o.ok > 0), LOG, None);

@@ -76,6 +76,19 @@ pub fn trace_lines_from(trace: &[Step], first: usize) -> Vec<String> {
     out
 }
 
+/// What the next steps' heading says when they change credentials: the same
+/// words in the text output, the ticket note and case snapshots.
+pub const VERIFY_FIRST: &str = "these change the user's credentials: verify the caller first";
+
+/// The heading of a diagnosis's next steps.
+pub(crate) fn steps_heading(d: &crate::rules::Diagnosis) -> String {
+    if d.changes_credentials {
+        format!("Next steps ({VERIFY_FIRST})")
+    } else {
+        "Next steps".to_string()
+    }
+}
+
 /// The outcome as text an agent can read aloud.
 pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
     let mut o = String::new();
@@ -114,7 +127,7 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
                     let _ = writeln!(o, "  - {}", e.say());
                 }
             }
-            o.push_str(if d.changes_credentials { "\nNext steps (these change the user's credentials: verify the caller first):\n" } else { "\nNext steps:\n" });
+            let _ = writeln!(o, "\n{}:", steps_heading(d));
             for (i, s) in d.next_steps.iter().enumerate() {
                 let _ = writeln!(o, "  {}. {}", i + 1, s);
             }

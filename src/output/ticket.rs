@@ -139,7 +139,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
 
     if let End::Diagnosis(d) = &outcome.end {
-        h(&mut o, if d.changes_credentials { "Next steps (verify the caller first: these change credentials)" } else { "Next steps" });
+        h(&mut o, &super::steps_heading(d));
         for (i, step) in d.next_steps.iter().enumerate() {
             let _ = writeln!(o, "{}. {step}", i + 1);
         }

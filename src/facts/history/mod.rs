@@ -24,7 +24,6 @@ pub(crate) type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
 
 /// Caps that bound the per-user and per-IP state.
 const MAX_TIMES: usize = 512;
-const MAX_IPS: usize = 64;
 const MAX_COUNTRIES: usize = 16;
 const MAX_IP_USERS: usize = 256;
 const MAX_IP_EVENTS: usize = 2048;
@@ -173,8 +172,6 @@ struct UserState {
     last_ok: Option<u32>,
     /// Wrong or unusable passwords (the spray codes), with the address.
     bad_password: Vec<Event>,
-    /// Addresses of successful sign-ins, for the outage check's usual places.
-    ok_ips: Vec<u32>,
     /// Countries of successful sign-ins, with the first time seen.
     ok_countries: Vec<(Box<str>, u32)>,
 }
@@ -266,12 +263,6 @@ impl std::fmt::Display for IpKey {
     }
 }
 
-fn push_capped<T: PartialEq>(v: &mut Vec<T>, x: T, cap: usize) {
-    if v.len() < cap && !v.contains(&x) {
-        v.push(x);
-    }
-}
-
 /// Count a country in, keeping its earliest time.
 fn add_country(v: &mut Vec<(Box<str>, u32)>, c: &str, t: u32) {
     if let Some((_, first)) = v.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(c)) {
@@ -338,13 +329,8 @@ impl History {
         let Some(user) = g.user else { return };
         let u = self.user_index(user);
         let st = &mut self.state[u as usize];
-        if g.code == Some(0) {
-            if ip != NO_IP {
-                push_capped(&mut st.ok_ips, ip, MAX_IPS);
-            }
-            if let Some(c) = g.country {
-                add_country(&mut st.ok_countries, c, g.time.map_or(u32::MAX, stamp));
-            }
+        if let (Some(0), Some(c)) = (g.code, g.country) {
+            add_country(&mut st.ok_countries, c, g.time.map_or(u32::MAX, stamp));
         }
         if let Some(t) = g.time {
             let t = stamp(t);
@@ -426,9 +412,6 @@ impl History {
             let room = MAX_TIMES.saturating_sub(mine.ok.len());
             mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))).take(room));
             mine.last_ok = mine.last_ok.max(st.last_ok);
-            for ip in st.ok_ips {
-                push_capped(&mut mine.ok_ips, ipm(ip), MAX_IPS);
-            }
             for (c, t) in st.ok_countries {
                 add_country(&mut mine.ok_countries, &c, t);
             }

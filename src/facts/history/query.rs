@@ -126,7 +126,8 @@ impl History {
             for (&h, hour) in &self.hours {
                 for &(u, ip) in &hour.failed {
                     let st = &self.state[u as usize];
-                    let usual = ip != NO_IP && (st.ok_ips.contains(&ip) || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c))));
+                    let usual =
+                        ip != NO_IP && (st.ok.iter().any(|&(_, p)| super::unpack(p) == ip) || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c))));
                     for centre in h - 1..=h + 1 {
                         let win = w.entry(centre).or_default();
                         win.failed.insert(u);
@@ -149,13 +150,12 @@ impl History {
         let ok = usize::from(near(|x| &x.ok));
         let not_me = |set: &HashSet<u32>| set.len() - usize::from(me.is_some_and(|u| set.contains(&u)));
         let (failed, failed_usual) = windows.get(&h).map_or((0, 0), |w| {
-            let mut usual = w.usual.clone();
-            for &(u, ip) in &w.elsewhere {
-                if !usual.contains(&u) && trusted(&self.ip_keys[ip as usize].to_string(), self.country_name(ip)) {
-                    usual.insert(u);
-                }
-            }
-            (not_me(&w.failed), not_me(&usual))
+            // Those who failed elsewhere, but from one of the organisation's places.
+            let mut more: Vec<u32> = w.elsewhere.iter().filter(|&&(u, ip)| !w.usual.contains(&u) && trusted(&self.ip_keys[ip as usize].to_string(), self.country_name(ip))).map(|&(u, _)| u).collect();
+            more.sort_unstable();
+            more.dedup();
+            let me_more = usize::from(me.is_some_and(|u| more.contains(&u)));
+            (not_me(&w.failed), not_me(&w.usual) + more.len() - me_more)
         });
         Some(Others { ok, failed, failed_usual })
     }
