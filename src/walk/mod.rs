@@ -8,6 +8,7 @@
 
 mod confidence;
 mod eval;
+mod interpret;
 
 pub use confidence::Confidence;
 
@@ -16,7 +17,7 @@ pub use eval::Tri;
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, Source, Value};
 use crate::logs::{Attempt, Evidence};
-use crate::rules::{Diagnosis, Node, Question, Rules, DONT_KNOW};
+use crate::rules::{Diagnosis, Question, Rules, DONT_KNOW};
 use serde::{Deserialize, Serialize};
 
 /// A fact as a step used it.
@@ -247,119 +248,30 @@ fn capital(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-/// Where a switch goes for a value: (the case's label, or `default` /
-/// `unknown`; the next node).
-fn route<'r>(sw: &'r crate::rules::Switch, value: Option<&Value>) -> (&'r str, Option<&'r str>) {
-    match value {
-        None => ("unknown", sw.unknown.as_deref()),
-        Some(v) => match sw.cases.iter().find(|c| c.values.iter().any(|l| eval::eq_lit(v, l))) {
-            Some(c) => (&c.label, c.next.as_deref()),
-            None => ("default", sw.default.as_deref()),
-        },
-    }
-}
-
-/// Walk the rules with these facts and answers.
+/// Walk the rules with these facts and answers, writing the trace; an
+/// unanswered question stops the walk.
 pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<Outcome> {
-    let broken = |id: &str| Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"));
-    let mut node = rules.start();
-    let mut trace = Vec::new();
-    let limit = rules.nodes().count() + 1;
-    loop {
-        if trace.len() > limit {
-            return Err(broken(node.id()));
+    let mut tracer = interpret::Tracer::default();
+    let (stop, _) = interpret::interpret(rules, facts, answers, interpret::Unanswered::Stop, &mut tracer)?;
+    let trace = tracer.0;
+    let confidence = Confidence::of(&trace);
+    Ok(match stop {
+        interpret::Stop::Question(q) => Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new(), confidence },
+        interpret::Stop::Diagnosis(d) => {
+            let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
+            Outcome { trace, end: End::Diagnosis(d.clone()), evidence, confidence }
         }
-        match node {
-            Node::Check(c) => {
-                let result = eval::eval(&c.when, facts, rules);
-                let next = match result {
-                    Tri::Yes => &c.yes,
-                    Tri::No => &c.no,
-                    Tri::Unknown => &c.unknown,
-                }
-                .as_deref()
-                .ok_or_else(|| broken(&c.id))?;
-                let uses: Vec<FactUse> = c.when.facts().into_iter().map(|f| FactUse::of(facts, f)).collect();
-                let says = format!(
-                    "{} {}: {}.",
-                    c.label.trim_end(),
-                    match result {
-                        Tri::Yes => "Yes",
-                        Tri::No => "No",
-                        Tri::Unknown => "The data cannot tell",
-                    },
-                    uses.iter().map(FactUse::say).collect::<Vec<_>>().join("; ")
-                );
-                trace.push(Step::Check { node: c.id.clone(), label: c.label.clone(), condition: c.when.to_string(), facts: uses, result, next: next.to_string(), says });
-                node = rules.node(next).ok_or_else(|| broken(&c.id))?;
-            }
-            Node::Switch(sw) => {
-                let fact = FactUse::of(facts, &sw.fact);
-                let (case, next) = route(sw, fact.value.as_ref());
-                let case = case.to_string();
-                let next = next.ok_or_else(|| broken(&sw.id))?;
-                let answer = match case.as_str() {
-                    "unknown" => "The data cannot tell".to_string(),
-                    "default" => "None of the listed kinds".to_string(),
-                    c => capital(c),
-                };
-                let says = format!("{} {answer}: {}.", sw.label.trim_end(), fact.say());
-                trace.push(Step::Switch { node: sw.id.clone(), label: sw.label.clone(), facts: vec![fact], case, next: next.to_string(), says });
-                node = rules.node(next).ok_or_else(|| broken(&sw.id))?;
-            }
-            Node::Question(q) => {
-                let Some(a) = answers.iter().rev().find(|a| a.question == q.id) else {
-                    let confidence = Confidence::of(&trace);
-                    return Ok(Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new(), confidence });
-                };
-                let (label, next) = if a.choice == DONT_KNOW {
-                    ("Don't know".to_string(), q.dont_know.as_deref())
-                } else {
-                    match q.choices.iter().find(|c| c.id == a.choice) {
-                        Some(c) => (c.label.clone(), c.next.as_deref()),
-                        None => return Err(Error::new(ErrorKind::BadAnswer, format!("question `{}` has no choice `{}`", q.id, a.choice))),
-                    }
-                };
-                let next = next.ok_or_else(|| broken(&q.id))?;
-                let text = fill(&q.text, facts);
-                let says = format!("Asked: \"{text}\" The agent answered: {}.", capital(&label));
-                trace.push(Step::Question { node: q.id.clone(), text, choice: a.choice.clone(), answer: label, next: next.to_string(), says });
-                node = rules.node(next).ok_or_else(|| broken(&q.id))?;
-            }
-            Node::Diagnosis(d) => {
-                let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
-                let confidence = Confidence::of(&trace);
-                return Ok(Outcome { trace, end: End::Diagnosis(d.clone()), evidence, confidence });
-            }
-        }
-    }
+    })
 }
 
 /// Walk with no agent and no trace, as batch triage does: where the tree
 /// asks, take its "don't know" branch. Returns the diagnosis and the first
 /// question passed that way (the diagnosis is then provisional).
 pub(crate) fn unattended<'r>(rules: &'r Rules, facts: &Facts) -> Result<(&'r Diagnosis, Option<&'r Question>)> {
-    let broken = |id: &str| Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"));
-    let mut node = rules.start();
-    let mut first_q = None;
-    for _ in 0..=rules.nodes().count() {
-        let next = match node {
-            Node::Check(c) => match eval::eval(&c.when, facts, rules) {
-                Tri::Yes => &c.yes,
-                Tri::No => &c.no,
-                Tri::Unknown => &c.unknown,
-            }
-            .as_deref(),
-            Node::Switch(sw) => route(sw, facts.value(&sw.fact)).1,
-            Node::Question(q) => {
-                first_q.get_or_insert(q);
-                q.dont_know.as_deref()
-            }
-            Node::Diagnosis(d) => return Ok((d, first_q)),
-        };
-        node = next.and_then(|n| rules.node(n)).ok_or_else(|| broken(node.id()))?;
+    match interpret::interpret(rules, facts, &[], interpret::Unanswered::DontKnow, &mut interpret::Discard)? {
+        (interpret::Stop::Diagnosis(d), q) => Ok((d, q)),
+        (interpret::Stop::Question(q), _) => Err(Error::new(ErrorKind::InvalidRules, format!("internal: the walk stopped at `{}` with no agent", q.id))),
     }
-    Err(broken(node.id()))
 }
 
 /// An answer to a question.
