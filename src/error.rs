@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::rules::RuleErrors;
+use crate::text::RuleErrors;
 
 /// What went wrong, in classes a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,17 +33,6 @@ pub enum ErrorKind {
     Session,
 }
 
-impl ErrorKind {
-    /// The process exit code the CLI uses for this class (see README, "Exit codes").
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorKind::InvalidRules => 5,
-            ErrorKind::BadAnswer | ErrorKind::Session => 6,
-            _ => 4,
-        }
-    }
-}
-
 /// An error with the file and place it concerns.
 ///
 /// ```
@@ -52,11 +41,19 @@ impl ErrorKind {
 /// assert_eq!(err.kind(), ErrorKind::Syntax);
 /// assert_eq!(err.line(), Some(1));
 /// assert!(err.to_string().starts_with("log.json:1:"));
+///
+/// // The underlying error is kept as the cause.
+/// let err = Evidence::builder().signins_file("no/such/file.json").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Io);
+/// let cause = std::error::Error::source(&err).expect("the I/O error");
+/// assert!(cause.downcast_ref::<std::io::Error>().is_some());
 /// ```
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
 pub struct Error(Box<Inner>);
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render(self))]
 struct Inner {
     kind: ErrorKind,
     path: Option<PathBuf>,
@@ -66,11 +63,14 @@ struct Inner {
     message: String,
     hint: Option<String>,
     rules: Option<Box<RuleErrors>>,
+    /// The underlying error (I/O, JSON, CSV), when there is one.
+    #[source]
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error(Box::new(Inner { kind, path: None, line: None, column: None, record: None, message: message.into(), hint: None, rules: None }))
+        Error(Box::new(Inner { kind, path: None, line: None, column: None, record: None, message: message.into(), hint: None, rules: None, cause: None }))
     }
     pub(crate) fn io(path: &Path, err: &std::io::Error) -> Self {
         let what = match err.kind() {
@@ -78,7 +78,12 @@ impl Error {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => err.to_string(),
         };
-        Error::new(ErrorKind::Io, format!("cannot read the file: {what}")).at_path(path)
+        Error::new(ErrorKind::Io, format!("cannot read the file: {what}")).at_path(path).caused_by(std::io::Error::new(err.kind(), err.to_string()))
+    }
+    /// Keep the underlying error, for [`std::error::Error::source`].
+    pub(crate) fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.0.cause = Some(Box::new(cause));
+        self
     }
     /// An error of a given kind about a file (an empty path names no file).
     pub fn from_parts(kind: ErrorKind, message: impl Into<String>, path: &Path) -> Self {
@@ -149,36 +154,31 @@ impl Error {
     pub fn rule_errors(&self) -> Option<&RuleErrors> {
         self.0.rules.as_deref()
     }
-    /// The CLI exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        self.0.kind.exit_code()
-    }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.0.path {
-            write!(f, "{}", p.display())?;
-            if let Some(l) = self.0.line {
-                write!(f, ":{l}")?;
-                if let Some(c) = self.0.column {
-                    write!(f, ":{c}")?;
-                }
+/// `file:line:col: record N: message (hint: ...)`.
+fn render(e: &Inner) -> String {
+    use fmt::Write;
+    let mut f = String::new();
+    if let Some(p) = &e.path {
+        let _ = write!(f, "{}", p.display());
+        if let Some(l) = e.line {
+            let _ = write!(f, ":{l}");
+            if let Some(c) = e.column {
+                let _ = write!(f, ":{c}");
             }
-            f.write_str(": ")?;
         }
-        if let Some(r) = self.0.record {
-            write!(f, "record {r}: ")?;
-        }
-        f.write_str(&self.0.message)?;
-        if let Some(h) = &self.0.hint {
-            write!(f, " (hint: {h})")?;
-        }
-        Ok(())
+        f.push_str(": ");
     }
+    if let Some(r) = e.record {
+        let _ = write!(f, "record {r}: ");
+    }
+    f.push_str(&e.message);
+    if let Some(h) = &e.hint {
+        let _ = write!(f, " (hint: {h})");
+    }
+    f
 }
-
-impl std::error::Error for Error {}
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -38,6 +38,8 @@
 //! ```
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod authoring;
 mod error;
@@ -45,6 +47,7 @@ pub mod facts;
 pub mod logs;
 pub mod output;
 pub mod rules;
+mod text;
 pub mod triage;
 pub mod walk;
 

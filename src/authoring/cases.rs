@@ -14,7 +14,8 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, OrgSettings};
 use crate::logs::{Evidence, Selector};
-use crate::rules::{ron_error, ron_options, Rules};
+use crate::rules::Rules;
+use crate::text::{ron_error, ron_options};
 use crate::walk::{Outcome, Session, Step};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};

@@ -45,7 +45,7 @@ pub fn report(e: &Error) -> i32 {
     } else {
         eprintln!("error: {e}");
     }
-    e.exit_code()
+    super::exit::of(e)
 }
 
 pub fn render_rule_errors(errs: &signin_doctor::RuleErrors) -> String {

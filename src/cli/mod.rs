@@ -47,6 +47,22 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// The walk stopped at a question that needs an answer.
     pub const NEEDS_ANSWER: i32 = 3;
+    /// Bad input: a file, record, selection or settings (any other error class).
+    pub const BAD_INPUT: i32 = 4;
+    /// The rules failed their checks.
+    pub const INVALID_RULES: i32 = 5;
+    /// An answer or a saved session does not fit the rules.
+    pub const BAD_ANSWER: i32 = 6;
+
+    /// The exit code for an error: the CLI's policy, not the library's.
+    pub fn of(e: &signin_doctor::Error) -> i32 {
+        use signin_doctor::ErrorKind;
+        match e.kind() {
+            ErrorKind::InvalidRules => INVALID_RULES,
+            ErrorKind::BadAnswer | ErrorKind::Session => BAD_ANSWER,
+            _ => BAD_INPUT,
+        }
+    }
 }
 
 #[derive(Parser)]

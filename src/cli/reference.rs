@@ -45,12 +45,12 @@ pub fn check(a: CheckArgs) -> Result<i32, Error> {
         Err(e) => match (e.rule_errors(), a.error_format) {
             (Some(errs), ErrorFormat::Json) => {
                 outln!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
-                Ok(e.exit_code())
+                Ok(exit::of(&e))
             }
             (Some(errs), ErrorFormat::Human) => {
                 eprint!("{}", render_rule_errors(errs));
                 eprintln!("error: {e}");
-                Ok(e.exit_code())
+                Ok(exit::of(&e))
             }
             (None, _) => Err(e),
         },

@@ -1,7 +1,7 @@
 //! Organisation settings: the facts no log holds (`--org FILE`, RON).
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::rules::ron_error;
+use crate::text::ron_error;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -62,7 +62,7 @@ impl OrgSettings {
         if text.trim().is_empty() {
             return Err(Error::new(ErrorKind::Empty, "the organisation settings file is empty").at_path(path).hint("see examples/org.ron"));
         }
-        let mut org: OrgSettings = crate::rules::ron_options().from_str(text).map_err(|e| {
+        let mut org: OrgSettings = crate::text::ron_options().from_str(text).map_err(|e| {
             let (line, col, msg) = ron_error(&e);
             Error::new(ErrorKind::BadOrg, format!("invalid organisation settings: {msg}")).at_path(path).at(line, col).hint("see examples/org.ron for the fields")
         })?;

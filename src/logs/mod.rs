@@ -315,8 +315,10 @@ impl Evidence {
         // A caller asking about a user whose log holds no failure: examine
         // their latest successful sign-in (a device code they typed, a
         // sign-in they do not recognise) rather than stop.
-        if sel.user.is_some() && n > 0 && !all.iter().any(Attempt::failed) {
-            return Ok(all.pop().expect("n > 0"));
+        if sel.user.is_some() && !all.iter().any(Attempt::failed) {
+            if let Some(latest) = all.pop() {
+                return Ok(latest);
+            }
         }
         all.into_iter().rev().find(Attempt::failed).ok_or_else(|| {
             let who = sel.user.as_deref().map(|u| format!(" for {u}")).unwrap_or_default();

@@ -178,7 +178,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
         let (line, col) = if e.line() <= 1 { (bl, bc + e.column().saturating_sub(1)) } else { (bl + e.line() - 1, e.column()) };
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg);
-        Error::new(ErrorKind::Syntax, format!("malformed JSON: {msg}")).at_path(self.path).at(line, col)
+        Error::new(ErrorKind::Syntax, format!("malformed JSON: {msg}")).at_path(self.path).at(line, col).caused_by(clone_json_error(e))
     }
 
     /// Decode one element: a record, or a container of records.
@@ -233,7 +233,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             let (l, c) = if e.line() <= 1 { (l, c + e.column().saturating_sub(1)) } else { (l + e.line() - 1, e.column()) };
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {msg}", T::WHAT)).at_path(self.path).at(l, c).record(number)
+            Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {msg}", T::WHAT)).at_path(self.path).at(l, c).record(number).caused_by(e)
         })?;
         if let Some(env) = env {
             rec.apply_envelope(env);
@@ -245,6 +245,11 @@ impl<'t, T: LogRecord> Reader<'t, T> {
         self.out.push(rec);
         Ok(())
     }
+}
+
+/// A JSON error kept as the cause of ours (serde_json's error is not `Clone`).
+fn clone_json_error(e: &serde_json::Error) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
 }
 
 fn abbreviate(s: &str) -> String {

@@ -6,14 +6,12 @@
 //! reports every problem at once ([`RuleErrors`]).
 
 mod model;
-mod problems;
-mod source;
 mod steps;
 mod validate;
 
+use crate::text::SourceFile;
+pub use crate::text::{RuleError, RuleErrors};
 pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};
-pub use problems::{RuleError, RuleErrors};
-pub(crate) use source::SourceFile;
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -22,15 +20,6 @@ use std::path::Path;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-}
-
-/// Line, column and message of a RON error.
-pub(crate) fn ron_error(e: &ron::error::SpannedError) -> (usize, usize, String) {
-    (e.span.start.line.max(1), e.span.start.col.max(1), e.code.to_string())
-}
-
-pub(crate) fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
 /// A tree: one rule file.

@@ -4,9 +4,8 @@
 //! diagnosis changes a credential.
 
 use super::model::{Node, TreeFile};
-use super::problems::RuleErrors;
-use super::source::SourceFile;
 use super::Entry;
+use crate::text::{RuleErrors, SourceFile};
 use std::collections::BTreeMap;
 
 /// Phrases that mark a step as changing a credential, a method, a block or a

@@ -2,10 +2,9 @@
 //! problem is reported at once.
 
 use super::model::{Cond, Literal, Node, TreeFile, DONT_KNOW};
-use super::problems::RuleErrors;
-use super::source::SourceFile;
-use super::{ron_error, ron_options, Entry, Rules, Tree};
+use super::{Entry, Rules, Tree};
 use crate::facts::{spec, FactType, CATALOG};
+use crate::text::{ron_error, ron_options, RuleErrors, SourceFile};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;

@@ -1,7 +1,7 @@
 //! Rule errors: found at load, all reported at once, each with the file, the
 //! line and column, the node id, the source line with a caret and a hint.
 
-use super::source::SourceFile;
+use super::SourceFile;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
