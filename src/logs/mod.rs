@@ -9,6 +9,8 @@ pub mod csv;
 mod flex;
 mod read;
 mod record;
+pub(crate) mod split;
+pub(crate) mod summary;
 
 pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 

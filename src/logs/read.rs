@@ -166,6 +166,9 @@ struct Reader<'t, T> {
     out: Vec<T>,
     /// Azure Monitor records of another category (e.g. audit events in a sign-in stream).
     skipped: usize,
+    /// Records met so far, skipped ones included: record N is the Nth record
+    /// of the file, as batch triage's splitter numbers them.
+    number: usize,
 }
 
 impl<'t, T: LogRecord> Reader<'t, T> {
@@ -193,20 +196,23 @@ impl<'t, T: LogRecord> Reader<'t, T> {
                     return Ok(());
                 }
                 if let Some(inner) = p.log.filter(|l| l.get().starts_with('{')) {
-                    return self.element(inner);
+                    return self.wrapped(inner);
                 }
                 if let (Some(props), Some(_)) = (p.properties, p.operation_name.as_ref()) {
                     if props.get().starts_with('{') {
                         if let Some(cat) = p.category.as_deref() {
                             if !T::accepts_category(cat) {
+                                self.number += 1;
                                 self.skipped += 1;
                                 return Ok(());
                             }
                         }
+                        self.number += 1;
                         return self.record(props, raw, Some(&p));
                     }
                 }
             }
+            self.number += 1;
             return self.record(raw, raw, None);
         }
         if s.starts_with('[') {
@@ -220,12 +226,20 @@ impl<'t, T: LogRecord> Reader<'t, T> {
         Err(Error::new(ErrorKind::NotALog, format!("expected a {} object, found `{}`", T::WHAT, abbreviate(s)))
             .at_path(self.path)
             .at(line, col)
-            .record(self.out.len() + 1)
+            .record(self.number + 1)
             .hint(format!("a {} log is a JSON object, an array of them, a Graph page {{\"value\": [...]}}, or JSON Lines", T::WHAT)))
     }
 
+    /// A wrapper's record (`{"log": {...}}`): one record, whatever it holds.
+    fn wrapped(&mut self, inner: &'t RawValue) -> Result<()> {
+        let before = self.number;
+        self.element(inner)?;
+        self.number = before + 1;
+        Ok(())
+    }
+
     fn record(&mut self, body: &'t RawValue, start: &'t RawValue, env: Option<&Probe<'_>>) -> Result<()> {
-        let number = self.out.len() + 1;
+        let number = self.number;
         let base = self.offset_of(body);
         let (line, col) = self.lines.locate(self.offset_of(start));
         let mut rec: T = serde_json::from_str(body.get()).map_err(|e| {
@@ -265,7 +279,7 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 /// [`read`], with the format forced or detected.
 pub(crate) fn read_as<T: LogRecord>(path: &Path, text: &str, format: super::InputFormat) -> Result<Vec<T>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0 };
+    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0, number: 0 };
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
         return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));

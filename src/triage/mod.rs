@@ -14,17 +14,16 @@
 //! Memory grows with the number of users (history) and of failed records
 //! (16 bytes each in the index), never with the size of the log.
 
-mod peek;
 mod report;
-pub(crate) mod split;
 
 pub use report::{csv_safe, html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};
+use crate::logs::split;
+use crate::logs::summary::{peek, Peeked, Seen};
 use crate::logs::{Attempt, Evidence, SignIn};
 use crate::rules::{Rules, Severity};
-use peek::{peek, Peeked, Seen};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -39,11 +38,14 @@ pub struct Options {
     pub threads: usize,
     /// Force the input format.
     pub format: crate::InputFormat,
+    /// Keep each result's facts (for drill-down and for checking that
+    /// triage and `diagnose` derive the same ones).
+    pub keep_facts: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto }
+        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto, keep_facts: false }
     }
 }
 
@@ -90,6 +92,9 @@ pub struct AttemptResult {
     pub diagnosis: DiagnosisRef,
     /// The first question the tree would ask an agent, if any.
     pub needs_answer: Option<QuestionRef>,
+    /// The facts the walk read, when [`Options::keep_facts`] is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
 }
 
 /// A diagnosis in a triage result.
@@ -391,7 +396,7 @@ fn decode(path: &Path, name: &str, bytes: &[u8], c: &Candidate) -> std::result::
     Ok(s)
 }
 
-fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>, facts: &mut Facts) -> Result<AttemptResult> {
+fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>, facts: &mut Facts, keep: bool) -> Result<AttemptResult> {
     facts.derive_into(attempt, audit, history, org);
     let (d, q) = crate::walk::unattended(rules, facts)?;
     let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, facts) });
@@ -416,6 +421,7 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
             changes_credentials: d.changes_credentials,
         },
         needs_answer: q,
+        facts: keep.then(|| facts.clone()),
     })
 }
 
@@ -626,7 +632,7 @@ pub fn run(
                     records.push(decode(path, name, &buf, c).map_err(bad)?);
                 }
                 let attempt = Attempt::from_records(records);
-                result_of(rules, &attempt, audit, history, org, &mut facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+                result_of(rules, &attempt, audit, history, org, &mut facts, opts.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
             })
             .collect()
     };

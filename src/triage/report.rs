@@ -1,9 +1,9 @@
 //! The rollout report (the Validate step of an MFA rollout), the terminal
 //! summary, the HTML report, and spreadsheet-safe CSV cells.
 
-use super::peek::Seen;
 use super::Summary;
 use crate::facts::{is_legacy_client, History, OrgSettings};
+use crate::logs::summary::Seen;
 use html_escape::encode_text as esc;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};

@@ -110,6 +110,12 @@ pub(crate) struct Splitter<R: Read> {
     carry_offset: u64,
     /// Read size.
     chunk: usize,
+    /// In an array of records: a record ended and no comma followed yet.
+    after_record: bool,
+    /// In an array of records: a comma followed the last record.
+    comma: bool,
+    /// Whether the start of the input (and a byte-order mark) was looked at.
+    started: bool,
 }
 
 /// Read size; the scanner's buffer is twice this, and grows for a larger
@@ -144,6 +150,9 @@ impl<R: Read> Splitter<R> {
             carry: Vec::new(),
             carry_offset: 0,
             chunk: CHUNK,
+            after_record: false,
+            comma: false,
+            started: false,
         }
     }
 
@@ -178,6 +187,20 @@ impl<R: Read> Splitter<R> {
         Ok(true)
     }
 
+    /// A UTF-8 byte-order mark at the very start is not part of the JSON
+    /// (Windows tools write one), as the whole-file reader also skips it.
+    fn skip_bom(&mut self) {
+        if !self.started && (self.end - self.pos >= 3 || self.eof) {
+            self.started = true;
+            if self.pos == 0 && self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+                // Dropped from the buffer, so the first line starts clean.
+                self.buf.copy_within(3..self.end, 0);
+                self.end -= 3;
+                self.base += 3;
+            }
+        }
+    }
+
     fn err(&self, message: impl Into<String>) -> SplitError {
         SplitError { line: self.line, offset: self.base + self.pos as u64, message: message.into() }
     }
@@ -202,7 +225,10 @@ impl<R: Read> Splitter<R> {
             }
             if self.pos >= self.end {
                 match self.fill() {
-                    Ok(true) => continue,
+                    Ok(true) => {
+                        self.skip_bom();
+                        continue;
+                    }
                     Ok(false) => break,
                     Err(e) => return Err(self.err(e.to_string())),
                 }
@@ -268,7 +294,7 @@ impl<R: Read> Splitter<R> {
         let mut s = start;
         while s < end && !self.done {
             let e = memchr::memchr(b'\n', &batch.data[s..end]).map_or(end, |i| s + i);
-            self.line_record(batch, s, e, offset + (s - start) as u64);
+            self.line_record(batch, s, e, offset + (s - start) as u64)?;
             if e < end {
                 self.line += 1;
             }
@@ -278,7 +304,7 @@ impl<R: Read> Splitter<R> {
     }
 
     /// One line of a batch in line mode: a record, a blank, or the end of the array.
-    fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize, offset: u64) {
+    fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize, offset: u64) -> Result<(), SplitError> {
         let line_start = s;
         let data = &batch.data;
         while s < e && data[s].is_ascii_whitespace() {
@@ -288,19 +314,30 @@ impl<R: Read> Splitter<R> {
             e -= 1;
         }
         if s == e {
-            return;
+            return Ok(());
         }
         if self.lines_in_array && data[s] == b']' {
             // The end of the array (and, in a page, of what matters in it).
+            if self.comma {
+                return Err(self.err("a comma after the last record of the array (`,]` is not JSON)"));
+            }
             self.done = true;
             self.depth = 0;
-            return;
+            return Ok(());
         }
-        if self.lines_in_array && data[e - 1] == b',' {
-            e -= 1;
+        if self.lines_in_array {
+            if self.after_record {
+                return Err(self.err(format!("record {}: no comma between it and the record before", self.number + 1)));
+            }
+            self.comma = data[e - 1] == b',';
+            self.after_record = !self.comma;
+            if self.comma {
+                e -= 1;
+            }
         }
         self.number += 1;
         batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, offset: offset + (s - line_start) as u64 });
+        Ok(())
     }
 
     /// After the first record: when it stood alone on its line, switch to line mode.
@@ -318,7 +355,8 @@ impl<R: Read> Splitter<R> {
         while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
             i += 1;
         }
-        if self.top != Top::Object && i < self.end && self.buf[i] == b',' {
+        let comma = self.top != Top::Object && i < self.end && self.buf[i] == b',';
+        if comma {
             i += 1;
             while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
                 i += 1;
@@ -327,12 +365,19 @@ impl<R: Read> Splitter<R> {
         if i < self.end && self.buf[i] == b'\n' {
             self.lines = true;
             self.lines_in_array = self.top != Top::Object;
+            self.comma = comma;
+            self.after_record = self.lines_in_array && !comma;
             self.pos = i + 1;
             self.line += 1;
             self.rec_start = None;
             self.key_start = None;
             self.in_string = false;
         }
+    }
+
+    /// Whether the scanner stands directly in the array whose elements are the records.
+    fn in_record_list(&self) -> bool {
+        self.rec_depth > 0 && self.depth == self.rec_depth && (self.top == Top::Array || (self.top == Top::Container && self.container_depth == Some(self.depth)))
     }
 
     fn emit(&mut self, batch: &mut Batch, start: usize, end: usize) {
@@ -399,6 +444,13 @@ impl<R: Read> Splitter<R> {
                         self.expect_key = true;
                         self.last_key_is_container = false;
                     }
+                    if self.in_record_list() && self.rec_start.is_none() {
+                        if !self.after_record {
+                            return Err(self.err(format!("a comma where record {} should be", self.number + 1)));
+                        }
+                        self.after_record = false;
+                        self.comma = true;
+                    }
                 }
                 b'{' | b'[' => {
                     if self.depth == 0 {
@@ -423,6 +475,10 @@ impl<R: Read> Splitter<R> {
                         && (self.top == Top::Array || (self.top == Top::Container && self.container_depth == Some(self.depth)))
                     {
                         if b == b'{' {
+                            if self.after_record {
+                                return Err(self.err(format!("record {}: no comma between it and the record before", self.number + 1)));
+                            }
+                            self.comma = false;
                             self.rec_start = Some(i);
                             self.rec_line = self.line;
                         } else {
@@ -434,6 +490,13 @@ impl<R: Read> Splitter<R> {
                 b'}' | b']' => {
                     if self.depth == 0 {
                         return Err(self.err(format!("unexpected `{}`", b as char)));
+                    }
+                    if b == b']' && self.in_record_list() && self.rec_start.is_none() {
+                        // The array of records closes.
+                        if self.comma {
+                            return Err(self.err("a comma after the last record of the array (`,]` is not JSON)"));
+                        }
+                        self.after_record = false;
                     }
                     self.depth -= 1;
                     if self.depth == 0 {
@@ -459,6 +522,7 @@ impl<R: Read> Splitter<R> {
                         }
                     } else if self.depth == self.rec_depth && self.rec_start.is_some() && matches!(self.top, Top::Array | Top::Container) {
                         if let Some(s) = self.rec_start.take() {
+                            self.after_record = true;
                             self.emit(batch, s, i + 1);
                             self.maybe_lines(s, i + 1);
                             if self.lines {
@@ -552,6 +616,26 @@ mod tests {
             }
         };
         assert_eq!((err.line, err.offset, err.message.as_str()), (2, 8, "a record is larger than 256 MiB"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_offsets_stay_true() {
+        let jsonl = "\u{feff}{\"a\":1}\n{\"b\":2}\n";
+        assert_eq!(split(jsonl).unwrap(), vec![("{\"a\":1}".into(), 1, 1), ("{\"b\":2}".into(), 2, 2)]);
+        assert_eq!(split("\u{feff}[{\"a\":1},{\"b\":2}]").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn commas_between_records_are_checked_as_json_does() {
+        // Structural mode (records on one line) and line mode (one per line).
+        for text in ["[{\"a\":1},{\"b\":2},]", "[\n{\"a\":1},\n{\"b\":2},\n]\n", "{\"value\":[{\"a\":1},]}"] {
+            assert!(split(text).unwrap_err().contains("a comma after the last record"), "{text}");
+        }
+        for text in ["[{\"a\":1} {\"b\":2}]", "[\n{\"a\":1}\n{\"b\":2}\n]\n"] {
+            assert!(split(text).unwrap_err().contains("no comma between"), "{text}");
+        }
+        assert!(split("[,{\"a\":1}]").unwrap_err().contains("a comma where record 1 should be"));
+        assert_eq!(split("[\n{\"a\":1},\n{\"b\":2}\n]\n").unwrap().len(), 2);
     }
 
     #[test]
