@@ -242,10 +242,10 @@ impl RowMapper {
     }
 }
 
-/// Open a CSV reader over text and recognise its kind.
-pub(crate) fn open(path: &Path, text: &str) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, RowMapper)> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::Cursor::new(text.as_bytes().to_vec()));
-    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?.clone();
+/// Open a CSV reader and recognise the export by its header row alone.
+pub(crate) fn open<R: std::io::Read>(path: &Path, reader: R) -> Result<(csv::Reader<R>, RowMapper)> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1).caused_by(e))?.clone();
     let kind = detect(&headers).ok_or_else(|| {
         Error::new(ErrorKind::NotALog, "this file is in no format this tool reads")
             .at_path(path)
@@ -255,17 +255,105 @@ pub(crate) fn open(path: &Path, text: &str) -> Result<(csv::Reader<std::io::Curs
     Ok((rdr, RowMapper::new(kind, &headers)))
 }
 
+fn row_error(path: &Path, e: csv::Error, record: usize) -> Error {
+    let line = e.position().map_or(record + 1, |p| p.line() as usize);
+    Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1).record(record).caused_by(e)
+}
+
 /// Every row of a CSV file as (line, Graph-shaped object).
 pub(crate) fn rows(path: &Path, text: &str) -> Result<(CsvKind, Vec<(usize, Value)>)> {
-    let (mut rdr, mapper) = open(path, text)?;
+    let (mut rdr, mapper) = open(path, text.as_bytes())?;
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(i + 2, |p| p.line() as usize);
-            Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1).record(i + 1)
-        })?;
+        let rec = rec.map_err(|e| row_error(path, e, i + 1))?;
         let line = rec.position().map_or(i + 2, |p| p.line() as usize);
         out.push((line, mapper.map(&rec)));
     }
     Ok((mapper.kind(), out))
+}
+
+/// Authentication steps from the admin center's authentication-details CSV, by Request ID.
+pub(crate) type Steps = HashMap<String, Vec<Value>>;
+
+/// Read the rows of an authentication-details CSV into `steps`, streamed.
+pub(crate) fn read_steps<R: std::io::Read>(path: &Path, mut rdr: csv::Reader<R>, mapper: &RowMapper, steps: &mut Steps) -> Result<()> {
+    let mut rec = csv::StringRecord::new();
+    let mut n = 0;
+    loop {
+        n += 1;
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let v = mapper.map(&rec);
+                if let Some(id) = v.get("requestId").and_then(Value::as_str).map(String::from) {
+                    steps.entry(id).or_default().push(v);
+                }
+            }
+            Err(e) => return Err(row_error(path, e, n)),
+        }
+    }
+}
+
+/// A sign-in row in its Graph shape, with its authentication steps joined on Request ID.
+pub(crate) fn signin_row(mapper: &RowMapper, rec: &csv::StringRecord, steps: &Steps) -> Value {
+    let mut v = mapper.map(rec);
+    if let Some(st) = v.get("id").and_then(Value::as_str).and_then(|id| steps.get(id)) {
+        v["authenticationDetails"] = Value::Array(st.clone());
+    }
+    v
+}
+
+/// A sign-in CSV export streamed as batches of records in their JSON form,
+/// each with its row's place in the file, for batch triage's first pass:
+/// no whole-file read and no temporary copy.
+pub(crate) struct CsvBatches<'s, R: std::io::Read> {
+    rdr: csv::Reader<R>,
+    mapper: &'s RowMapper,
+    steps: &'s Steps,
+    rec: csv::StringRecord,
+    json: Vec<u8>,
+    number: usize,
+}
+
+impl<'s, R: std::io::Read> CsvBatches<'s, R> {
+    pub(crate) fn new(rdr: csv::Reader<R>, mapper: &'s RowMapper, steps: &'s Steps) -> Self {
+        CsvBatches { rdr, mapper, steps, rec: csv::StringRecord::new(), json: Vec::new(), number: 0 }
+    }
+}
+
+impl<R: std::io::Read> super::split::Batches for CsvBatches<'_, R> {
+    fn next_batch_into(&mut self, mut batch: super::split::Batch, max: usize) -> std::result::Result<Option<super::split::Batch>, super::split::SplitError> {
+        batch.clear();
+        while batch.spans.len() < max {
+            let start = self.rdr.position().clone();
+            match self.rdr.read_record(&mut self.rec) {
+                Ok(false) => break,
+                Ok(true) => {
+                    self.number += 1;
+                    let end = self.rdr.position().byte();
+                    self.json.clear();
+                    // Serializing a `Value` to memory cannot fail.
+                    let _ = serde_json::to_writer(&mut self.json, &signin_row(self.mapper, &self.rec, self.steps));
+                    batch.push_record(&self.json, self.number, start.line() as usize, start.byte(), (end - start.byte()) as u32);
+                }
+                Err(e) => {
+                    let line = e.position().map_or(start.line() as usize, |p| p.line() as usize);
+                    return Err(super::split::SplitError { line, offset: start.byte(), message: format!("malformed CSV: {e}") });
+                }
+            }
+        }
+        Ok(if batch.spans.is_empty() { None } else { Some(batch) })
+    }
+}
+
+/// One sign-in row read again from its bytes in the file (batch triage's
+/// second pass), in its Graph shape.
+pub(crate) fn signin_row_at(bytes: &[u8], mapper: &RowMapper, steps: &Steps) -> std::result::Result<Value, String> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut rec = csv::StringRecord::new();
+    match rdr.read_record(&mut rec) {
+        Ok(true) => Ok(signin_row(mapper, &rec, steps)),
+        Ok(false) => Err("the row is gone from the file".into()),
+        Err(e) => Err(format!("malformed CSV: {e}")),
+    }
 }

@@ -15,7 +15,7 @@ pub(crate) mod summary;
 pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time, text as flex_text};
-pub(crate) use read::{read as read_text, read_auth_details, read_text_file};
+pub(crate) use read::{looks_like_json, read as read_text};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::History;

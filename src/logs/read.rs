@@ -271,6 +271,13 @@ fn abbreviate(s: &str) -> String {
     s.replace('\n', " ")
 }
 
+/// Whether a file whose text starts so is JSON (else it is read as CSV, by
+/// its header row): the one shape test of every reader.
+pub(crate) fn looks_like_json(head: &str) -> bool {
+    let t = head.strip_prefix('\u{feff}').unwrap_or(head).trim_start();
+    t.is_empty() || t.starts_with('{') || t.starts_with('[')
+}
+
 /// Read every record of kind `T` from `text`, which came from `path`.
 pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
     read_as(path, text, super::InputFormat::Auto)
@@ -280,11 +287,10 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 pub(crate) fn read_as<T: LogRecord>(path: &Path, text: &str, format: super::InputFormat) -> Result<Vec<T>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0, number: 0 };
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
+    if text.trim_start().is_empty() {
         return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
     }
-    let json = trimmed.starts_with('{') || trimmed.starts_with('[');
+    let json = looks_like_json(text);
     match format {
         super::InputFormat::Csv => return read_csv(path, text),
         super::InputFormat::Auto if !json => return read_csv(path, text),
@@ -341,8 +347,7 @@ fn read_csv<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 /// Read the authentication-details CSV that the Entra admin center downloads
 /// beside the sign-in CSV: steps by Request ID. `None` when the text is not one.
 pub(crate) fn read_auth_details(path: &Path, text: &str) -> Result<Option<Vec<(String, super::AuthStep)>>> {
-    let t = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
-    if t.starts_with('{') || t.starts_with('[') || t.is_empty() {
+    if looks_like_json(text) {
         return Ok(None);
     }
     let (kind, rows) = super::csv::rows(path, text)?;

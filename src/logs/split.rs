@@ -17,6 +17,9 @@ pub(crate) struct Span {
     pub line: usize,
     /// Byte offset in the file.
     pub offset: u64,
+    /// Length in the file (a CSV row's JSON form in the batch is longer
+    /// than its row in the file).
+    pub len: u32,
 }
 
 /// Records' bytes: in line mode a chunk of the file read straight into the
@@ -44,9 +47,34 @@ impl Batch {
         &mut self.data[self.used..self.used + n]
     }
 
+    /// Add a record made elsewhere (a CSV row in its JSON form), with its place in the file.
+    pub(crate) fn push_record(&mut self, bytes: &[u8], number: usize, line: usize, offset: u64, len: u32) {
+        let start = self.used;
+        self.put(bytes);
+        self.spans.push(Span { start, end: self.used, number, line, offset, len });
+    }
+
+    /// Empty the batch for reuse, keeping its memory.
+    pub(crate) fn clear(&mut self) {
+        self.used = 0;
+        self.spans.clear();
+    }
+
     fn put(&mut self, bytes: &[u8]) {
         self.room(bytes.len()).copy_from_slice(bytes);
         self.used += bytes.len();
+    }
+}
+
+/// Where batches of records come from: the JSON splitter, or a CSV export's rows.
+pub(crate) trait Batches {
+    /// The next batch of up to `max` records (refilling `batch`), or `None` at the end.
+    fn next_batch_into(&mut self, batch: Batch, max: usize) -> Result<Option<Batch>, SplitError>;
+}
+
+impl<R: Read> Batches for Splitter<R> {
+    fn next_batch_into(&mut self, batch: Batch, max: usize) -> Result<Option<Batch>, SplitError> {
+        Splitter::next_batch_into(self, batch, max)
     }
 }
 
@@ -213,8 +241,7 @@ impl<R: Read> Splitter<R> {
 
     /// [`Splitter::next_batch`], reusing a batch's buffers.
     pub(crate) fn next_batch_into(&mut self, mut batch: Batch, max: usize) -> Result<Option<Batch>, SplitError> {
-        batch.used = 0;
-        batch.spans.clear();
+        batch.clear();
         while batch.spans.len() < max && !self.done {
             if self.lines {
                 // A chunk of whole lines per batch, however many records that is.
@@ -336,7 +363,7 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.number += 1;
-        batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, offset: offset + (s - line_start) as u64 });
+        batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, offset: offset + (s - line_start) as u64, len: (e - s) as u32 });
         Ok(())
     }
 
@@ -384,7 +411,7 @@ impl<R: Read> Splitter<R> {
         self.number += 1;
         let s = batch.used;
         batch.put(&self.buf[start..end]);
-        batch.spans.push(Span { start: s, end: batch.used, number: self.number, line: self.rec_line, offset: self.base + start as u64 });
+        batch.spans.push(Span { start: s, end: batch.used, number: self.number, line: self.rec_line, offset: self.base + start as u64, len: (end - start) as u32 });
     }
 
     /// Scan what is buffered, emitting complete records.

@@ -14,19 +14,21 @@
 //! Memory grows with the number of users (history) and of failed records
 //! (16 bytes each in the index), never with the size of the log.
 
+mod inputs;
 mod report;
+mod survey;
 
 pub use report::{csv_safe, html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};
-use crate::logs::split;
-use crate::logs::summary::{peek, Peeked, Seen};
-use crate::logs::{Attempt, Evidence, SignIn};
+use crate::logs::{Attempt, Evidence};
 use crate::rules::{Rules, Severity};
+use inputs::Inputs;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use survey::{merge_runs, pack, reduce_run, Bytes, Candidate, Survey};
 
 /// Options for a triage run.
 #[derive(Debug, Clone)]
@@ -180,222 +182,6 @@ pub struct Summary {
     pub rollout: Vec<RolloutCheck>,
 }
 
-/// A failed record to read again in pass 2.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    attempt: u64,
-    /// (time, file << 40 | record number): the order of records in an attempt.
-    order: (i64, u64),
-    file: u32,
-    offset: u64,
-    len: u32,
-    number: u32,
-    line: u32,
-}
-
-/// (time, file << 40 | record) in one u64: the time in the high bits, the
-/// record's low bits to order records of the same second.
-fn pack((time, n): (i64, u64)) -> u64 {
-    ((time.max(0) as u64) << 22) | (n & 0x3f_ffff)
-}
-
-/// An attempt's key: a 64-bit hash of its correlation id, the same in every
-/// worker (a fixed seed).
-fn hash(s: &str) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::quality::FixedState::with_seed(0x5167_6e69_6e44_6f63).hash_one(s)
-}
-
-/// Pass 1 state of one worker.
-#[derive(Default)]
-struct Survey {
-    history: History,
-    /// (attempt key, order) of every successful record: 16 bytes each, sorted
-    /// and reduced after the pass; needed to tell an attempt whose last record
-    /// succeeded (an interrupt, then success) whatever the file order.
-    successes: Vec<(u64, u64)>,
-    /// The successes of finished workers, each sorted and reduced to the
-    /// last success per attempt: merged by a walk, never concatenated.
-    success_runs: Vec<Vec<(u64, u64)>>,
-    candidates: Vec<Candidate>,
-    rollout: report::RolloutAcc,
-    records: usize,
-    skipped: usize,
-    bad_count: usize,
-    bad: Vec<BadRecord>,
-}
-
-impl Survey {
-    fn merge(&mut self, o: Survey) {
-        self.history.merge(o.history);
-        self.success_runs.extend(o.success_runs);
-        if !o.successes.is_empty() {
-            self.success_runs.push(reduce_run(o.successes));
-        }
-        self.candidates.extend(o.candidates);
-        self.rollout.merge(o.rollout);
-        self.records += o.records;
-        self.skipped += o.skipped;
-        self.bad_count += o.bad_count;
-        self.bad.extend(o.bad);
-    }
-
-    fn see(&mut self, s: &Seen, file: u32, span: &split::Span, org: Option<&OrgSettings>) {
-        self.records += 1;
-        self.history.add(&s.glimpse());
-        self.rollout.add(s, org);
-        let key = match s.corr.as_deref().or(s.id.as_deref()) {
-            Some(c) => hash(c),
-            None => hash(&format!("{file}#{}", span.number)),
-        };
-        let failed = s.code.is_some_and(|c| c != 0);
-        let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);
-        if failed {
-            self.candidates.push(Candidate { attempt: key, order, file, offset: span.offset, len: (span.end - span.start) as u32, number: span.number as u32, line: span.line as u32 });
-        } else {
-            self.successes.push((key, pack(order)));
-        }
-    }
-}
-
-/// Sort a worker's successes and keep the last one of each attempt.
-fn reduce_run(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    v.sort_unstable();
-    // Sorted by (key, order): fold each attempt's entries into its latest.
-    v.dedup_by(|later, kept| {
-        later.0 == kept.0 && {
-            kept.1 = kept.1.max(later.1);
-            true
-        }
-    });
-    v.shrink_to_fit();
-    v
-}
-
-/// Walk sorted runs (one per worker) as one: each attempt once, with its
-/// latest success.
-fn merge_runs(runs: &[Vec<(u64, u64)>]) -> impl Iterator<Item = (u64, u64)> + '_ {
-    let mut at = vec![0usize; runs.len()];
-    std::iter::from_fn(move || {
-        let key = runs.iter().zip(&at).filter_map(|(r, &i)| r.get(i).map(|e| e.0)).min()?;
-        let mut last = 0;
-        for (r, i) in runs.iter().zip(at.iter_mut()) {
-            if let Some(&(k, o)) = r.get(*i) {
-                if k == key {
-                    last = last.max(o);
-                    *i += 1;
-                }
-            }
-        }
-        Some((key, last))
-    })
-}
-
-fn open(path: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| Error::from_io(path, &e))
-}
-
-/// Pass 1's progress over all files: bytes of earlier files, and in all.
-struct Bytes<'a> {
-    progress: &'a dyn Progress,
-    done: &'a std::sync::atomic::AtomicU64,
-    total: u64,
-}
-
-/// Pass 1 over one file.
-fn survey_file(path: &Path, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, bytes_read: &Bytes) -> Result<Survey> {
-    let Bytes { progress, done, total } = *bytes_read;
-    let f = open(path)?;
-    let name = name.to_string();
-    let shown = Path::new(&name);
-    let mut splitter = split::Splitter::new(std::io::BufReader::with_capacity(1 << 16, f));
-    let (tx, rx) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 3);
-    // Used batches come back to be filled again: no fresh memory per batch.
-    let (tx_free, rx_free) = crossbeam_channel::bounded::<split::Batch>(opts.threads * 4);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..opts.threads.max(1))
-            .map(|_| {
-                let rx = rx.clone();
-                let tx_free = tx_free.clone();
-                let (name, stop) = (&name, &stop);
-                scope.spawn(move || {
-                    let mut sv = Survey::default();
-                    for batch in rx {
-                        for sp in &batch.spans {
-                            match peek(batch.record(sp)) {
-                                Peeked::SignIn(s) => sv.see(&s, file, sp, org),
-                                Peeked::Skip => sv.skipped += 1,
-                                Peeked::Bad(message) => {
-                                    sv.bad_count += 1;
-                                    if sv.bad.len() < 1000 {
-                                        sv.bad.push(BadRecord { file: name.clone(), record: sp.number, line: sp.line, message });
-                                    }
-                                    if opts.strict {
-                                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                                    }
-                                }
-                            }
-                        }
-                        let _ = tx_free.try_send(batch);
-                    }
-                    sv
-                })
-            })
-            .collect();
-        drop(rx);
-        let mut read_err = None;
-        loop {
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                break;
-            }
-            match splitter.next_batch_into(rx_free.try_recv().unwrap_or_default(), 256) {
-                Ok(Some(b)) => {
-                    let bytes = b.spans.last().map_or(0, |s| s.offset + (s.end - s.start) as u64);
-                    progress.survey(done.load(std::sync::atomic::Ordering::Relaxed) + bytes, total);
-                    if tx.send(b).is_err() {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    read_err = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(tx);
-        let mut all = Survey::default();
-        for w in workers {
-            all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
-        }
-        if let Some(e) = read_err {
-            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(shown).at(e.line, 1).hint(format!("at byte {}", e.offset)));
-        }
-        if opts.strict {
-            if let Some(b) = all.bad.iter().min_by_key(|b| b.record) {
-                return Err(Error::new(ErrorKind::BadRecord, b.message.clone()).at_path(shown).at(b.line, 1).record(b.record));
-            }
-        }
-        Ok(all)
-    })
-}
-
-/// Decode one candidate's bytes into a sign-in.
-fn decode(path: &Path, name: &str, bytes: &[u8], c: &Candidate) -> std::result::Result<SignIn, String> {
-    // A plain sign-in decodes directly; envelopes and wrappers go through the full reader.
-    let mut s = match serde_json::from_slice::<SignIn>(bytes) {
-        Ok(s) if s.looks_like_sign_in() => s,
-        _ => {
-            let text = std::str::from_utf8(bytes).map_err(|_| "the record is not UTF-8".to_string())?;
-            let mut v = crate::logs::read_text::<SignIn>(path, text).map_err(|e| e.message().to_string())?;
-            v.pop().ok_or("no sign-in in the record")?
-        }
-    };
-    s.origin = crate::logs::Origin { file: std::sync::Arc::from(name), record: c.number as usize, line: c.line as usize };
-    Ok(s)
-}
-
 fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>, facts: &mut Facts, keep: bool) -> Result<AttemptResult> {
     facts.derive_into(attempt, audit, history, org);
     let (d, q) = crate::walk::unattended(rules, facts)?;
@@ -425,64 +211,6 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
     })
 }
 
-/// A temporary file removed when dropped.
-struct TempFile(PathBuf);
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Whether a file starts like JSON (else it is taken as CSV).
-fn looks_like_json(path: &Path) -> Result<bool> {
-    use std::io::Read;
-    let mut head = [0u8; 4096];
-    let n = open(path)?.read(&mut head).map_err(|e| Error::from_io(path, &e))?;
-    let t = String::from_utf8_lossy(&head[..n]);
-    let t = t.trim_start_matches('\u{feff}').trim_start();
-    Ok(t.is_empty() || t.starts_with('{') || t.starts_with('['))
-}
-
-/// Stream a sign-in CSV into a temporary JSON Lines file, joining
-/// authentication steps by Request ID.
-fn csv_to_jsonl(path: &Path, steps: &HashMap<String, Vec<serde_json::Value>>, n: usize) -> Result<TempFile> {
-    use std::io::Write;
-    let f = open(path)?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::BufReader::new(f));
-    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1))?.clone();
-    let kind = crate::logs::csv::detect(&headers).ok_or_else(|| {
-        Error::new(ErrorKind::NotALog, "this file is in no format this tool reads")
-            .at_path(path)
-            .at(1, 1)
-            .hint(format!("expected JSON (an object, an array, a Graph page, JSON Lines, Azure Monitor records) or {}", crate::logs::csv::EXPECTED))
-    })?;
-    if !kind.is_signins() {
-        return Err(Error::new(ErrorKind::NotALog, "not a sign-in export").at_path(path).hint("audit logs go with --audit"));
-    }
-    let mapper = crate::logs::csv::RowMapper::new(kind, &headers);
-    let tmp = TempFile(std::env::temp_dir().join(format!("signin-doctor-{}-{n}.jsonl", std::process::id())));
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp.0).map_err(|e| Error::from_io(&tmp.0, &e))?);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                let mut v = mapper.map(&rec);
-                if let Some(st) = v.get("id").and_then(|x| x.as_str()).and_then(|id| steps.get(id)) {
-                    v["authenticationDetails"] = serde_json::Value::Array(st.clone());
-                }
-                serde_json::to_writer(&mut w, &v).map_err(std::io::Error::other).and_then(|_| w.write_all(b"\n")).map_err(|e| Error::from_io(&tmp.0, &e))?;
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                return Err(Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1));
-            }
-        }
-    }
-    w.flush().map_err(|e| Error::from_io(&tmp.0, &e))?;
-    Ok(tmp)
-}
-
 /// Triage every failed attempt in `signins`. Each result is handed to `sink`
 /// in file order as soon as its chunk is done; the summary comes back at the end.
 pub fn run(
@@ -496,50 +224,18 @@ pub fn run(
 ) -> Result<Summary> {
     let timing = std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
     let t0 = std::time::Instant::now();
-    // CSV exports: authentication details are joined, sign-ins streamed to JSON Lines.
-    let mut steps: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
-    let mut inputs: Vec<(PathBuf, String)> = Vec::new();
-    let mut temps: Vec<TempFile> = Vec::new();
-    let mut csvs: Vec<&PathBuf> = Vec::new();
-    for p in signins {
-        let json = match opts.format {
-            crate::InputFormat::Json => true,
-            crate::InputFormat::Csv => false,
-            _ => looks_like_json(p)?,
-        };
-        if json {
-            inputs.push((p.clone(), p.display().to_string()));
-        } else {
-            let text = crate::logs::read_text_file(p)?;
-            match crate::logs::read_auth_details(p, &text)? {
-                Some(rows) => {
-                    for (id, st) in rows {
-                        steps.entry(id).or_default().push(serde_json::to_value(st).unwrap_or_default());
-                    }
-                }
-                None => csvs.push(p),
-            }
-        }
-    }
-    for p in csvs {
-        let t = csv_to_jsonl(p, &steps, temps.len())?;
-        inputs.push((t.0.clone(), p.display().to_string()));
-        temps.push(t);
-    }
-    let names: Vec<String> = inputs.iter().map(|(_, n)| n.clone()).collect();
-    let paths: Vec<PathBuf> = inputs.into_iter().map(|(p, _)| p).collect();
-    let signins = &paths[..];
+    let inputs = Inputs::open(signins, opts.format)?;
     // Pass 1.
-    let total: u64 = signins.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let total: u64 = inputs.files.iter().map(|f| size(&f.path)).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut sv = Survey::default();
-    for (i, p) in signins.iter().enumerate() {
-        let s = survey_file(p, &names[i], i as u32, org, opts, &Bytes { progress, done: &done, total })?;
-        done.fetch_add(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    for (i, f) in inputs.files.iter().enumerate() {
+        let s = survey::survey_file(&mut *inputs.batches(i)?, &f.name, i as u32, org, opts, &Bytes { progress, done: &done, total })?;
+        done.fetch_add(size(&f.path), std::sync::atomic::Ordering::Relaxed);
         sv.merge(s);
     }
     progress.survey(total, total);
-    drop(steps);
     if timing {
         eprintln!("timing: survey {:.2}s ({} records)", t0.elapsed().as_secs_f64(), sv.records);
     }
@@ -548,7 +244,43 @@ pub fn run(
         let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
         return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(p));
     }
-    // An attempt failed when its last record failed: drop attempts with a later success.
+    let (mut cands, attempts) = failed_records(&mut sv);
+    sort_by_attempt(&mut cands);
+    let groups: Vec<&[Candidate]> = cands.chunk_by(|a, b| a.attempt == b.attempt).collect();
+    if timing {
+        eprintln!("timing: index {:.2}s ({} failed records)", t1.elapsed().as_secs_f64(), cands.len());
+    }
+    let mut summary = Summary {
+        records: sv.records,
+        skipped: sv.skipped,
+        attempts,
+        failed_attempts: groups.len(),
+        bad_records: sv.bad_count,
+        bad: std::mem::take(&mut sv.bad),
+        diagnoses: BTreeMap::new(),
+        per_hour: BTreeMap::new(),
+        top_users: Vec::new(),
+        open_questions: BTreeMap::new(),
+        rollout: Vec::new(),
+    };
+    summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
+    let engine = Engine { rules, audit, history: &sv.history, org, inputs: &inputs, keep_facts: opts.keep_facts };
+    let per_user = diagnose_all(&engine, &groups, opts, progress, &mut summary, sink)?;
+    if timing {
+        eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
+    }
+    let mut top: Vec<(String, usize)> = per_user.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    summary.top_users = top;
+    summary.rollout = sv.rollout.checks(org, &sv.history);
+    Ok(summary)
+}
+
+/// The failed records of attempts whose last record failed, and the number
+/// of attempts in all. An attempt with a success after its last failure
+/// (an interrupt, then success) is not a failure.
+fn failed_records(sv: &mut Survey) -> (Vec<Candidate>, usize) {
     let mut last_fail: FastMap<u64, u64> = FastMap::default();
     for c in &sv.candidates {
         let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
@@ -569,9 +301,13 @@ pub fn run(
             None => attempts += 1,
         }
     }
-    drop(runs);
-    let mut cands: Vec<Candidate> = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
-    // Group by attempt, in the order of each attempt's first record in the files.
+    let cands = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
+    (cands, attempts)
+}
+
+/// Sort the records into attempts, in the order of each attempt's first
+/// record in the files.
+fn sort_by_attempt(cands: &mut [Candidate]) {
     cands.sort_by_key(|c| (c.file, c.offset));
     let mut first_pos: FastMap<u64, usize> = FastMap::default();
     for (i, c) in cands.iter().enumerate() {
@@ -579,84 +315,61 @@ pub fn run(
     }
     // The rank is looked up once per candidate, not once per comparison.
     cands.sort_by_cached_key(|c| (first_pos[&c.attempt], c.file, c.offset));
-    drop(first_pos);
-    let mut groups: Vec<&[Candidate]> = Vec::new();
-    let mut i = 0;
-    while i < cands.len() {
-        let mut j = i + 1;
-        while j < cands.len() && cands[j].attempt == cands[i].attempt {
-            j += 1;
-        }
-        groups.push(&cands[i..j]);
-        i = j;
-    }
-    let files: Vec<std::fs::File> = signins.iter().map(|p| open(p)).collect::<Result<_>>()?;
-    if timing {
-        eprintln!("timing: index {:.2}s ({} failed records)", t1.elapsed().as_secs_f64(), cands.len());
-    }
+}
 
-    // Pass 2, in chunks: parallel within a chunk, in order across chunks.
-    let mut summary = Summary {
-        records: sv.records,
-        skipped: sv.skipped,
-        attempts,
-        failed_attempts: groups.len(),
-        bad_records: sv.bad_count,
-        bad: std::mem::take(&mut sv.bad),
-        diagnoses: BTreeMap::new(),
-        per_hour: BTreeMap::new(),
-        top_users: Vec::new(),
-        open_questions: BTreeMap::new(),
-        rollout: Vec::new(),
-    };
-    summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
+/// What the second pass needs to diagnose an attempt: the one engine's parts.
+struct Engine<'a> {
+    rules: &'a Rules,
+    audit: &'a Evidence,
+    history: &'a History,
+    org: Option<&'a OrgSettings>,
+    inputs: &'a Inputs,
+    keep_facts: bool,
+}
+
+type Outcome = std::result::Result<AttemptResult, BadRecord>;
+
+impl Engine<'_> {
+    /// Read an attempt's records again, decode them, derive the facts, walk.
+    fn attempt(&self, group: &[Candidate], files: &[std::fs::File], buf: &mut Vec<u8>, facts: &mut Facts) -> Outcome {
+        let mut records = Vec::with_capacity(group.len());
+        for c in group {
+            let input = &self.inputs.files[c.file as usize];
+            buf.resize(c.len as usize, 0);
+            let bad = |message: String| BadRecord { file: input.name.to_string(), record: c.number as usize, line: c.line as usize, message };
+            inputs::read_at(&files[c.file as usize], &input.path, buf, c.offset).map_err(|e| bad(format!("cannot read the record again: {e}")))?;
+            records.push(self.inputs.decode(c.file as usize, buf, c.number as usize, c.line as usize).map_err(bad)?);
+        }
+        let attempt = Attempt::from_records(records);
+        result_of(self.rules, &attempt, self.audit, self.history, self.org, facts, self.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+    }
+}
+
+/// Pass 2: the failed attempts, diagnosed by the workers in small units and
+/// handed to `sink` in order. Returns failed attempts per user.
+fn diagnose_all(
+    engine: &Engine,
+    groups: &[&[Candidate]],
+    opts: &Options,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+    sink: &mut dyn FnMut(&AttemptResult) -> Result<()>,
+) -> Result<FastMap<String, usize>> {
+    let files: Vec<std::fs::File> = engine.inputs.files.iter().map(|f| inputs::open(&f.path)).collect::<Result<_>>()?;
     let mut per_user: FastMap<String, usize> = FastMap::default();
-    let threads = opts.threads.max(1);
-    let history = &sv.history;
     let mut done_attempts = 0u64;
-    type Outcome = std::result::Result<AttemptResult, BadRecord>;
-    // One worker's share of a chunk: read its records again, decode, walk.
-    let work = |part: &[&[Candidate]]| -> Vec<Outcome> {
-        use std::os::unix::fs::FileExt;
+    // One worker's unit: its attempts' outcomes, in order.
+    let work = |unit: &[&[Candidate]]| -> Vec<Outcome> {
         let mut buf = Vec::new();
         let mut facts = Facts::with_capacity(crate::facts::CATALOG.len());
-        part.iter()
-            .map(|group| {
-                let mut records = Vec::with_capacity(group.len());
-                for c in group.iter() {
-                    let path = &signins[c.file as usize];
-                    let name = &names[c.file as usize];
-                    buf.resize(c.len as usize, 0);
-                    let bad = |message: String| BadRecord { file: name.clone(), record: c.number as usize, line: c.line as usize, message };
-                    files[c.file as usize].read_exact_at(&mut buf, c.offset).map_err(|e| bad(e.to_string()))?;
-                    records.push(decode(path, name, &buf, c).map_err(bad)?);
-                }
-                let attempt = Attempt::from_records(records);
-                result_of(rules, &attempt, audit, history, org, &mut facts, opts.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
-            })
-            .collect()
+        unit.iter().map(|group| engine.attempt(group, &files, &mut buf, &mut facts)).collect()
     };
     // The results of a unit, in order: counted, then handed to the sink.
     let mut consume = |results: Vec<Outcome>| -> Result<()> {
         for r in results {
             match r {
                 Ok(res) => {
-                    let e = summary.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount {
-                        title: res.diagnosis.title.clone(),
-                        severity: res.diagnosis.severity,
-                        count: 0,
-                        provisional: 0,
-                        changes_credentials: res.diagnosis.changes_credentials,
-                    });
-                    e.count += 1;
-                    e.provisional += usize::from(res.diagnosis.provisional);
-                    if let Some(t) = &res.time {
-                        let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
-                        *summary.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
-                    }
-                    if let Some(q) = &res.needs_answer {
-                        *summary.open_questions.entry(q.id.clone()).or_default() += 1;
-                    }
+                    summary.count(&res);
                     if let Some(u) = &res.user {
                         *per_user.entry(u.to_ascii_lowercase()).or_default() += 1;
                     }
@@ -677,67 +390,74 @@ pub fn run(
         progress.diagnose(done_attempts, groups.len() as u64);
         Ok(())
     };
-    // The workers take small units of attempts in turn and send back their
-    // results; this thread puts them in order and hands them to the sink.
-    // A worker is never more than a few units ahead of the sink.
+    in_order(groups, opts.threads.max(1), &work, &mut consume)?;
+    Ok(per_user)
+}
+
+/// Run `work` over units of `items` on `threads` workers and hand each
+/// unit's results to `consume` in the items' order. A worker is never more
+/// than a few units ahead of `consume`; a worker that panics fails the run
+/// with an error instead of leaving a silent gap in the output.
+fn in_order<T: Sync, R: Send>(items: &[T], threads: usize, work: &(dyn Fn(&[T]) -> Vec<R> + Sync), consume: &mut dyn FnMut(Vec<R>) -> Result<()>) -> Result<()> {
     const UNIT: usize = 32;
-    let units: Vec<&[&[Candidate]]> = groups.chunks(UNIT).collect();
+    let units: Vec<&[T]> = items.chunks(UNIT).collect();
     let taken = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<Outcome>)>(threads * 4);
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, std::thread::Result<Vec<R>>)>(threads * 4);
         for _ in 0..threads {
-            let (tx, taken, units, work) = (tx.clone(), &taken, &units, &work);
+            let (tx, taken, units) = (tx.clone(), &taken, &units);
             scope.spawn(move || loop {
                 let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(unit) = units.get(i) else { break };
-                if tx.send((i, work(unit))).is_err() {
-                    break; // the sink stopped
+                let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(unit)));
+                let failed = results.is_err();
+                if tx.send((i, results)).is_err() || failed {
+                    break; // the consumer stopped, or this worker is broken
                 }
             });
         }
         drop(tx);
-        let mut early: BTreeMap<usize, Vec<Outcome>> = BTreeMap::new();
+        let mut early: BTreeMap<usize, Vec<R>> = BTreeMap::new();
         let mut next = 0;
+        let stop = |e: Error| {
+            // Workers see the closed channel at their next send.
+            taken.store(units.len(), std::sync::atomic::Ordering::Relaxed);
+            Err(e)
+        };
         for (i, results) in rx {
+            let Ok(results) = results else {
+                return stop(Error::new(ErrorKind::Io, format!("internal: a worker failed on attempts {}..{}; the output stops before them", i * UNIT + 1, (i + 1) * UNIT)));
+            };
             early.insert(i, results);
             while let Some(results) = early.remove(&next) {
                 if let Err(e) = consume(results) {
-                    // Workers see the closed channel at their next send.
-                    taken.store(units.len(), std::sync::atomic::Ordering::Relaxed);
-                    return Err(e);
+                    return stop(e);
                 }
                 next += 1;
             }
         }
         Ok(())
-    })?;
-    if timing {
-        eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
-    }
-    let mut top: Vec<(String, usize)> = per_user.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    top.truncate(10);
-    summary.top_users = top;
-    summary.rollout = sv.rollout.checks(org, history);
-    drop(temps);
-    Ok(summary)
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_run_keeps_each_attempts_latest_success() {
-        let run = reduce_run(vec![(7, 30), (3, 5), (7, 10), (3, 9), (1, 1)]);
-        assert_eq!(run, vec![(1, 1), (3, 9), (7, 30)]);
-    }
-
-    #[test]
-    fn runs_merge_into_each_attempt_once_with_its_latest_success() {
-        let runs = vec![reduce_run(vec![(1, 4), (5, 2), (9, 1)]), reduce_run(vec![(5, 8), (6, 3)]), Vec::new()];
-        let merged: Vec<(u64, u64)> = merge_runs(&runs).collect();
-        assert_eq!(merged, vec![(1, 4), (5, 8), (6, 3), (9, 1)]);
-        assert_eq!(merge_runs(&[]).count(), 0);
+impl Summary {
+    /// Count one result.
+    fn count(&mut self, res: &AttemptResult) {
+        let e = self.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount {
+            title: res.diagnosis.title.clone(),
+            severity: res.diagnosis.severity,
+            count: 0,
+            provisional: 0,
+            changes_credentials: res.diagnosis.changes_credentials,
+        });
+        e.count += 1;
+        e.provisional += usize::from(res.diagnosis.provisional);
+        if let Some(t) = &res.time {
+            let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
+            *self.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
+        }
+        if let Some(q) = &res.needs_answer {
+            *self.open_questions.entry(q.id.clone()).or_default() += 1;
+        }
     }
 }

@@ -1,0 +1,145 @@
+//! Triage's inputs: each sign-in file as JSON (split by the streaming
+//! splitter) or a CSV export (streamed row by row, authentication-details
+//! CSVs joined on Request ID), and the way back to one record's bytes in
+//! the second pass. The shapes, the field mapping and the decoding are the
+//! record source's (`logs`), the same as `diagnose` reads.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::logs::csv::{CsvBatches, RowMapper, Steps};
+use crate::logs::split::{Batches, Splitter};
+use crate::logs::{Origin, SignIn};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How a sign-in file is read.
+pub(super) enum Kind {
+    Json,
+    Csv(RowMapper),
+}
+
+/// One sign-in file.
+pub(super) struct Input {
+    pub path: PathBuf,
+    /// The name used in outputs (`file#record`).
+    pub name: Arc<str>,
+    pub kind: Kind,
+}
+
+/// The sign-in files of a run, and the authentication steps their CSV rows are joined with.
+pub(super) struct Inputs {
+    pub files: Vec<Input>,
+    pub steps: Steps,
+}
+
+pub(super) fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::from_io(path, &e))
+}
+
+/// Whether a file starts like JSON (else it is taken as CSV), by its first bytes.
+fn starts_like_json(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let n = open(path)?.read(&mut head).map_err(|e| Error::from_io(path, &e))?;
+    Ok(crate::logs::looks_like_json(&String::from_utf8_lossy(&head[..n])))
+}
+
+impl Inputs {
+    /// Look at each file's first bytes (and a CSV's header row) only.
+    pub fn open(signins: &[PathBuf], format: crate::InputFormat) -> Result<Inputs> {
+        let mut inputs = Inputs { files: Vec::new(), steps: Steps::new() };
+        for p in signins {
+            let json = match format {
+                crate::InputFormat::Json => true,
+                crate::InputFormat::Csv => false,
+                _ => starts_like_json(p)?,
+            };
+            let name: Arc<str> = Arc::from(p.display().to_string());
+            if json {
+                inputs.files.push(Input { path: p.clone(), name, kind: Kind::Json });
+                continue;
+            }
+            let (rdr, mapper) = crate::logs::csv::open(p, BufReader::new(open(p)?))?;
+            use crate::logs::csv::CsvKind;
+            match mapper.kind() {
+                CsvKind::PortalAuthDetails => crate::logs::csv::read_steps(p, rdr, &mapper, &mut inputs.steps)?,
+                k if k.is_signins() => inputs.files.push(Input { path: p.clone(), name, kind: Kind::Csv(mapper) }),
+                _ => return Err(Error::new(ErrorKind::NotALog, "not a sign-in export").at_path(p).hint("audit logs go with --audit")),
+            }
+        }
+        Ok(inputs)
+    }
+
+    /// The record batches of file `i`, streamed.
+    pub fn batches(&self, i: usize) -> Result<Box<dyn Batches + '_>> {
+        let input = &self.files[i];
+        let f = BufReader::with_capacity(1 << 16, open(&input.path)?);
+        Ok(match &input.kind {
+            Kind::Json => Box::new(Splitter::new(f)),
+            Kind::Csv(mapper) => {
+                let (rdr, _) = crate::logs::csv::open(&input.path, f)?;
+                Box::new(CsvBatches::new(rdr, mapper, &self.steps))
+            }
+        })
+    }
+
+    /// Decode a record read again from its bytes in file `i`.
+    pub fn decode(&self, i: usize, bytes: &[u8], number: usize, line: usize) -> std::result::Result<SignIn, String> {
+        let input = &self.files[i];
+        let mut s = match &input.kind {
+            Kind::Json => decode_json(&input.path, bytes)?,
+            Kind::Csv(mapper) => {
+                let v = crate::logs::csv::signin_row_at(bytes, mapper, &self.steps)?;
+                serde_json::from_value::<SignIn>(v).map_err(|e| format!("cannot read this sign-in: {e}"))?
+            }
+        };
+        s.origin = Origin { file: input.name.clone(), record: number, line };
+        Ok(s)
+    }
+}
+
+/// A JSON record: a plain sign-in decodes directly; envelopes and wrappers
+/// go through the whole-record reader.
+fn decode_json(path: &Path, bytes: &[u8]) -> std::result::Result<SignIn, String> {
+    match serde_json::from_slice::<SignIn>(bytes) {
+        Ok(s) if s.looks_like_sign_in() => Ok(s),
+        _ => {
+            let text = std::str::from_utf8(bytes).map_err(|_| "the record is not UTF-8".to_string())?;
+            let mut v = crate::logs::read_text::<SignIn>(path, text).map_err(|e| e.message().to_string())?;
+            v.pop().ok_or_else(|| "no sign-in in the record".to_string())
+        }
+    }
+}
+
+/// Read `buf.len()` bytes at `offset`, without moving a shared file cursor
+/// (the workers of the second pass read the same files at once).
+pub(super) fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let _ = path;
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let _ = path;
+        let mut done = 0;
+        while done < buf.len() {
+            match std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], offset + done as u64) {
+                Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        use std::io::{Read, Seek};
+        let _ = file;
+        let mut f = File::open(path)?;
+        f.seek(std::io::SeekFrom::Start(offset))?;
+        f.read_exact(buf)
+    }
+}

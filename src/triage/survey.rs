@@ -1,0 +1,225 @@
+//! Triage's first pass: every record of a file split out of the stream and
+//! looked at through the summary reader, in parallel. It builds the history,
+//! the rollout aggregates and the index of failed records to read again.
+
+use super::report;
+use super::{BadRecord, Options, Progress};
+use crate::error::{Error, ErrorKind, Result};
+use crate::facts::{History, OrgSettings};
+use crate::logs::split::{Batch, Batches, Span};
+use crate::logs::summary::{peek, Peeked, Seen};
+use std::path::Path;
+
+/// A failed record to read again in pass 2.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    pub attempt: u64,
+    /// (time, file << 40 | record number): the order of records in an attempt.
+    pub order: (i64, u64),
+    pub file: u32,
+    pub offset: u64,
+    pub len: u32,
+    pub number: u32,
+    pub line: u32,
+}
+
+/// (time, file << 40 | record) in one u64: the time in the high bits, the
+/// record's low bits to order records of the same second.
+pub(super) fn pack((time, n): (i64, u64)) -> u64 {
+    ((time.max(0) as u64) << 22) | (n & 0x3f_ffff)
+}
+
+/// An attempt's key: a 64-bit hash of its correlation id, the same in every
+/// worker (a fixed seed).
+fn hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x5167_6e69_6e44_6f63).hash_one(s)
+}
+
+/// Pass 1 state of one worker.
+#[derive(Default)]
+pub(super) struct Survey {
+    pub history: History,
+    /// (attempt key, order) of every successful record: 16 bytes each, sorted
+    /// and reduced after the pass; needed to tell an attempt whose last record
+    /// succeeded (an interrupt, then success) whatever the file order.
+    pub successes: Vec<(u64, u64)>,
+    /// The successes of finished workers, each sorted and reduced to the
+    /// last success per attempt: merged by a walk, never concatenated.
+    pub success_runs: Vec<Vec<(u64, u64)>>,
+    pub candidates: Vec<Candidate>,
+    pub rollout: report::RolloutAcc,
+    pub records: usize,
+    pub skipped: usize,
+    pub bad_count: usize,
+    pub bad: Vec<BadRecord>,
+}
+
+impl Survey {
+    pub fn merge(&mut self, o: Survey) {
+        self.history.merge(o.history);
+        self.success_runs.extend(o.success_runs);
+        if !o.successes.is_empty() {
+            self.success_runs.push(reduce_run(o.successes));
+        }
+        self.candidates.extend(o.candidates);
+        self.rollout.merge(o.rollout);
+        self.records += o.records;
+        self.skipped += o.skipped;
+        self.bad_count += o.bad_count;
+        self.bad.extend(o.bad);
+    }
+
+    fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>) {
+        self.records += 1;
+        self.history.add(&s.glimpse());
+        self.rollout.add(s, org);
+        let key = match s.corr.as_deref().or(s.id.as_deref()) {
+            Some(c) => hash(c),
+            None => hash(&format!("{file}#{}", span.number)),
+        };
+        let failed = s.code.is_some_and(|c| c != 0);
+        let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);
+        if failed {
+            self.candidates.push(Candidate { attempt: key, order, file, offset: span.offset, len: span.len, number: span.number as u32, line: span.line as u32 });
+        } else {
+            self.successes.push((key, pack(order)));
+        }
+    }
+}
+
+/// Sort a worker's successes and keep the last one of each attempt.
+pub(super) fn reduce_run(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    v.sort_unstable();
+    // Sorted by (key, order): fold each attempt's entries into its latest.
+    v.dedup_by(|later, kept| {
+        later.0 == kept.0 && {
+            kept.1 = kept.1.max(later.1);
+            true
+        }
+    });
+    v.shrink_to_fit();
+    v
+}
+
+/// Walk sorted runs (one per worker) as one: each attempt once, with its
+/// latest success.
+pub(super) fn merge_runs(runs: &[Vec<(u64, u64)>]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut at = vec![0usize; runs.len()];
+    std::iter::from_fn(move || {
+        let key = runs.iter().zip(&at).filter_map(|(r, &i)| r.get(i).map(|e| e.0)).min()?;
+        let mut last = 0;
+        for (r, i) in runs.iter().zip(at.iter_mut()) {
+            if let Some(&(k, o)) = r.get(*i) {
+                if k == key {
+                    last = last.max(o);
+                    *i += 1;
+                }
+            }
+        }
+        Some((key, last))
+    })
+}
+
+/// Pass 1's progress over all files: bytes of earlier files, and in all.
+pub(super) struct Bytes<'a> {
+    pub progress: &'a dyn Progress,
+    pub done: &'a std::sync::atomic::AtomicU64,
+    pub total: u64,
+}
+
+/// Pass 1 over one file's batches of records.
+pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, bytes_read: &Bytes) -> Result<Survey> {
+    let Bytes { progress, done, total } = *bytes_read;
+    let name = name.to_string();
+    let shown = Path::new(&name);
+    let (tx, rx) = crossbeam_channel::bounded::<Batch>(opts.threads * 3);
+    // Used batches come back to be filled again: no fresh memory per batch.
+    let (tx_free, rx_free) = crossbeam_channel::bounded::<Batch>(opts.threads * 4);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..opts.threads.max(1))
+            .map(|_| {
+                let rx = rx.clone();
+                let tx_free = tx_free.clone();
+                let (name, stop) = (&name, &stop);
+                scope.spawn(move || {
+                    let mut sv = Survey::default();
+                    for batch in rx {
+                        for sp in &batch.spans {
+                            match peek(batch.record(sp)) {
+                                Peeked::SignIn(s) => sv.see(&s, file, sp, org),
+                                Peeked::Skip => sv.skipped += 1,
+                                Peeked::Bad(message) => {
+                                    sv.bad_count += 1;
+                                    if sv.bad.len() < 1000 {
+                                        sv.bad.push(BadRecord { file: name.clone(), record: sp.number, line: sp.line, message });
+                                    }
+                                    if opts.strict {
+                                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    }
+                                }
+                            }
+                        }
+                        let _ = tx_free.try_send(batch);
+                    }
+                    sv
+                })
+            })
+            .collect();
+        drop(rx);
+        let mut read_err = None;
+        loop {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            match splitter.next_batch_into(rx_free.try_recv().unwrap_or_default(), 256) {
+                Ok(Some(b)) => {
+                    let bytes = b.spans.last().map_or(0, |s| s.offset + s.len as u64);
+                    progress.survey(done.load(std::sync::atomic::Ordering::Relaxed) + bytes, total);
+                    if tx.send(b).is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read_err = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let mut all = Survey::default();
+        for w in workers {
+            all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
+        }
+        if let Some(e) = read_err {
+            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(shown).at(e.line, 1).hint(format!("at byte {}", e.offset)));
+        }
+        if opts.strict {
+            if let Some(b) = all.bad.iter().min_by_key(|b| b.record) {
+                return Err(Error::new(ErrorKind::BadRecord, b.message.clone()).at_path(shown).at(b.line, 1).record(b.record));
+            }
+        }
+        Ok(all)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_keeps_each_attempts_latest_success() {
+        let run = reduce_run(vec![(7, 30), (3, 5), (7, 10), (3, 9), (1, 1)]);
+        assert_eq!(run, vec![(1, 1), (3, 9), (7, 30)]);
+    }
+
+    #[test]
+    fn runs_merge_into_each_attempt_once_with_its_latest_success() {
+        let runs = vec![reduce_run(vec![(1, 4), (5, 2), (9, 1)]), reduce_run(vec![(5, 8), (6, 3)]), Vec::new()];
+        let merged: Vec<(u64, u64)> = merge_runs(&runs).collect();
+        assert_eq!(merged, vec![(1, 4), (5, 8), (6, 3), (9, 1)]);
+        assert_eq!(merge_runs(&[]).count(), 0);
+    }
+}
