@@ -7,9 +7,12 @@
 //! evidence and the next steps, asking the helpdesk agent where the data
 //! cannot tell.
 //!
-//! The data flows through the modules in order: [`logs`] (files → records →
-//! attempts), [`facts`] (records + audit + org → facts), [`rules`] (model →
-//! load → validate), [`walk`] (session → trace → diagnosis), [`output`].
+//! The data flows in order: [`Evidence`] (files → records → attempts),
+//! [`Facts`] (records + audit + org → typed facts, one history), [`Rules`]
+//! (model → load → validate), [`Session`] (walk → trace → [`Outcome`]), and
+//! the drivers on top: [`output`] (text, JSON, tickets), [`triage`] (whole
+//! exports, the same reader, history and walk), [`authoring`] (case files,
+//! coverage, pictures).
 //!
 //! ```
 //! use signin_doctor::{Evidence, Facts, Rules, Session};
@@ -41,18 +44,31 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod authoring;
 mod error;
-pub mod facts;
-pub mod logs;
-pub mod output;
-pub mod rules;
+mod facts;
+mod logs;
+mod rules;
 mod text;
+mod walk;
+
+pub mod authoring;
+pub mod output;
 pub mod triage;
-pub mod walk;
+
+/// The rule files' model, for tools that read the trees (every node kind and its branches).
+pub mod model {
+    pub use crate::rules::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, Tree, TreeFile, DONT_KNOW};
+}
+
+/// The log records as read (sign-ins, audit events and their parts), normalized over the formats.
+pub mod records {
+    pub use crate::logs::{
+        AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity,
+    };
+}
 
 pub use error::{Error, ErrorKind, Result};
-pub use facts::{FactType, Facts, OrgSettings, Value};
-pub use logs::{Attempt, Evidence, InputFormat, Selector};
-pub use rules::{RuleErrors, Rules};
-pub use walk::{Confidence, Outcome, Session, Step};
+pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Value, CATALOG};
+pub use logs::{Attempt, Evidence, EvidenceBuilder, InputFormat, Selector};
+pub use rules::{Diagnosis, RuleError, RuleErrors, Rules, Severity, DONT_KNOW};
+pub use walk::{Answer, Confidence, End, FactUse, Note, Outcome, Prompt, PromptChoice, Session, Step, Subject, Tri};

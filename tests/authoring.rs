@@ -2,8 +2,8 @@
 //! `explain`, `graph --highlight` and `test` failures behave as documented.
 
 use signin_doctor::authoring::{explain, Case};
-use signin_doctor::facts::CATALOG;
 use signin_doctor::Rules;
+use signin_doctor::CATALOG;
 
 #[test]
 fn rules_readme_lists_every_fact() {

@@ -2,7 +2,7 @@
 //! in the catalog is derived (known, or unknown with a reason) for every
 //! attempt, and nothing is derived that the catalog does not list.
 
-use signin_doctor::facts::CATALOG;
+use signin_doctor::CATALOG;
 use signin_doctor::{Evidence, Facts, OrgSettings};
 use std::collections::BTreeSet;
 

@@ -222,7 +222,7 @@ fn every_shipped_diagnosis_cites_a_source_and_changes_come_after_verification() 
     let verify = rules.diagnosis("possible-compromise").unwrap().next_steps[0].clone();
     assert!(verify.starts_with("VERIFY THE CALLER FIRST"), "{verify}");
     for n in rules.nodes() {
-        if let signin_doctor::rules::Node::Diagnosis(d) = n {
+        if let signin_doctor::model::Node::Diagnosis(d) = n {
             assert!(!d.references.is_empty(), "{} cites no source", d.id);
             assert!(d.references.iter().all(|r| r.starts_with("https://")), "{}", d.id);
             assert_eq!(d.changes_credentials, d.next_steps[0] == verify, "{}: the verification steps come first exactly when credentials change", d.id);

@@ -266,7 +266,8 @@ pub fn mermaid(rules: &Rules, tree: Option<&str>, hl: &Highlight) -> String {
     o
 }
 
-/// The tree(s) as SVG, laid out in process.
+/// The tree(s) as SVG, laid out in process (feature `svg`).
+#[cfg(feature = "svg")]
 pub fn svg(rules: &Rules, tree: Option<&str>, hl: &Highlight) -> Result<String, String> {
     use layout::backends::svg::SVGWriter;
     use layout::gv::{DotParser, GraphBuilder};
@@ -281,6 +282,7 @@ pub fn svg(rules: &Rules, tree: Option<&str>, hl: &Highlight) -> Result<String, 
     Ok(normalise_svg(&w.finalize()))
 }
 
+#[cfg(feature = "svg")]
 /// layout-rs writes its font classes in hash order; sort them so the same
 /// rules always give the same bytes (docs/trees is checked for staleness),
 /// and use a sans-serif face, easier to read at small sizes.
@@ -296,6 +298,7 @@ fn normalise_svg(svg: &str) -> String {
 /// Every picture of every tree, as (file name, contents): `TREE.svg`,
 /// `TREE.mmd` and `TREE.dot`. This is what `signin-doctor graph --out-dir
 /// docs/trees` writes, and what the staleness test compares.
+#[cfg(feature = "svg")]
 pub fn pictures(rules: &Rules) -> Result<Vec<(String, String)>, String> {
     let none = Highlight::default();
     let mut out = Vec::new();

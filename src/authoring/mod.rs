@@ -10,4 +10,6 @@ mod explain;
 mod graph;
 
 pub use explain::{explain, PathStep};
-pub use graph::{dot, mermaid, pictures, svg, DotFlavour, Highlight};
+pub use graph::{dot, mermaid, DotFlavour, Highlight};
+#[cfg(feature = "svg")]
+pub use graph::{pictures, svg};

@@ -3,7 +3,7 @@
 use super::common::{load_rules, Format, Inputs};
 use super::exit;
 use super::{out, outln};
-use signin_doctor::walk::Answer;
+use signin_doctor::Answer;
 use signin_doctor::{Error, Facts, Session};
 use std::path::PathBuf;
 

@@ -8,7 +8,7 @@ use super::exit;
 use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::output::{self, TicketFormat};
-use signin_doctor::walk::{Answer, Outcome, Prompt, Step};
+use signin_doctor::{Answer, Outcome, Prompt, Step};
 use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@ use super::common::{render_rule_errors, Format};
 use super::exit;
 use super::outln;
 use clap::ValueEnum;
-use signin_doctor::facts::CATALOG;
+use signin_doctor::CATALOG;
 use signin_doctor::{Error, Rules};
 use std::path::PathBuf;
 

@@ -117,13 +117,7 @@ pub(crate) fn mfa_step(s: &SignIn) -> Option<&AuthStep> {
 
 /// Classify an MFA result text (`authenticationStepResultDetail`,
 /// `status.additionalDetails`) into the one-word `mfa.outcome`.
-///
-/// ```
-/// use signin_doctor::facts::classify_mfa_result;
-/// assert_eq!(classify_mfa_result("MFA denied; user did not respond to mobile app notification"), "no-response");
-/// assert_eq!(classify_mfa_result("MFA denied; Phone App Reported Fraud"), "fraud-reported");
-/// ```
-pub fn classify_mfa_result(text: &str) -> &'static str {
+pub(crate) fn classify_mfa_result(text: &str) -> &'static str {
     first_family(
         text,
         &[
@@ -148,4 +142,15 @@ pub fn classify_mfa_result(text: &str) -> &'static str {
 /// classified.
 pub(crate) fn first_family(text: &str, families: &[(&[&str], &'static str)], default: &'static str) -> &'static str {
     families.iter().find(|(words, _)| words.iter().any(|w| contains_ci(text, w))).map_or(default, |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classify_mfa_result;
+
+    #[test]
+    fn mfa_result_texts_fall_into_their_families() {
+        assert_eq!(classify_mfa_result("MFA denied; user did not respond to mobile app notification"), "no-response");
+        assert_eq!(classify_mfa_result("MFA denied; Phone App Reported Fraud"), "fraud-reported");
+    }
 }

@@ -13,12 +13,10 @@ mod org;
 mod signals;
 
 pub use catalog::{spec, FactSpec, CATALOG};
-pub use classify::classify_mfa_result;
 pub(crate) use classify::{StepMethod, StepRequirement};
 pub(crate) use derive::is_legacy_client;
 pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History, MfaSays};
 pub use org::OrgSettings;
-pub use signals::{is_script_agent, method_kind};
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -5,7 +5,7 @@
 //! as 50074 and its final result are one attempt) and [`Evidence::select`]
 //! picks the attempt to diagnose.
 
-pub mod csv;
+pub(crate) mod csv;
 mod flex;
 mod read;
 mod record;

@@ -213,6 +213,23 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
 
 /// Triage every failed attempt in `signins`. Each result is handed to `sink`
 /// in file order as soon as its chunk is done; the summary comes back at the end.
+///
+/// ```
+/// use signin_doctor::triage::{self, NoProgress, Options};
+/// use signin_doctor::{Evidence, Rules};
+/// let rules = Rules::embedded()?;
+/// let audit = Evidence::builder().audit_file("examples/stale-authenticator/audit.json")?.build();
+/// let mut diagnosed = Vec::new();
+/// let summary = triage::run(&rules, &["examples/stale-authenticator/signin.json".into()], &audit, None, &Options::default(), &NoProgress, &mut |r| {
+///     diagnosed.push((r.user.clone(), r.diagnosis.id.clone()));
+///     Ok(())
+/// })?;
+/// assert_eq!(summary.failed_attempts, 1);
+/// // Nobody answers in a batch: the question the tree would ask is passed by
+/// // its "don't know" branch and the diagnosis is provisional.
+/// assert_eq!(diagnosed[0].1, "mfa-not-completed");
+/// # Ok::<(), signin_doctor::Error>(())
+/// ```
 pub fn run(
     rules: &Rules,
     signins: &[PathBuf],
