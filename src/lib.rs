@@ -68,7 +68,7 @@ pub mod records {
 }
 
 pub use error::{Error, ErrorKind, Result};
-pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Value, CATALOG};
+pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Subject, Value, CATALOG};
 pub use logs::{Attempt, Evidence, EvidenceBuilder, InputFormat, Selector};
 pub use rules::{Diagnosis, RuleError, RuleErrors, Rules, Severity, DONT_KNOW};
-pub use walk::{Answer, Confidence, End, FactUse, Note, Outcome, Prompt, PromptChoice, Session, Step, Subject, Tri};
+pub use walk::{Answer, Confidence, End, FactUse, Note, Outcome, Prompt, PromptChoice, Session, Step, Tri};

@@ -103,9 +103,11 @@ fn short(path: &str) -> &str {
 impl Facts {
     /// Derive the facts of one attempt from it, the surrounding evidence and
     /// the organisation's settings. Nothing here fails: what the data cannot
-    /// tell is recorded as unknown, with the reason.
+    /// tell is recorded as unknown, with the reason. The history of the
+    /// whole log (other users, other attempts) is built from `evidence`'s
+    /// sign-ins, as batch triage builds it in its first pass.
     pub fn derive(attempt: &Attempt, evidence: &Evidence, org: Option<&OrgSettings>) -> Facts {
-        Facts::derive_with(attempt, evidence, evidence.history(), org)
+        Facts::derive_with(attempt, evidence, &super::History::build(evidence.signins()), org)
     }
 
     /// [`Facts::derive`] with the history of a log given apart (batch triage

@@ -11,12 +11,13 @@ mod derive;
 mod history;
 mod org;
 mod signals;
+mod subject;
 
 pub use catalog::{spec, FactSpec, CATALOG};
-pub(crate) use classify::{StepMethod, StepRequirement};
 pub(crate) use derive::is_legacy_client;
-pub(crate) use history::{says_mfa_passed, Glimpse, HashMap as FastMap, HashSet as FastSet, History, MfaSays};
+pub(crate) use history::{Glimpse, HashMap as FastMap, HashSet as FastSet, History};
 pub use org::OrgSettings;
+pub use subject::Subject;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -2,9 +2,9 @@
 //! facts that the surrounding log gives ([`History`]): fatigue, spray,
 //! outage, non-interactive noise.
 
-use super::classify::contains_ci;
 use super::derive::text;
 use super::{Facts, History, OrgSettings, Value};
+use crate::logs::contains_ci;
 use crate::logs::{Attempt, AuthStep, SignIn};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -62,7 +62,7 @@ const RISK_PROVIDERS: &[&str] = &["tenantSessionRiskPolicy", "accountCompromiseP
 /// The primary (first-factor) step of the latest record that has one: the
 /// first step that is not MFA and says whether it succeeded.
 pub(super) fn primary_step(attempt: &Attempt) -> Option<(&SignIn, &AuthStep)> {
-    attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !super::classify::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
+    attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !crate::logs::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
 }
 
 /// Facts of the record's kind: risk, guest, client, primary method.

@@ -9,6 +9,7 @@ pub(crate) mod csv;
 mod flex;
 mod read;
 mod record;
+mod says;
 pub(crate) mod split;
 pub(crate) mod summary;
 
@@ -16,9 +17,9 @@ pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Init
 
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time, text as flex_text};
 pub(crate) use read::{looks_like_json, read as read_text};
+pub(crate) use says::{contains_ci, is_mfa_step, says_mfa_passed, MfaSays, StepMethod, StepRequirement};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::facts::History;
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -51,7 +52,6 @@ pub struct Evidence {
     signins: Vec<SignIn>,
     audit: Vec<AuditEvent>,
     audit_given: bool,
-    history: OnceLock<History>,
     audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>, foldhash::fast::RandomState>>,
 }
 
@@ -254,10 +254,6 @@ impl Evidence {
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| &self.audit[i]).filter(|a| a.concerns(user_id, upn)).collect()
-    }
-
-    pub(crate) fn history(&self) -> &History {
-        self.history.get_or_init(|| History::build(&self.signins))
     }
 
     /// Group the sign-ins into attempts by correlation id, each oldest first;

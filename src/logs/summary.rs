@@ -1,7 +1,7 @@
 //! The first pass's view of a sign-in: only the fields the history, the
 //! attempt index and the rollout report need, borrowed from the record's bytes.
 
-use crate::facts::{Glimpse, MfaSays, StepMethod, StepRequirement};
+use super::{says_mfa_passed, MfaSays, StepMethod, StepRequirement};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -132,7 +132,7 @@ pub(crate) struct DevicePeek {
 /// `status.additionalDetails`, read only for whether it says MFA passed.
 fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let s: Option<Cow<'de, str>> = Option::deserialize(d)?;
-    Ok(s.is_some_and(|s| crate::facts::says_mfa_passed(&s)))
+    Ok(s.is_some_and(|s| says_mfa_passed(&s)))
 }
 
 /// What the first pass looks at in a record, borrowed from its bytes.
@@ -152,12 +152,6 @@ pub(crate) struct Seen<'a> {
     pub single_factor: bool,
     pub interactive: Option<bool>,
     pub os: Option<String>,
-}
-
-impl Seen<'_> {
-    pub(crate) fn glimpse(&self) -> Glimpse<'_> {
-        Glimpse::new(self.user.as_deref(), self.upn.as_deref(), self.time, self.code, self.mfa, self.ip.as_deref(), self.country.as_deref(), self.interactive)
-    }
 }
 
 /// The outcome of peeking at one record. `Seen` is large, but it lives on

@@ -5,8 +5,9 @@ mod ticket;
 pub use ticket::{redact_text, ticket, TicketFormat};
 
 use crate::facts::Facts;
+use crate::facts::Subject;
 use crate::rules::Rules;
-use crate::walk::{End, Outcome, Step, Subject, Tri};
+use crate::walk::{End, Outcome, Step, Tri};
 use serde_json::json;
 use std::fmt::Write;
 

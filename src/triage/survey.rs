@@ -72,7 +72,7 @@ impl Survey {
 
     fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>) {
         self.records += 1;
-        self.history.add(&s.glimpse());
+        self.history.add(&crate::facts::Glimpse::of_summary(s));
         self.rollout.add(s, org);
         let key = match s.corr.as_deref().or(s.id.as_deref()) {
             Some(c) => hash(c),

@@ -15,8 +15,7 @@ pub use confidence::Confidence;
 pub use eval::Tri;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::facts::{Facts, Source, Value};
-use crate::logs::{Attempt, Evidence};
+use crate::facts::{Facts, Source, Subject, Value};
 use crate::rules::{Diagnosis, Question, Rules, DONT_KNOW};
 use serde::{Deserialize, Serialize};
 
@@ -303,55 +302,6 @@ pub struct Note {
     pub text: String,
 }
 
-/// What was diagnosed: the attempt's records and who, when, what.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Subject {
-    /// Record ids (request ids) of the attempt, oldest first.
-    pub record_ids: Vec<String>,
-    /// Where they were read: `file#record`.
-    pub records: Vec<String>,
-    /// Correlation id.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub correlation_id: Option<String>,
-    /// User principal name.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub user: Option<String>,
-    /// User display name.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub user_name: Option<String>,
-    /// Time of the deciding record (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub time: Option<String>,
-    /// Application.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub app: Option<String>,
-    /// Error code of the deciding record.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub error_code: Option<i64>,
-    /// IP address.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub ip_address: Option<String>,
-}
-
-impl Subject {
-    /// Describe an attempt.
-    pub fn of(attempt: &Attempt) -> Subject {
-        let d = attempt.deciding();
-        Subject {
-            record_ids: attempt.records().iter().filter_map(|r| r.id.clone()).collect(),
-            records: attempt.records().iter().map(|r| format!("{}#{}", r.origin.file, r.origin.record)).collect(),
-            correlation_id: attempt.correlation_id().map(String::from),
-            user: d.user_principal_name.clone(),
-            user_name: d.user_display_name.clone(),
-            time: d.created.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            app: d.app_display_name.clone(),
-            error_code: d.error_code(),
-            ip_address: d.ip_address.clone(),
-        }
-    }
-}
-
 /// A resumable troubleshooting session: facts, answers and notes.
 ///
 /// It serializes to JSON, so a web page or a chat bot can carry it between
@@ -390,20 +340,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Start a session for an attempt.
-    pub fn new(rules: &Rules, facts: Facts, attempt: &Attempt) -> Session {
-        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: Subject::of(attempt), facts, answers: Vec::new(), notes: Vec::new() }
+    /// Start a session for what was diagnosed (an [`Attempt`](crate::Attempt), or its [`Subject`]).
+    pub fn new(rules: &Rules, facts: Facts, subject: impl Into<Subject>) -> Session {
+        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: subject.into(), facts, answers: Vec::new(), notes: Vec::new() }
     }
 
     /// Start a session with no log: every fact is unknown, so the walk goes by questions.
     pub fn without_log(rules: &Rules) -> Session {
         Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new() }
-    }
-
-    /// Convenience: select an attempt from evidence, derive its facts, start.
-    pub fn for_evidence(rules: &Rules, evidence: &Evidence, selector: &crate::logs::Selector, org: Option<&crate::facts::OrgSettings>) -> Result<Session> {
-        let attempt = evidence.select(selector)?;
-        Ok(Session::new(rules, Facts::derive(&attempt, evidence, org), &attempt))
     }
 
     /// Walk as far as the facts and answers go.

@@ -14,7 +14,7 @@ mod query;
 
 pub(crate) use query::BURST_MIN;
 
-use crate::logs::ascii_lowercase;
+use crate::logs::{ascii_lowercase, MfaSays};
 use std::collections::{HashMap as StdMap, HashSet as StdSet};
 
 /// Maps and sets with a fast hasher: the keys are the log's own user ids,
@@ -59,24 +59,6 @@ pub(crate) struct Glimpse<'a> {
     pub interactive: Option<bool>,
 }
 
-/// What a record says of MFA, however it was read.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct MfaSays {
-    /// `authenticationRequirement` is `multiFactorAuthentication`.
-    pub required: bool,
-    /// Whether an MFA step of `authenticationDetails` succeeded.
-    pub step_ok: bool,
-    /// Whether `status.additionalDetails` says MFA passed.
-    pub details_ok: bool,
-}
-
-impl MfaSays {
-    /// Whether a record that succeeded passed MFA, as far as it shows.
-    pub(crate) fn hint(&self) -> bool {
-        self.step_ok || self.details_ok || self.required
-    }
-}
-
 impl<'a> Glimpse<'a> {
     /// The one constructor: every reader passes the same fields.
     #[allow(clippy::too_many_arguments)]
@@ -94,11 +76,14 @@ impl<'a> Glimpse<'a> {
         Glimpse { user: keep(user_id).or(keep(upn)), time, code, mfa_ok_hint: mfa.hint(), ip: keep(ip), country: keep(country), interactive }
     }
 
+    /// A record read in full (`diagnose`).
     pub(crate) fn of(s: &'a crate::logs::SignIn) -> Glimpse<'a> {
-        let step_ok = s.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && super::classify::is_mfa_step(st));
-        let required = s.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
-        let mfa = MfaSays { required, step_ok, details_ok: s.additional_details().is_some_and(says_mfa_passed) };
-        Glimpse::new(s.user_id.as_deref(), s.user_principal_name.as_deref(), s.created.map(|t| t.timestamp()), s.error_code(), mfa, s.ip_address.as_deref(), s.country(), s.is_interactive)
+        Glimpse::new(s.user_id.as_deref(), s.user_principal_name.as_deref(), s.created.map(|t| t.timestamp()), s.error_code(), s.mfa_says(), s.ip_address.as_deref(), s.country(), s.is_interactive)
+    }
+
+    /// A record's summary (batch triage's first pass): the same fields.
+    pub(crate) fn of_summary(s: &'a crate::logs::summary::Seen<'_>) -> Glimpse<'a> {
+        Glimpse::new(s.user.as_deref(), s.upn.as_deref(), s.time, s.code, s.mfa, s.ip.as_deref(), s.country.as_deref(), s.interactive)
     }
     fn mfa_ok(&self) -> bool {
         self.code == Some(0) && self.mfa_ok_hint
@@ -111,15 +96,6 @@ impl<'a> Glimpse<'a> {
     }
     fn password_right(&self) -> bool {
         self.code.is_some_and(|c| PASSWORD_RIGHT.contains(&c))
-    }
-}
-
-/// Whether `status.additionalDetails` says MFA passed: "MFA successfully
-/// completed", "MFA requirement satisfied by claim in the token", ...
-pub(crate) fn says_mfa_passed(details: &str) -> bool {
-    details.as_bytes().get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"mfa")) && {
-        let l = details.to_ascii_lowercase();
-        l.contains("completed") || l.contains("satisfied")
     }
 }
 
