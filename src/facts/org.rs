@@ -115,7 +115,15 @@ impl OrgSettings {
             return None;
         }
         let addr: IpAddr = ip.trim().parse().ok()?;
-        Some(self.ranges.iter().any(|n| n.contains(&addr)))
+        self.addr_trusted(&addr)
+    }
+
+    /// [`OrgSettings::ip_trusted`] for a parsed address.
+    pub(crate) fn addr_trusted(&self, addr: &IpAddr) -> Option<bool> {
+        if self.ranges.is_empty() && self.trusted_ip_ranges.is_empty() {
+            return None;
+        }
+        Some(self.ranges.iter().any(|n| n.contains(addr)))
     }
 
     /// Whether an address is one of the organisation's places: in a trusted

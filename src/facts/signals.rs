@@ -211,8 +211,7 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
             }
         }
     }
-    let trusted = |ip: &str, country: Option<&str>| org.is_some_and(|o| o.place_trusted(ip, country));
-    match h.others_same_hour(who, at, &trusted) {
+    match h.others_same_hour(who, at, org) {
         Some(o) => {
             f.set("history.others_mfa_ok_same_hour", Value::Bool(o.ok > 0), LOG, None);
             f.note("history.others_mfa_ok_same_hour", if o.ok > 0 { "another user passed MFA within the hour" } else { "no other user passed MFA within the hour" });

@@ -47,7 +47,11 @@ const FIRST_FACTOR_METHODS: &[&str] = &["password", "previously satisfied", "clo
 
 /// Whether `s` contains `part` (lower-case ASCII), ignoring ASCII case, without allocating.
 pub(crate) fn contains_ci(s: &str, part: &str) -> bool {
-    s.as_bytes().windows(part.len()).any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    let (s, part) = (s.as_bytes(), part.as_bytes());
+    let Some((&first, rest)) = part.split_first() else { return true };
+    // Compare the whole word only where its first letter stands (every
+    // record's step requirement is looked at, so this is a hot path).
+    s.len() >= part.len() && (0..=s.len() - part.len()).any(|i| s[i].to_ascii_lowercase() == first && s[i + 1..i + part.len()].eq_ignore_ascii_case(rest))
 }
 
 /// What an `authenticationStepRequirement` says, read without keeping the text
@@ -143,5 +147,29 @@ impl SignIn {
         let step_ok = self.authentication_details.iter().flatten().any(|st| st.succeeded == Some(true) && is_mfa_step(st));
         let required = self.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
         MfaSays { required, step_ok, details_ok: self.additional_details().is_some_and(says_mfa_passed) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contains_ci_ignores_ascii_case_only() {
+        assert!(contains_ci("multiFactorAuthentication", "multi"));
+        assert!(contains_ci("MultiFactorAuthentication", "factor"));
+        assert!(contains_ci("primaryAuthentication", "primary"));
+        assert!(!contains_ci("mf", "mfa"));
+        assert!(contains_ci("", ""));
+        assert!(!contains_ci("singleFactorAuthentication", "multi"));
+        assert!(contains_ci("xxMFA", "mfa"));
+    }
+
+    #[test]
+    fn an_mfa_step_is_told_by_its_requirement_or_its_method() {
+        assert!(StepRequirement::of("Multifactor authentication").is_mfa_with(StepMethod::of("Mobile app notification")));
+        assert!(!StepRequirement::of("Primary authentication").is_mfa_with(StepMethod::of("Password")));
+        assert!(StepRequirement::of("").is_mfa_with(StepMethod::of("Mobile app notification")));
+        assert!(!StepRequirement::of("").is_mfa_with(StepMethod::of("Previously satisfied")));
     }
 }

@@ -38,6 +38,12 @@ impl Batch {
         &self.data[s.start..s.end]
     }
 
+    /// The batch's bytes as text, checked for UTF-8 in one pass (records
+    /// start and end at ASCII bytes, so each record's span is text too).
+    pub(crate) fn text(&self) -> Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(&self.data[..self.used])
+    }
+
     /// Room for `n` more bytes after the used ones.
     fn room(&mut self, n: usize) -> &mut [u8] {
         if self.data.len() < self.used + n {

@@ -181,23 +181,25 @@ struct Envelope<'a> {
     corr: Option<Cow<'a, str>>,
 }
 
-pub(crate) fn peek(bytes: &[u8]) -> Peeked<'_> {
-    peek_in(bytes, Envelope::default())
+/// Look at one record, given as text (its batch was checked for UTF-8 once:
+/// parsing from `str` does not check every string again).
+pub(crate) fn peek(text: &str) -> Peeked<'_> {
+    peek_in(text, Envelope::default())
 }
 
-fn peek_in<'a>(bytes: &'a [u8], env: Envelope<'a>) -> Peeked<'a> {
-    let p: Peek = match serde_json::from_slice(bytes) {
+fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
+    let p: Peek = match serde_json::from_str(text) {
         Ok(p) => p,
         Err(e) => return Peeked::Bad(format!("cannot read this sign-in: {}", e.to_string().split(" at line ").next().unwrap_or(""))),
     };
     if let Some(inner) = p.log.filter(|r| r.get().starts_with('{')) {
-        return peek_in(inner.get().as_bytes(), env);
+        return peek_in(inner.get(), env);
     }
     if let Some(props) = p.properties.filter(|r| r.get().starts_with('{')) {
         if p.category.as_deref().is_some_and(|c| !c.to_ascii_lowercase().contains("signin")) {
             return Peeked::Skip;
         }
-        return peek_in(props.get().as_bytes(), Envelope { time: keep(p.env_time), result: p.env_result.and_then(|r| r.trim().parse().ok()), corr: keep(p.corr) });
+        return peek_in(props.get(), Envelope { time: keep(p.env_time), result: p.env_result.and_then(|r| r.trim().parse().ok()), corr: keep(p.corr) });
     }
     if p.activity.is_some() {
         return Peeked::Bad("this is an audit event (directoryAudit), not a sign-in; pass audit logs with --audit".into());

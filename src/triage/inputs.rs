@@ -102,10 +102,11 @@ impl Inputs {
 /// A JSON record: a plain sign-in decodes directly; envelopes and wrappers
 /// go through the whole-record reader.
 fn decode_json(path: &Path, bytes: &[u8]) -> std::result::Result<SignIn, String> {
-    match serde_json::from_slice::<SignIn>(bytes) {
+    // One UTF-8 check for the record, then no check per string.
+    let text = std::str::from_utf8(bytes).map_err(|_| "the record is not UTF-8".to_string())?;
+    match serde_json::from_str::<SignIn>(text) {
         Ok(s) if s.looks_like_sign_in() => Ok(s),
         _ => {
-            let text = std::str::from_utf8(bytes).map_err(|_| "the record is not UTF-8".to_string())?;
             let mut v = crate::logs::read_text::<SignIn>(path, text).map_err(|e| e.message().to_string())?;
             v.pop().ok_or_else(|| "no sign-in in the record".to_string())
         }

@@ -146,8 +146,18 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
                 scope.spawn(move || {
                     let mut sv = Survey::default();
                     for batch in rx {
+                        let text = batch.text();
                         for sp in &batch.spans {
-                            match peek(batch.record(sp)) {
+                            let record = match &text {
+                                Ok(t) => Ok(&t[sp.start..sp.end]),
+                                // Which record is not UTF-8: each is checked alone.
+                                Err(_) => std::str::from_utf8(batch.record(sp)).map_err(|e| format!("the record is not UTF-8 text (byte {} of the record)", e.valid_up_to() + 1)),
+                            };
+                            let peeked = match record {
+                                Ok(r) => peek(r),
+                                Err(message) => Peeked::Bad(message),
+                            };
+                            match peeked {
                                 Peeked::SignIn(s) => sv.see(&s, file, sp, org),
                                 Peeked::Skip => sv.skipped += 1,
                                 Peeked::Bad(message) => {

@@ -212,7 +212,7 @@ pub(crate) struct History {
     mfa_ok_seen: bool,
     /// Per hour: the other users failing MFA in it and the hours either
     /// side, and which of them failed from a place usual for them.
-    windows: std::sync::OnceLock<HashMap<i64, query::Window>>,
+    windows: std::sync::OnceLock<query::Windows>,
     /// Per address, once the log is in: whether it mostly fails.
     mostly_failing: std::sync::OnceLock<Vec<bool>>,
 }
@@ -227,6 +227,14 @@ enum IpKey {
 impl IpKey {
     fn of(ip: &str) -> IpKey {
         ip.parse().map_or_else(|_| IpKey::Text(ip.into()), IpKey::Ip)
+    }
+    /// Whether the address is one of the organisation's places (its range, or the country it showed).
+    fn trusted_by(&self, org: &crate::facts::OrgSettings, country: Option<&str>) -> bool {
+        let ip = match self {
+            IpKey::Ip(a) => org.addr_trusted(a),
+            IpKey::Text(t) => org.ip_trusted(t),
+        };
+        ip == Some(true) || country.is_some_and(|c| org.country_trusted(c) == Some(true))
     }
 }
 

@@ -3,7 +3,7 @@
 //! analytics rules for Entra ID sign-ins (MFASpammingfollowedbySuccessfullogin,
 //! SigninPasswordSpray); the facts' notes say which.
 
-use super::{unstamp, Event, HashSet, History, IpKey, UserState, NO_IP};
+use super::{unstamp, Event, HashMap, HashSet, History, IpKey, UserState, NO_IP};
 use chrono::{DateTime, Utc};
 
 /// Sentinel's password-spray window: 20 minutes.
@@ -19,12 +19,22 @@ pub(crate) const BURST_SUCCESS_WITHIN: i64 = 10 * 60;
 #[derive(Debug, Default)]
 pub(crate) struct Window {
     failed: HashSet<u32>,
-    /// Of them, those who failed from an address or country where they also
-    /// signed in successfully in the log: their usual places.
+    /// Of them, those who failed from one of their usual places (an address
+    /// or country where they also signed in successfully in the log) or from
+    /// one of the organisation's trusted places.
     usual: HashSet<u32>,
-    /// The others, with the addresses they failed from, for the
-    /// organisation's trusted places to be asked of.
-    elsewhere: Vec<(u32, u32)>,
+}
+
+/// The windows of a log, for one organisation's settings (`org` is the
+/// settings' address, 0 for none: the windows are built once per run).
+#[derive(Debug)]
+pub(crate) struct Windows {
+    org: usize,
+    by_hour: HashMap<i64, Window>,
+}
+
+fn org_key(org: Option<&crate::facts::OrgSettings>) -> usize {
+    org.map_or(0, |o| o as *const _ as usize)
 }
 
 /// Other users' MFA in the hours around a sign-in.
@@ -119,28 +129,16 @@ impl History {
     /// success at all (an export of failures only). `trusted` says
     /// whether an address (and its country) is one of the organisation's
     /// usual places.
-    pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>, trusted: &dyn Fn(&str, Option<&str>) -> bool) -> Option<Others> {
-        let windows = self.windows.get_or_init(|| {
-            // Once per log: the users failing MFA in every three-hour window.
-            let mut w: super::HashMap<i64, Window> = super::HashMap::default();
-            for (&h, hour) in &self.hours {
-                for &(u, ip) in &hour.failed {
-                    let st = &self.state[u as usize];
-                    let usual =
-                        ip != NO_IP && (st.ok.iter().any(|&(_, p)| super::unpack(p) == ip) || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c))));
-                    for centre in h - 1..=h + 1 {
-                        let win = w.entry(centre).or_default();
-                        win.failed.insert(u);
-                        if usual {
-                            win.usual.insert(u);
-                        } else if ip != NO_IP {
-                            win.elsewhere.push((u, ip));
-                        }
-                    }
-                }
-            }
-            w
-        });
+    pub(crate) fn others_same_hour(&self, user: Option<&str>, at: DateTime<Utc>, org: Option<&crate::facts::OrgSettings>) -> Option<Others> {
+        // Built once per log (and organisation): every query is then a lookup.
+        let cached = self.windows.get_or_init(|| self.windows(org));
+        let fresh;
+        let windows = if cached.org == org_key(org) {
+            cached
+        } else {
+            fresh = self.windows(org);
+            &fresh
+        };
         let h = at.timestamp().div_euclid(3600);
         let me = self.user_id(user);
         let near = |f: fn(&super::Hour) -> &super::Two| (h - 1..=h + 1).any(|hh| self.hours.get(&hh).is_some_and(|x| f(x).other_than(me)));
@@ -149,15 +147,33 @@ impl History {
         }
         let ok = usize::from(near(|x| &x.ok));
         let not_me = |set: &HashSet<u32>| set.len() - usize::from(me.is_some_and(|u| set.contains(&u)));
-        let (failed, failed_usual) = windows.get(&h).map_or((0, 0), |w| {
-            // Those who failed elsewhere, but from one of the organisation's places.
-            let mut more: Vec<u32> = w.elsewhere.iter().filter(|&&(u, ip)| !w.usual.contains(&u) && trusted(&self.ip_keys[ip as usize].to_string(), self.country_name(ip))).map(|&(u, _)| u).collect();
-            more.sort_unstable();
-            more.dedup();
-            let me_more = usize::from(me.is_some_and(|u| more.contains(&u)));
-            (not_me(&w.failed), not_me(&w.usual) + more.len() - me_more)
-        });
+        let (failed, failed_usual) = windows.by_hour.get(&h).map_or((0, 0), |w| (not_me(&w.failed), not_me(&w.usual)));
         Some(Others { ok, failed, failed_usual })
+    }
+
+    /// The users failing MFA in every three-hour window, and of them those
+    /// failing from a usual or trusted place. Whether an address is trusted
+    /// is asked once per address.
+    fn windows(&self, org: Option<&crate::facts::OrgSettings>) -> Windows {
+        let mut trusted: HashMap<u32, bool> = HashMap::default();
+        let mut w: HashMap<i64, Window> = HashMap::default();
+        for (&h, hour) in &self.hours {
+            for &(u, ip) in &hour.failed {
+                let st = &self.state[u as usize];
+                let usual = ip != NO_IP
+                    && (st.ok.iter().any(|&(_, p)| super::unpack(p) == ip)
+                        || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c)))
+                        || *trusted.entry(ip).or_insert_with(|| org.is_some_and(|o| self.ip_keys[ip as usize].trusted_by(o, self.country_name(ip)))));
+                for centre in h - 1..=h + 1 {
+                    let win = w.entry(centre).or_default();
+                    win.failed.insert(u);
+                    if usual {
+                        win.usual.insert(u);
+                    }
+                }
+            }
+        }
+        Windows { org: org_key(org), by_hour: w }
     }
 
     /// Password spray from this address around `at` (Sentinel's
