@@ -53,7 +53,13 @@ const SCRIPT_AGENTS: &[&str] = &[
 
 /// Whether a user agent is a script or an HTTP library.
 pub fn is_script_agent(agent: &str) -> bool {
-    SCRIPT_AGENTS.iter().any(|s| contains_ci(agent, s))
+    // One pass over the agent for all the names at once (every failed
+    // attempt in a batch asks this of a long browser string).
+    static NAMES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    match NAMES.get_or_init(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(SCRIPT_AGENTS).ok()) {
+        Some(names) => names.is_match(agent),
+        None => SCRIPT_AGENTS.iter().any(|s| contains_ci(agent, s)),
+    }
 }
 
 /// Requirement providers that mean Identity Protection's risk policies.

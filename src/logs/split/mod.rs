@@ -2,6 +2,10 @@
 //! without parsing it, so a whole export is never in memory. Handles JSON
 //! Lines (or any concatenated objects), a top-level array, and an object
 //! holding the records in `value` (Graph page) or `records` (Azure Monitor).
+//!
+//! Longer than the project's 500-line guide, with `scan` over 100 lines, on
+//! purpose: the scanner is one state machine, kept in one piece so that every
+//! transition (strings, depth, containers, commas, line mode) reads together.
 
 use std::io::Read;
 
@@ -583,98 +587,4 @@ impl<R: Read> Splitter<R> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn split(text: &str) -> Result<Vec<(String, usize, usize)>, String> {
-        // Tiny chunks exercise records that span buffer refills.
-        let mut s = Splitter::new(text.as_bytes());
-        s.buf = vec![0; 8];
-        s.chunk = 8;
-        let mut out = Vec::new();
-        loop {
-            match s.next_batch(2) {
-                Ok(Some(b)) => {
-                    for sp in &b.spans {
-                        out.push((String::from_utf8_lossy(b.record(sp)).into_owned(), sp.number, sp.line));
-                        assert_eq!(&text.as_bytes()[sp.offset as usize..sp.offset as usize + (sp.end - sp.start)], b.record(sp));
-                    }
-                }
-                Ok(None) => return Ok(out),
-                Err(e) => return Err(format!("{}:{}", e.line, e.message)),
-            }
-        }
-    }
-
-    #[test]
-    fn shapes() {
-        let rec = |s: &str| s.to_string();
-        assert_eq!(split("{\"a\":1}\n{\"b\":\"}\\\"{\"}\n").unwrap(), vec![(rec("{\"a\":1}"), 1, 1), (rec("{\"b\":\"}\\\"{\"}"), 2, 2)]);
-        assert_eq!(split("[\n {\"a\":[1,2]},\n {\"b\":{}}\n]").unwrap(), vec![(rec("{\"a\":[1,2]}"), 1, 2), (rec("{\"b\":{}}"), 2, 3)]);
-        let page = "{\"@odata.context\":\"x\",\"value\":[{\"id\":\"1\",\"value\":[3]},{\"id\":\"2\"}],\"@odata.nextLink\":\"y\"}";
-        assert_eq!(split(page).unwrap().iter().map(|r| r.0.clone()).collect::<Vec<_>>(), vec!["{\"id\":\"1\",\"value\":[3]}", "{\"id\":\"2\"}"]);
-        let am = "{\"records\":[{\"time\":\"t\",\"properties\":{\"id\":\"1\"}}]}";
-        assert_eq!(split(am).unwrap()[0].0, "{\"time\":\"t\",\"properties\":{\"id\":\"1\"}}");
-        // An object with a `value` that is not an array is a record.
-        assert_eq!(split("{\"value\":\"x\",\"id\":1}").unwrap()[0].0, "{\"value\":\"x\",\"id\":1}");
-        assert_eq!(split("").unwrap(), vec![]);
-    }
-
-    #[test]
-    fn line_mode() {
-        let jsonl = "{\"a\":1}\n{\"b\":2}\n\n{\"c\":\"x\"}";
-        assert_eq!(split(jsonl).unwrap(), vec![("{\"a\":1}".into(), 1, 1), ("{\"b\":2}".into(), 2, 2), ("{\"c\":\"x\"}".into(), 3, 4)]);
-        let arr = "[\n{\"a\":1},\n{\"b\":[1,2]},\n{\"c\":3}\n]\n";
-        assert_eq!(split(arr).unwrap(), vec![("{\"a\":1}".into(), 1, 2), ("{\"b\":[1,2]}".into(), 2, 3), ("{\"c\":3}".into(), 3, 4)]);
-        let page = "{\"@odata.context\":\"x\",\"value\":[\n  {\"a\":1},\n  {\"b\":2}\n],\n\"@odata.nextLink\":\"y\"}";
-        assert_eq!(split(page).unwrap().iter().map(|r| r.0.clone()).collect::<Vec<_>>(), vec!["{\"a\":1}", "{\"b\":2}"]);
-        // Pretty-printed records keep the structural scanner.
-        let pretty = "[\n {\n  \"a\": 1\n },\n {\n  \"b\": 2\n }\n]";
-        assert_eq!(split(pretty).unwrap().len(), 2);
-    }
-
-    #[test]
-    fn a_line_longer_than_the_record_limit_is_an_error_at_its_start() {
-        let text = "{\"a\":1}\n{\"b\":\"0123456789012345678901234567890123456789\"}\n";
-        let mut s = Splitter::new(text.as_bytes());
-        s.buf = vec![0; 8];
-        s.chunk = 8;
-        s.max_record = 16;
-        // The whole file fails (a structure error, not a bad record).
-        let err = loop {
-            match s.next_batch(2) {
-                Ok(Some(_)) => {}
-                Ok(None) => panic!("no error"),
-                Err(e) => break e,
-            }
-        };
-        assert_eq!((err.line, err.offset, err.message.as_str()), (2, 8, "a record is larger than 256 MiB"));
-    }
-
-    #[test]
-    fn a_byte_order_mark_is_skipped_and_offsets_stay_true() {
-        let jsonl = "\u{feff}{\"a\":1}\n{\"b\":2}\n";
-        assert_eq!(split(jsonl).unwrap(), vec![("{\"a\":1}".into(), 1, 1), ("{\"b\":2}".into(), 2, 2)]);
-        assert_eq!(split("\u{feff}[{\"a\":1},{\"b\":2}]").unwrap().len(), 2);
-    }
-
-    #[test]
-    fn commas_between_records_are_checked_as_json_does() {
-        // Structural mode (records on one line) and line mode (one per line).
-        for text in ["[{\"a\":1},{\"b\":2},]", "[\n{\"a\":1},\n{\"b\":2},\n]\n", "{\"value\":[{\"a\":1},]}"] {
-            assert!(split(text).unwrap_err().contains("a comma after the last record"), "{text}");
-        }
-        for text in ["[{\"a\":1} {\"b\":2}]", "[\n{\"a\":1}\n{\"b\":2}\n]\n"] {
-            assert!(split(text).unwrap_err().contains("no comma between"), "{text}");
-        }
-        assert!(split("[,{\"a\":1}]").unwrap_err().contains("a comma where record 1 should be"));
-        assert_eq!(split("[\n{\"a\":1},\n{\"b\":2}\n]\n").unwrap().len(), 2);
-    }
-
-    #[test]
-    fn structure_errors() {
-        assert!(split("[1, 2]").unwrap_err().contains("expected an object"));
-        assert!(split("{\"a\": 1").unwrap_err().contains("ends in the middle"));
-        assert!(split("hello").unwrap_err().contains("expected a JSON object or array"));
-    }
-}
+mod tests;
