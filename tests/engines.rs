@@ -253,3 +253,37 @@ fn a_csv_export_with_its_authentication_details_is_read_alike() {
     let reversed = [files[1].clone(), files[0].clone()];
     assert!(compare_files(&rules, &reversed) > 0, "the order of the two files does not matter");
 }
+
+/// One correlation id shared by thousands of failed records: both drivers
+/// keep the latest `Attempt::MAX_RECORDS`, reach the same diagnosis, and
+/// triage says how many it left out.
+#[test]
+fn an_attempt_of_thousands_of_records_keeps_its_latest_in_both_drivers() {
+    let rules = Rules::embedded().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("shared.jsonl");
+    let n = 3000;
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            r#"{{"id":"r{i}","createdDateTime":"2024-05-01T{:02}:{:02}:{:02}Z","correlationId":"same","userPrincipalName":"ana@contoso.com","ipAddress":"203.0.113.9","status":{{"errorCode":50126}}}}"#,
+            9 + i / 3600,
+            (i / 60) % 60,
+            i % 60
+        ));
+        text.push('\n');
+    }
+    std::fs::write(&f, text).unwrap();
+    let ev = Evidence::builder().signins_file(&f).unwrap().build();
+    let attempt = ev.select(&Default::default()).unwrap();
+    assert_eq!(attempt.records().len(), signin_doctor::Attempt::MAX_RECORDS);
+    assert_eq!(attempt.records_dropped(), n - signin_doctor::Attempt::MAX_RECORDS);
+    assert_eq!(attempt.records()[0].id.as_deref(), Some("r2900"), "the latest are kept");
+    let results = triage_all(&rules, &[f.clone()], &Evidence::builder().build(), None, 2);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].records_dropped, n - signin_doctor::Attempt::MAX_RECORDS);
+    assert_eq!(compare_file(&rules, &f), 1);
+    // The id of a record left out says why it is not found.
+    let e = ev.select(&signin_doctor::Selector::new(Some("r5".into()), None, None)).unwrap_err();
+    assert!(e.to_string().contains("older than the last 100 records of its attempt"), "{e}");
+}

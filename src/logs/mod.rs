@@ -182,13 +182,28 @@ impl Selector {
 pub struct Attempt {
     records: Vec<SignIn>,
     chosen: Option<usize>,
+    /// Older records left out past [`Attempt::MAX_RECORDS`].
+    dropped: usize,
 }
 
 impl Attempt {
-    /// An attempt of these records (sorted oldest first here).
+    /// The most records an attempt keeps: its latest. One correlation id
+    /// shared by a million records (a broken client, a replayed token) must
+    /// not take gigabytes; the facts read the last records of an attempt.
+    pub const MAX_RECORDS: usize = 100;
+
+    /// An attempt of these records (sorted oldest first here; past
+    /// [`Attempt::MAX_RECORDS`], the oldest are counted and left out).
     pub fn from_records(mut records: Vec<SignIn>) -> Attempt {
         records.sort_by(|a, b| a.created.cmp(&b.created).then(a.origin.record.cmp(&b.origin.record)));
-        Attempt { records, chosen: None }
+        let dropped = records.len().saturating_sub(Self::MAX_RECORDS);
+        records.drain(..dropped);
+        Attempt { records, chosen: None, dropped }
+    }
+
+    /// How many older records were left out (see [`Attempt::MAX_RECORDS`]).
+    pub fn records_dropped(&self) -> usize {
+        self.dropped
     }
 
     /// The records, oldest first.
@@ -273,13 +288,7 @@ impl Evidence {
                 None => groups.push(vec![s.clone()]),
             }
         }
-        let mut attempts: Vec<Attempt> = groups
-            .into_iter()
-            .map(|mut records| {
-                records.sort_by(|a, b| a.created.cmp(&b.created).then(a.origin.record.cmp(&b.origin.record)));
-                Attempt { records, chosen: None }
-            })
-            .collect();
+        let mut attempts: Vec<Attempt> = groups.into_iter().map(Attempt::from_records).collect();
         attempts.sort_by(|a, b| {
             let ka = (a.records.last().and_then(|r| r.created), a.records.last().map(|r| r.origin.record));
             let kb = (b.records.last().and_then(|r| r.created), b.records.last().map(|r| r.origin.record));
@@ -301,6 +310,10 @@ impl Evidence {
                     a.chosen = Some(i);
                     return Ok(a);
                 }
+            }
+            if self.signins.iter().any(|r| same(r.id.as_deref(), id)) {
+                return Err(Error::new(ErrorKind::NotFound, format!("the sign-in record {id} is older than the last {} records of its attempt, which are all an attempt keeps", Attempt::MAX_RECORDS))
+                    .hint("its correlation id is shared by more records than one sign-in makes; select the attempt by --correlation-id to see its latest records"));
             }
             return Err(Error::new(ErrorKind::NotFound, format!("no sign-in record has the id {id}")).hint("the id is the sign-in's \"id\" (Request ID in the portal)"));
         }

@@ -94,6 +94,10 @@ pub struct AttemptResult {
     pub diagnosis: DiagnosisRef,
     /// The first question the tree would ask an agent, if any.
     pub needs_answer: Option<QuestionRef>,
+    /// Older records of the attempt left out (an attempt keeps its latest
+    /// [`Attempt::MAX_RECORDS`]); 0 for nearly every attempt.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_dropped: usize,
     /// The facts the walk read, when [`Options::keep_facts`] is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts: Option<Facts>,
@@ -115,6 +119,10 @@ pub struct DiagnosisRef {
     /// Whether the next steps change a credential: the caller's identity is
     /// verified out of band first.
     pub changes_credentials: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A question a triage result leaves for an agent.
@@ -168,6 +176,8 @@ pub struct Summary {
     pub failed_attempts: usize,
     /// Bad records, counted.
     pub bad_records: usize,
+    /// Attempts with more records than an attempt keeps (their oldest were left out).
+    pub capped_attempts: usize,
     /// The first 1,000 bad records.
     pub bad: Vec<BadRecord>,
     /// Diagnoses by id.
@@ -207,6 +217,7 @@ fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &Histo
             changes_credentials: d.changes_credentials,
         },
         needs_answer: q,
+        records_dropped: attempt.records_dropped(),
         facts: keep.then(|| facts.clone()),
     })
 }
@@ -274,6 +285,7 @@ pub fn run(
         failed_attempts: groups.len(),
         bad_records: sv.bad_count,
         bad: std::mem::take(&mut sv.bad),
+        capped_attempts: 0,
         diagnoses: BTreeMap::new(),
         per_hour: BTreeMap::new(),
         top_users: Vec::new(),
@@ -349,6 +361,16 @@ type Outcome = std::result::Result<AttemptResult, BadRecord>;
 impl Engine<'_> {
     /// Read an attempt's records again, decode them, derive the facts, walk.
     fn attempt(&self, group: &[Candidate], files: &[std::fs::File], buf: &mut Vec<u8>, facts: &mut Facts) -> Outcome {
+        // Only the latest records of an oversized attempt are read again.
+        let mut latest;
+        let (group, dropped) = if group.len() > Attempt::MAX_RECORDS {
+            latest = group.to_vec();
+            latest.sort_by_key(|c| c.order);
+            let dropped = latest.len() - Attempt::MAX_RECORDS;
+            (&latest[dropped..], dropped)
+        } else {
+            (group, 0)
+        };
         let mut records = Vec::with_capacity(group.len());
         for c in group {
             let input = &self.inputs.files[c.file as usize];
@@ -358,7 +380,10 @@ impl Engine<'_> {
             records.push(self.inputs.decode(c.file as usize, buf, c.number as usize, c.line as usize).map_err(bad)?);
         }
         let attempt = Attempt::from_records(records);
-        result_of(self.rules, &attempt, self.audit, self.history, self.org, facts, self.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })
+        let mut result =
+            result_of(self.rules, &attempt, self.audit, self.history, self.org, facts, self.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })?;
+        result.records_dropped += dropped;
+        Ok(result)
     }
 }
 
@@ -460,6 +485,7 @@ fn in_order<T: Sync, R: Send>(items: &[T], threads: usize, work: &(dyn Fn(&[T]) 
 impl Summary {
     /// Count one result.
     fn count(&mut self, res: &AttemptResult) {
+        self.capped_attempts += usize::from(res.records_dropped > 0);
         let e = self.diagnoses.entry(res.diagnosis.id.clone()).or_insert(DiagnosisCount {
             title: res.diagnosis.title.clone(),
             severity: res.diagnosis.severity,

@@ -238,6 +238,15 @@ impl Summary {
         if self.skipped > 0 {
             let _ = writeln!(o, "{} Azure Monitor records of other categories were skipped", self.skipped);
         }
+        if self.capped_attempts > 0 {
+            let _ = writeln!(
+                o,
+                "{} attempts share a correlation id with more than {} records: each was diagnosed on its latest {} (`records_dropped` in the results says how many were left out)",
+                self.capped_attempts,
+                crate::Attempt::MAX_RECORDS,
+                crate::Attempt::MAX_RECORDS
+            );
+        }
         let verify = |c: &super::DiagnosisCount| if c.changes_credentials { " [verify the caller first]" } else { "" };
         o.push_str("\nDiagnoses settled by the data (failed attempts):\n");
         let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.count > c.provisional).collect();
