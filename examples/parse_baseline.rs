@@ -52,6 +52,7 @@ struct Record<'a> {
 }
 
 #[derive(Deserialize)]
+#[allow(dead_code)] // read as the facts read them; the 16 rules use some
 struct Status<'a> {
     #[serde(rename = "errorCode", default)]
     code: Option<i64>,
@@ -66,12 +67,14 @@ struct Location<'a> {
 }
 
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Device<'a> {
     #[serde(rename = "operatingSystem", borrow, default)]
     os: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
+#[allow(dead_code)]
 struct Step<'a> {
     #[serde(rename = "authenticationMethod", borrow, default)]
     method: Option<Cow<'a, str>>,

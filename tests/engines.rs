@@ -279,7 +279,7 @@ fn an_attempt_of_thousands_of_records_keeps_its_latest_in_both_drivers() {
     assert_eq!(attempt.records().len(), signin_doctor::Attempt::MAX_RECORDS);
     assert_eq!(attempt.records_dropped(), n - signin_doctor::Attempt::MAX_RECORDS);
     assert_eq!(attempt.records()[0].id.as_deref(), Some("r2900"), "the latest are kept");
-    let results = triage_all(&rules, &[f.clone()], &Evidence::builder().build(), None, 2);
+    let results = triage_all(&rules, std::slice::from_ref(&f), &Evidence::builder().build(), None, 2);
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].records_dropped, n - signin_doctor::Attempt::MAX_RECORDS);
     assert_eq!(compare_file(&rules, &f), 1);
