@@ -255,21 +255,9 @@ pub(crate) fn open<R: std::io::Read>(path: &Path, reader: R) -> Result<(csv::Rea
     Ok((rdr, RowMapper::new(kind, &headers)))
 }
 
-fn row_error(path: &Path, e: csv::Error, record: usize) -> Error {
+pub(crate) fn row_error(path: &Path, e: csv::Error, record: usize) -> Error {
     let line = e.position().map_or(record + 1, |p| p.line() as usize);
     Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1).record(record).caused_by(e)
-}
-
-/// Every row of a CSV file as (line, Graph-shaped object).
-pub(crate) fn rows(path: &Path, text: &str) -> Result<(CsvKind, Vec<(usize, Value)>)> {
-    let (mut rdr, mapper) = open(path, text.as_bytes())?;
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| row_error(path, e, i + 1))?;
-        let line = rec.position().map_or(i + 2, |p| p.line() as usize);
-        out.push((line, mapper.map(&rec)));
-    }
-    Ok((mapper.kind(), out))
 }
 
 /// Authentication steps from the admin center's authentication-details CSV, by Request ID.

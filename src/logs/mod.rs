@@ -90,35 +90,53 @@ impl EvidenceBuilder {
     /// Lines; Log Analytics rows; Azure Monitor records; the Entra admin
     /// center's CSV, whose authentication-details CSV may be given as another
     /// sign-in file and is joined on Request ID).
-    pub fn signins_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+    pub fn signins_file(self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = read::read_text_file(path)?;
-        if self.format != InputFormat::Json {
-            if let Some(steps) = read::read_auth_details(path, &text)? {
+        let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
+        self.signins_from(path, open()?, open)
+    }
+    /// Read sign-ins from text (any shape a file may have); `name` is used in errors and traces.
+    pub fn signins_str(self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
+        self.signins_from(name.as_ref(), text.as_bytes(), || Ok(text.as_bytes()))
+    }
+    /// Sign-ins from a stream; `again` opens it anew (an authentication-details
+    /// CSV is told by its header row, then read from the start).
+    fn signins_from<R: std::io::Read>(mut self, path: &Path, first: R, again: impl Fn() -> Result<R>) -> Result<Self> {
+        let mut first = std::io::BufReader::new(first);
+        let csv = match self.format {
+            InputFormat::Json => false,
+            InputFormat::Csv => true,
+            InputFormat::Auto => {
+                let head = std::io::BufRead::fill_buf(&mut first).map_err(|e| Error::io(path, &e))?;
+                !read::looks_like_json(&String::from_utf8_lossy(&head[..head.len().min(4096)]))
+            }
+        };
+        if csv {
+            if let Some(steps) = read::read_auth_details(path, first)? {
                 for (id, st) in steps {
                     self.steps.entry(id).or_default().push(st);
                 }
                 return Ok(self);
             }
+            self.ev.signins.extend(read::read_stream::<SignIn>(path, again()?, self.format)?);
+            return Ok(self);
         }
-        self.ev.signins.extend(read::read_as::<SignIn>(path, &text, self.format)?);
+        self.ev.signins.extend(read::read_stream::<SignIn>(path, first, self.format)?);
         Ok(self)
     }
-    /// Read sign-ins from text; `name` is used in errors and traces.
-    pub fn signins_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
-        self.ev.signins.extend(read::read::<SignIn>(name.as_ref(), text)?);
-        Ok(self)
-    }
-    /// Read audit events from a file (Graph `directoryAudit` object, array or page; JSON Lines; Log Analytics rows).
+    /// Read audit events from a file (Graph `directoryAudit` object, array or
+    /// page; JSON Lines; Log Analytics rows; Azure Monitor records; the admin
+    /// center's or Log Analytics' CSV), streamed.
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        self.ev.audit.extend(read::read_as::<AuditEvent>(path, &read::read_text_file(path)?, self.format)?);
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+        self.ev.audit.extend(read::read_stream::<AuditEvent>(path, f, self.format)?);
         self.ev.audit_given = true;
         Ok(self)
     }
     /// Read audit events from text.
     pub fn audit_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
-        self.ev.audit.extend(read::read::<AuditEvent>(name.as_ref(), text)?);
+        self.ev.audit.extend(read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format)?);
         self.ev.audit_given = true;
         Ok(self)
     }

@@ -163,6 +163,10 @@ struct Reader<'t, T> {
     path: &'t Path,
     text: &'t str,
     lines: Lines,
+    /// Where `text` starts in the file (1-based line and column): a record
+    /// the splitter cut out of a larger stream.
+    line0: usize,
+    col0: usize,
     out: Vec<T>,
     /// Azure Monitor records of another category (e.g. audit events in a sign-in stream).
     skipped: usize,
@@ -172,12 +176,22 @@ struct Reader<'t, T> {
 }
 
 impl<'t, T: LogRecord> Reader<'t, T> {
+    /// Line and column in the file of a byte offset in `text`.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let (l, c) = self.lines.locate(offset);
+        if l == 1 {
+            (self.line0, self.col0 + c - 1)
+        } else {
+            (self.line0 + l - 1, c)
+        }
+    }
+
     fn offset_of(&self, raw: &RawValue) -> usize {
         raw.get().as_ptr() as usize - self.text.as_ptr() as usize
     }
 
     fn syntax(&self, e: &serde_json::Error, base: usize) -> Error {
-        let (bl, bc) = self.lines.locate(base);
+        let (bl, bc) = self.locate(base);
         let (line, col) = if e.line() <= 1 { (bl, bc + e.column().saturating_sub(1)) } else { (bl + e.line() - 1, e.column()) };
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg);
@@ -222,7 +236,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             }
             return Ok(());
         }
-        let (line, col) = self.lines.locate(self.offset_of(raw));
+        let (line, col) = self.locate(self.offset_of(raw));
         Err(Error::new(ErrorKind::NotALog, format!("expected a {} object, found `{}`", T::WHAT, abbreviate(s)))
             .at_path(self.path)
             .at(line, col)
@@ -241,9 +255,9 @@ impl<'t, T: LogRecord> Reader<'t, T> {
     fn record(&mut self, body: &'t RawValue, start: &'t RawValue, env: Option<&Probe<'_>>) -> Result<()> {
         let number = self.number;
         let base = self.offset_of(body);
-        let (line, col) = self.lines.locate(self.offset_of(start));
+        let (line, col) = self.locate(self.offset_of(start));
         let mut rec: T = serde_json::from_str(body.get()).map_err(|e| {
-            let (l, c) = self.lines.locate(base);
+            let (l, c) = self.locate(base);
             let (l, c) = if e.line() <= 1 { (l, c + e.column().saturating_sub(1)) } else { (l + e.line() - 1, e.column()) };
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
@@ -278,64 +292,117 @@ pub(crate) fn looks_like_json(head: &str) -> bool {
     t.is_empty() || t.starts_with('{') || t.starts_with('[')
 }
 
-/// Read every record of kind `T` from `text`, which came from `path`.
-pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
-    read_as(path, text, super::InputFormat::Auto)
+/// Decode the records in one record's text (a record, or an envelope,
+/// wrapper or nested container holding some), cut from `path` at `line0`:
+/// `col0` with record number `number`. Appends to `out`; returns how many
+/// records of other categories were skipped.
+fn decode_span<T: LogRecord>(path: &Path, file: &Arc<str>, text: &str, (line0, col0, number): (usize, usize, usize), out: &mut Vec<T>) -> Result<usize> {
+    let mut r = Reader { file: file.clone(), path, text, lines: Lines::new(text), line0, col0, out: std::mem::take(out), skipped: 0, number: number - 1 };
+    let result = match serde_json::from_str::<&RawValue>(text) {
+        Ok(raw) => r.element(raw),
+        Err(e) => Err(r.syntax(&e, 0)),
+    };
+    *out = r.out;
+    result.map(|_| r.skipped)
 }
 
-/// [`read`], with the format forced or detected.
-pub(crate) fn read_as<T: LogRecord>(path: &Path, text: &str, format: super::InputFormat) -> Result<Vec<T>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut r = Reader { file: Arc::from(path.display().to_string()), path, text, lines: Lines::new(text), out: Vec::new(), skipped: 0, number: 0 };
-    if text.trim_start().is_empty() {
-        return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
-    }
-    let json = looks_like_json(text);
-    match format {
-        super::InputFormat::Csv => return read_csv(path, text),
-        super::InputFormat::Auto if !json => return read_csv(path, text),
-        _ => {}
-    }
-    match serde_json::from_str::<&RawValue>(text) {
-        Ok(raw) => r.element(raw)?,
-        Err(e) if e.classify() == serde_json::error::Category::Syntax && e.to_string().starts_with("trailing characters") => {
-            // JSON Lines: one value per line.
-            for (i, line) in text.split('\n').enumerate() {
-                let l = line.trim();
-                if l.is_empty() {
-                    continue;
-                }
-                let raw: &RawValue = serde_json::from_str(l).map_err(|e| {
-                    let base = line.as_ptr() as usize - text.as_ptr() as usize + (line.len() - line.trim_start().len());
-                    r.syntax(&e, base)
-                })?;
-                let _ = i;
-                r.element(raw)?;
-            }
+/// Decode one record cut from a file by the splitter (batch triage reads
+/// records again this way): the same envelope, wrapper and shape rules as
+/// every file read.
+pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    decode_span(path, &Arc::from(path.display().to_string()), text, (1, 1, 1), &mut out)?;
+    Ok(out)
+}
+
+/// Read every record of kind `T` from a stream: the one record source of
+/// `diagnose`, `guide`, the library and triage. JSON in any shape goes
+/// through the streaming splitter record by record (the whole file is never
+/// held); anything else is a CSV export, recognised by its header row and
+/// streamed row by row.
+pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat) -> Result<Vec<T>> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    let head = {
+        use std::io::BufRead;
+        let buf = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
+        String::from_utf8_lossy(&buf[..buf.len().min(4096)]).into_owned()
+    };
+    let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
+    let json = match format {
+        super::InputFormat::Json => true,
+        super::InputFormat::Csv => false,
+        _ => looks_like_json(head),
+    };
+    if head.trim_start().is_empty() && json {
+        // Whitespace only (or nothing) in the first 4 KiB: check the rest.
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut rest).map_err(|e| Error::io(path, &e))?;
+        if rest.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
         }
-        Err(e) => return Err(r.syntax(&e, 0)),
+        return read_json(path, &rest[..]);
     }
-    if r.out.is_empty() && !(T::EMPTY_OK && r.skipped == 0) {
-        let also = if r.skipped > 0 { format!(" ({} Azure Monitor records of other categories were skipped)", r.skipped) } else { String::new() };
+    if !json {
+        return read_csv(path, reader);
+    }
+    read_json(path, reader)
+}
+
+/// JSON in any shape, split record by record.
+fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Vec<T>> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let mut splitter = super::split::Splitter::new(reader);
+    let (mut out, mut skipped, mut batch) = (Vec::new(), 0, super::split::Batch::default());
+    loop {
+        batch = match splitter.next_batch_into(batch, 256) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(path).at(e.line, 1).hint(format!("at byte {}", e.offset))),
+        };
+        let text = batch.text();
+        for sp in &batch.spans {
+            let record = match &text {
+                Ok(t) => &t[sp.start..sp.end],
+                Err(_) => std::str::from_utf8(batch.record(sp)).map_err(|e| {
+                    Error::new(ErrorKind::Syntax, "the record is not UTF-8 text")
+                        .at_path(path)
+                        .at(sp.line, sp.column)
+                        .record(sp.number)
+                        .hint(format!("first bad byte at offset {}", sp.offset + e.valid_up_to() as u64))
+                })?,
+            };
+            skipped += decode_span(path, &file, record, (sp.line, sp.column, sp.number), &mut out)?;
+        }
+    }
+    if out.is_empty() && !(T::EMPTY_OK && skipped == 0) {
+        let also = if skipped > 0 { format!(" ({skipped} Azure Monitor records of other categories were skipped)") } else { String::new() };
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records{also}", T::WHAT)).at_path(path));
     }
-    Ok(r.out)
+    Ok(out)
 }
 
-/// Read a CSV export.
-fn read_csv<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
-    let (kind, rows) = super::csv::rows(path, text)?;
-    if let Err(hint) = T::accepts_csv(kind) {
+/// Read a CSV export, row by row.
+fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Vec<T>> {
+    let (mut rdr, mapper) = super::csv::open(path, reader)?;
+    if let Err(hint) = T::accepts_csv(mapper.kind()) {
         return Err(Error::new(ErrorKind::NotALog, format!("not a {} export", T::WHAT)).at_path(path).at(1, 1).hint(hint));
     }
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let mut out = Vec::with_capacity(rows.len());
-    for (i, (line, v)) in rows.into_iter().enumerate() {
-        let mut rec: T = serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {e}", T::WHAT)).at_path(path).at(line, 1).record(i + 1))?;
-        if let Err((msg, hint)) = rec.check() {
-            return Err(Error::new(ErrorKind::NotALog, msg).at_path(path).at(line, 1).record(i + 1).hint(hint));
+    let mut out = Vec::new();
+    let mut row = csv::StringRecord::new();
+    for i in 1.. {
+        let line = rdr.position().line() as usize;
+        match rdr.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(super::csv::row_error(path, e, i)),
         }
-        rec.set_origin(Origin { file: file.clone(), record: i + 1, line });
+        let line = row.position().map_or(line, |p| p.line() as usize);
+        let mut rec: T = serde_json::from_value(mapper.map(&row)).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {e}", T::WHAT)).at_path(path).at(line, 1).record(i))?;
+        if let Err((msg, hint)) = rec.check() {
+            return Err(Error::new(ErrorKind::NotALog, msg).at_path(path).at(line, 1).record(i).hint(hint));
+        }
+        rec.set_origin(Origin { file: file.clone(), record: i, line });
         out.push(rec);
     }
     if out.is_empty() && !T::EMPTY_OK {
@@ -344,31 +411,28 @@ fn read_csv<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
     Ok(out)
 }
 
-/// Read the authentication-details CSV that the Entra admin center downloads
-/// beside the sign-in CSV: steps by Request ID. `None` when the text is not one.
-pub(crate) fn read_auth_details(path: &Path, text: &str) -> Result<Option<Vec<(String, super::AuthStep)>>> {
-    if looks_like_json(text) {
-        return Ok(None);
-    }
-    let (kind, rows) = super::csv::rows(path, text)?;
-    if kind != super::csv::CsvKind::PortalAuthDetails {
+/// The admin center's authentication-details CSV (downloaded beside the
+/// sign-in CSV), read row by row: steps by Request ID. `None` when the
+/// stream is not one (it is then read as sign-ins).
+pub(crate) fn read_auth_details(path: &Path, reader: impl std::io::Read) -> Result<Option<Vec<(String, super::AuthStep)>>> {
+    let (mut rdr, mapper) = super::csv::open(path, reader)?;
+    if mapper.kind() != super::csv::CsvKind::PortalAuthDetails {
         return Ok(None);
     }
     let mut out = Vec::new();
-    for (i, (line, v)) in rows.into_iter().enumerate() {
+    let mut row = csv::StringRecord::new();
+    for i in 1.. {
+        match rdr.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(super::csv::row_error(path, e, i)),
+        }
+        let line = row.position().map_or(i + 1, |p| p.line() as usize);
+        let v = mapper.map(&row);
         let Some(id) = v.get("requestId").and_then(|x| x.as_str()).map(String::from) else { continue };
         let step: super::AuthStep =
-            serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this authentication step: {e}")).at_path(path).at(line, 1).record(i + 1))?;
+            serde_json::from_value(v).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this authentication step: {e}")).at_path(path).at(line, 1).record(i))?;
         out.push((id, step));
     }
     Ok(Some(out))
-}
-
-/// A file's text (UTF-8, with a BOM allowed).
-pub(crate) fn read_text_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let off = e.utf8_error().valid_up_to();
-        Error::new(ErrorKind::Syntax, "the file is not UTF-8 text").at_path(path).hint(format!("first bad byte at offset {off}"))
-    })
 }

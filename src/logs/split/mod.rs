@@ -19,6 +19,8 @@ pub(crate) struct Span {
     pub number: usize,
     /// 1-based line where it starts.
     pub line: usize,
+    /// 1-based column (in bytes) where it starts.
+    pub column: usize,
     /// Byte offset in the file.
     pub offset: u64,
     /// Length in the file (a CSV row's JSON form in the batch is longer
@@ -61,7 +63,7 @@ impl Batch {
     pub(crate) fn push_record(&mut self, bytes: &[u8], number: usize, line: usize, offset: u64, len: u32) {
         let start = self.used;
         self.put(bytes);
-        self.spans.push(Span { start, end: self.used, number, line, offset, len });
+        self.spans.push(Span { start, end: self.used, number, line, column: 1, offset, len });
     }
 
     /// Empty the batch for reuse, keeping its memory.
@@ -124,6 +126,9 @@ pub(crate) struct Splitter<R: Read> {
     /// Start (in buf) of the record being scanned.
     rec_start: Option<usize>,
     rec_line: usize,
+    rec_column: usize,
+    /// File offset of the current line's start (for columns).
+    line_start: u64,
     /// Depth at which records start (1 in a top-level array, 2 in a container array).
     rec_depth: usize,
     /// Depth of the container array, when inside one.
@@ -174,6 +179,8 @@ impl<R: Read> Splitter<R> {
             top: Top::None,
             rec_start: None,
             rec_line: 1,
+            rec_column: 1,
+            line_start: 0,
             rec_depth: 0,
             container_depth: None,
             key_start: None,
@@ -235,6 +242,8 @@ impl<R: Read> Splitter<R> {
                 self.buf.copy_within(3..self.end, 0);
                 self.end -= 3;
                 self.base += 3;
+                // Columns count from after the mark, as in the text a reader sees.
+                self.line_start = 3;
             }
         }
     }
@@ -373,7 +382,7 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.number += 1;
-        batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, offset: offset + (s - line_start) as u64, len: (e - s) as u32 });
+        batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, column: s - line_start + 1, offset: offset + (s - line_start) as u64, len: (e - s) as u32 });
         Ok(())
     }
 
@@ -421,7 +430,7 @@ impl<R: Read> Splitter<R> {
         self.number += 1;
         let s = batch.used;
         batch.put(&self.buf[start..end]);
-        batch.spans.push(Span { start: s, end: batch.used, number: self.number, line: self.rec_line, offset: self.base + start as u64, len: (end - start) as u32 });
+        batch.spans.push(Span { start: s, end: batch.used, number: self.number, line: self.rec_line, column: self.rec_column, offset: self.base + start as u64, len: (end - start) as u32 });
     }
 
     /// Scan what is buffered, emitting complete records.
@@ -467,8 +476,14 @@ impl<R: Read> Splitter<R> {
             let i = self.pos;
             self.pos += 1;
             match b {
-                b'\n' => self.line += 1,
+                b'\n' => {
+                    self.line += 1;
+                    self.line_start = self.base + i as u64 + 1;
+                }
                 b' ' | b'\t' | b'\r' => {}
+                b'"' | b',' if self.depth == 0 => {
+                    return Err(self.err(format!("expected a JSON object or array, found `{}`", String::from_utf8_lossy(&self.buf[i..(i + 12).min(self.end)]))));
+                }
                 b'"' => {
                     self.in_string = true;
                     if self.depth == 1 && matches!(self.top, Top::Object | Top::Container) && self.expect_key {
@@ -498,6 +513,7 @@ impl<R: Read> Splitter<R> {
                             self.top = Top::Object;
                             self.rec_start = Some(i);
                             self.rec_line = self.line;
+                            self.rec_column = (self.base + i as u64 - self.line_start) as usize + 1;
                             self.expect_key = true;
                         }
                     } else if self.depth == 1 && b == b'[' && matches!(self.top, Top::Object | Top::Container) && self.last_key_is_container {
@@ -518,6 +534,7 @@ impl<R: Read> Splitter<R> {
                             self.comma = false;
                             self.rec_start = Some(i);
                             self.rec_line = self.line;
+                            self.rec_column = (self.base + i as u64 - self.line_start) as usize + 1;
                         } else {
                             return Err(self.err(format!("record {}: expected an object, found an array", self.number + 1)));
                         }
