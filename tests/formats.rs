@@ -111,3 +111,28 @@ fn triage_reads_csv_exports() {
     assert_eq!(rows[0]["record"], "tests/fixtures/csv/portal-signins.csv#2", "results name the original file");
     assert_eq!(rows[2]["diagnosis"]["id"], "possible-compromise");
 }
+
+/// Files are read record by record by the same splitter as triage: a bad
+/// record in a one-line array is placed by line and column, and a stray
+/// value outside any record is a syntax error, not an empty file.
+#[test]
+fn streamed_records_keep_their_place_in_the_file() {
+    let ok = r#"{"id":"a","createdDateTime":"2024-01-01T00:00:00Z","status":{"errorCode":50126}}"#;
+    let bad = r#"{"id":"b","createdDateTime":"yesterday","status":{"errorCode":50126}}"#;
+    let text = format!("[{ok}, {bad}]");
+    let e = Evidence::builder().signins_str("one-line.json", &text).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadRecord);
+    assert_eq!((e.line(), e.record_number()), (Some(1), Some(2)));
+    let col = e.column().unwrap();
+    assert!(col > ok.len() + 2 && col <= text.len(), "column {col} is inside the second record");
+    let e = Evidence::builder().signins_str("pretty.json", &format!("[\n  {ok},\n  {bad}\n]\n")).unwrap_err();
+    assert_eq!((e.line(), e.record_number()), (Some(3), Some(2)));
+    let e = Evidence::builder().input_format(InputFormat::Json).signins_str("strings.json", "\"a\", \"b\"\n").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Syntax);
+    assert!(e.message().contains("expected a JSON object or array"), "{e}");
+    // A byte-order mark does not shift the columns.
+    let e = Evidence::builder().signins_str("bom.json", &format!("\u{feff}{bad}")).unwrap_err();
+    assert_eq!(e.line(), Some(1));
+    let e2 = Evidence::builder().signins_str("plain.json", bad).unwrap_err();
+    assert_eq!(e.column(), e2.column());
+}
