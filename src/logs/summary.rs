@@ -52,6 +52,9 @@ pub(crate) struct Peek<'a> {
     pub env_result: Option<String>,
     #[serde(borrow, default)]
     pub category: Option<Cow<'a, str>>,
+    /// An Azure Monitor envelope names its operation (the full reader's `Probe` asks the same).
+    #[serde(rename = "operationName", alias = "operationname", alias = "OperationName", default)]
+    pub operation: Option<serde::de::IgnoredAny>,
     #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default)]
     pub activity: Option<serde::de::IgnoredAny>,
     /// The steps, read only for whether an MFA step succeeded (as the full
@@ -195,8 +198,8 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     if let Some(inner) = p.log.filter(|r| r.get().starts_with('{')) {
         return peek_in(inner.get(), env);
     }
-    if let Some(props) = p.properties.filter(|r| r.get().starts_with('{')) {
-        if p.category.as_deref().is_some_and(|c| !c.to_ascii_lowercase().contains("signin")) {
+    if let Some(props) = p.properties.filter(|r| r.get().starts_with('{') && p.operation.is_some()) {
+        if p.category.as_deref().is_some_and(|c| !<super::SignIn as super::read::LogRecord>::accepts_category(c)) {
             return Peeked::Skip;
         }
         return peek_in(props.get(), Envelope { time: keep(p.env_time), result: p.env_result.and_then(|r| r.trim().parse().ok()), corr: keep(p.corr) });
