@@ -6,7 +6,7 @@
 use super::{AuthStep, SignIn};
 
 /// What a record says of MFA, however it was read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct MfaSays {
     /// `authenticationRequirement` is `multiFactorAuthentication`.
     pub required: bool,

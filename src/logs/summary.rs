@@ -1,5 +1,11 @@
 //! The first pass's view of a sign-in: only the fields the history, the
-//! attempt index and the rollout report need, borrowed from the record's bytes.
+//! attempt index and the rollout report need, borrowed from the record's
+//! text, for batch triage's hot path. The field names and aliases are the
+//! full record's (`record::SignIn`), the envelope rule and category test are
+//! the full reader's, and what a record says of MFA is `says`; the tests at
+//! the end of this file read every field in each shape through both and
+//! hold them equal, and `tests/engines.rs` holds the two drivers equal on
+//! every case and sample.
 
 use super::{says_mfa_passed, MfaSays, StepMethod, StepRequirement};
 use serde::Deserialize;
@@ -242,4 +248,71 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
         interactive: p.interactive,
         os,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The summary and the full reader read the same fields under the same
+    //! names: every field the summary reads, in the Graph shape, the Log
+    //! Analytics shape (PascalCase, `dynamic` columns as JSON text) and an
+    //! Azure Monitor envelope, must give what the full record gives.
+    use super::*;
+    use crate::logs::SignIn;
+
+    fn both(text: &str) -> (Seen<'_>, SignIn) {
+        let Peeked::SignIn(seen) = peek(text) else { panic!("the summary reader refused {text}") };
+        let mut full = crate::logs::read::read::<SignIn>(std::path::Path::new("t.json"), text).unwrap();
+        (seen, full.remove(0))
+    }
+
+    fn agree(text: &str) {
+        let (s, f) = both(text);
+        assert_eq!(s.id.as_deref(), f.id.as_deref(), "id in {text}");
+        assert_eq!(s.time, f.created.map(|t| t.timestamp()), "time in {text}");
+        assert_eq!(s.corr.as_deref(), f.correlation_id.as_deref(), "correlation id in {text}");
+        assert_eq!(s.user.as_deref(), f.user_id.as_deref(), "user id in {text}");
+        assert_eq!(s.upn.as_deref(), f.user_principal_name.as_deref(), "upn in {text}");
+        assert_eq!(s.code, f.error_code(), "error code in {text}");
+        assert_eq!(s.ip.as_deref(), f.ip_address.as_deref(), "ip in {text}");
+        assert_eq!(s.country.as_deref(), f.country(), "country in {text}");
+        assert_eq!(s.client.as_deref(), f.client_app_used.as_deref(), "client in {text}");
+        assert_eq!(s.app.as_deref(), f.app_display_name.as_deref(), "app in {text}");
+        assert_eq!(s.interactive, f.is_interactive, "interactive in {text}");
+        assert_eq!(s.mfa, f.mfa_says(), "MFA in {text}");
+        assert_eq!(s.os.as_deref(), f.device_detail.as_ref().and_then(|d| d.operating_system.as_deref()).filter(|o| !o.is_empty()), "os in {text}");
+        assert_eq!(s.single_factor, f.authentication_requirement.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication")), "requirement in {text}");
+    }
+
+    #[test]
+    fn graph_shape() {
+        agree(
+            r#"{"id":"r1","createdDateTime":"2024-05-01T09:00:00Z","correlationId":"c1","userId":"u1","userPrincipalName":"ana@contoso.com",
+            "ipAddress":"203.0.113.9","clientAppUsed":"Browser","appDisplayName":"Office 365","isInteractive":true,
+            "authenticationRequirement":"multiFactorAuthentication","status":{"errorCode":0,"additionalDetails":"MFA completed in Azure AD"},
+            "location":{"countryOrRegion":"GB"},"deviceDetail":{"operatingSystem":"Windows10"},
+            "authenticationDetails":[{"authenticationStepRequirement":"Primary authentication","authenticationMethod":"Password","succeeded":true},
+            {"authenticationStepRequirement":"Multifactor authentication","authenticationMethod":"Mobile app notification","succeeded":true}]}"#,
+        );
+        agree(r#"{"id":"r2","createdDateTime":"2024-05-01T09:00:00Z","status":{"errorCode":500121},"authenticationRequirement":"singleFactorAuthentication"}"#);
+    }
+
+    #[test]
+    fn log_analytics_shape() {
+        agree(
+            r#"{"Id":"r1","CreatedDateTime":"2024-05-01T09:00:00Z","CorrelationId":"c1","UserId":"u1","UserPrincipalName":"ana@contoso.com",
+            "IPAddress":"203.0.113.9","ClientAppUsed":"Mobile Apps and Desktop clients","AppDisplayName":"Outlook","IsInteractive":"true",
+            "AuthenticationRequirement":"multiFactorAuthentication","ResultType":"500121","Location":"GB",
+            "Status":"{\"errorCode\":500121,\"additionalDetails\":\"MFA denied; user did not respond to mobile app notification\"}",
+            "LocationDetails":"{\"countryOrRegion\":\"GB\"}","DeviceDetail":"{\"operatingSystem\":\"Ios\"}",
+            "AuthenticationDetails":"[{\"authenticationStepRequirement\":\"Multifactor authentication\",\"authenticationMethod\":\"Mobile app notification\",\"succeeded\":false}]"}"#,
+        );
+        agree(r#"{"Id":"r3","CreatedDateTime":"2024-05-01T09:00:00Z","ResultType":"50126","Location":"FR"}"#);
+    }
+
+    #[test]
+    fn azure_monitor_envelope_and_wrapper() {
+        let inner = r#"{"id":"r1","userPrincipalName":"ana@contoso.com","status":{"errorCode":50126}}"#;
+        agree(&format!(r#"{{"time":"2024-05-01T09:00:00Z","category":"SignInLogs","operationName":"Sign-in activity","correlationId":"c9","resultType":"50126","properties":{inner}}}"#));
+        agree(&format!(r#"{{"p_log_type":"Azure.SignIn","log":{{"time":"2024-05-01T09:00:00Z","category":"SignInLogs","operationName":"Sign-in activity","properties":{inner}}}}}"#));
+    }
 }
