@@ -38,12 +38,14 @@ pub(crate) struct Peek<'a> {
     pub status: Option<StatusPeek>,
     #[serde(rename = "ResultType", default, deserialize_with = "crate::logs::flex_int")]
     pub result_type: Option<i64>,
-    #[serde(rename = "location", alias = "LocationDetails", default, deserialize_with = "crate::logs::flex_nested")]
-    pub location: Option<LocationPeek>,
+    /// `location.countryOrRegion`, borrowed where the record allows.
+    #[serde(rename = "location", alias = "LocationDetails", default, deserialize_with = "country_field")]
+    pub location: Option<Cow<'a, str>>,
     #[serde(rename = "Location", borrow, default)]
     pub la_country: Option<Cow<'a, str>>,
-    #[serde(rename = "deviceDetail", alias = "DeviceDetail", default, deserialize_with = "crate::logs::flex_nested")]
-    pub device: Option<DevicePeek>,
+    /// `deviceDetail.operatingSystem`, borrowed where the record allows.
+    #[serde(rename = "deviceDetail", alias = "DeviceDetail", default, deserialize_with = "os_field")]
+    pub device: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub properties: Option<&'a RawValue>,
     /// A wrapper's record (detection-rule test events keep it in `log`).
@@ -126,16 +128,60 @@ pub(crate) struct StatusPeek {
     mfa_ok: bool,
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct LocationPeek {
-    #[serde(rename = "countryOrRegion", default)]
-    country: Option<String>,
+fn country_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    one_field(d, "countryOrRegion")
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct DevicePeek {
-    #[serde(rename = "operatingSystem", default)]
-    os: Option<String>,
+fn os_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    one_field(d, "operatingSystem")
+}
+
+/// One text field of a nested object, as the full reader's `flex::nested`
+/// reads it (an object, or Log Analytics' JSON text; a plain string is
+/// absent), without allocating when the record's text can be borrowed.
+fn one_field<'de, D: serde::Deserializer<'de>>(d: D, key: &'static str) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct V(&'static str);
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object, or a string holding one")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                if k == self.0 {
+                    found = m.next_value::<super::flex::MaybeText<'de>>()?.0;
+                } else {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if !t.starts_with('{') {
+                return Ok(None);
+            }
+            // Log Analytics' JSON text: read it as the full reader does, owned.
+            let mut de = serde_json::Deserializer::from_str(t);
+            let found = serde::Deserializer::deserialize_any(&mut de, self).map_err(|e| E::custom(format!("the embedded JSON text is not valid: {e}")))?;
+            Ok(found.map(|c| Cow::Owned(c.into_owned())))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+            while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(V(key))
 }
 
 /// `status.additionalDetails`, read only for whether it says MFA passed.
@@ -155,12 +201,12 @@ pub(crate) struct Seen<'a> {
     pub code: Option<i64>,
     pub mfa: MfaSays,
     pub ip: Option<Cow<'a, str>>,
-    pub country: Option<String>,
+    pub country: Option<Cow<'a, str>>,
     pub client: Option<Cow<'a, str>>,
     pub app: Option<Cow<'a, str>>,
     pub single_factor: bool,
     pub interactive: Option<bool>,
-    pub os: Option<String>,
+    pub os: Option<Cow<'a, str>>,
 }
 
 /// The outcome of peeking at one record. `Seen` is large, but it lives on
@@ -171,10 +217,6 @@ pub(crate) enum Peeked<'a> {
     /// An Azure Monitor record of another category (e.g. an audit event).
     Skip,
     Bad(String),
-}
-
-fn own(c: &Option<Cow<'_, str>>) -> Option<String> {
-    c.as_deref().filter(|s| !s.is_empty()).map(String::from)
 }
 
 fn keep(c: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
@@ -219,8 +261,6 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     if code.is_none() && created.is_none() {
         return Peeked::Bad("this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into());
     }
-    let loc = p.location.unwrap_or_default();
-    let dev = p.device.unwrap_or_default();
     let time = match created.as_deref().map(crate::logs::parse_time) {
         Some(Ok(t)) => Some(t.timestamp()),
         Some(Err(e)) => return Peeked::Bad(format!("cannot read this sign-in: {e}")),
@@ -230,8 +270,8 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     let step_ok = p.steps_mfa_ok;
     let mfa = MfaSays { required: req.eq_ignore_ascii_case("multiFactorAuthentication"), step_ok, details_ok: status.mfa_ok };
     let single_factor = req.eq_ignore_ascii_case("singleFactorAuthentication");
-    let country = loc.country.filter(|c| !c.is_empty()).or_else(|| own(&p.la_country));
-    let os = dev.os.filter(|o| !o.is_empty());
+    let country = keep(p.location).or_else(|| keep(p.la_country));
+    let os = keep(p.device);
     Peeked::SignIn(Seen {
         id: keep(p.id),
         time,

@@ -37,17 +37,26 @@ pub(crate) struct RolloutAcc {
     registration: HashMap<String, (i64, i64)>,
 }
 
+/// Count one more of `k`, allocating its key only the first time.
 fn bump(m: &mut HashMap<String, usize>, k: &str) {
-    *m.entry(k.to_string()).or_default() += 1;
+    match m.get_mut(k) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(k.to_string(), 1);
+        }
+    }
 }
 
 impl RolloutAcc {
     pub(crate) fn add(&mut self, s: &Seen, org: Option<&OrgSettings>) {
-        let user_of = || s.upn.as_deref().or(s.user.as_deref()).unwrap_or("(unknown)").to_ascii_lowercase();
+        let user_of = || crate::logs::ascii_lowercase(s.upn.as_deref().or(s.user.as_deref()).unwrap_or("(unknown)"));
         let legacy = s.client.as_deref().is_some_and(is_legacy_client);
         if legacy {
             self.legacy += 1;
-            self.legacy_users.insert(user_of());
+            let u = user_of();
+            if !self.legacy_users.contains(&*u) {
+                self.legacy_users.insert(u.into_owned());
+            }
             bump(&mut self.legacy_clients, s.client.as_deref().unwrap_or(""));
             bump(&mut self.legacy_devices, s.os.as_deref().unwrap_or("(unknown)"));
         }
@@ -58,9 +67,9 @@ impl RolloutAcc {
                 let t = s.time.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
                 self.break_glass_uses.push(BreakGlassUse {
                     time: t,
-                    user: user_of(),
+                    user: user_of().into_owned(),
                     ip: s.ip.as_deref().unwrap_or_default().to_string(),
-                    country: s.country.clone().unwrap_or_default(),
+                    country: s.country.as_deref().unwrap_or_default().to_string(),
                     result: match s.code {
                         Some(0) => "success".into(),
                         Some(c) => format!("error {c}"),
@@ -77,8 +86,13 @@ impl RolloutAcc {
         }
         let t = s.time.unwrap_or(0);
         if matches!(s.code, Some(50072 | 50079 | 53004 | 53010)) {
-            let e = self.registration.entry(user_of()).or_insert((i64::MIN, i64::MIN));
-            e.0 = e.0.max(t);
+            let u = user_of();
+            match self.registration.get_mut(&*u) {
+                Some(e) => e.0 = e.0.max(t),
+                None => {
+                    self.registration.insert(u.into_owned(), (t, i64::MIN));
+                }
+            }
         } else if s.code == Some(0) && s.mfa.hint() {
             // Only users who were asked to register matter; the check reads
             // their MFA successes from the history.
