@@ -24,6 +24,10 @@ fn root() -> PathBuf {
 }
 
 fn generate(records: usize, array: bool, out: &Path, audit: Option<&Path>) {
+    generate_users(records, None, array, out, audit)
+}
+
+fn generate_users(records: usize, users: Option<usize>, array: bool, out: &Path, audit: Option<&Path>) {
     if out.exists() {
         return;
     }
@@ -32,6 +36,9 @@ fn generate(records: usize, array: bool, out: &Path, audit: Option<&Path>) {
     c.args(["run", "--release", "--quiet", "--example", "generate", "--", "--records", &records.to_string(), "--out"]).arg(out);
     if array {
         c.args(["--format", "array"]);
+    }
+    if let Some(u) = users {
+        c.args(["--users", &u.to_string()]);
     }
     if let Some(a) = audit {
         c.arg("--audit-out").arg(a);
@@ -78,7 +85,7 @@ fn main() {
     assert!(Command::new(cargo()).args(["build", "--release", "--quiet"]).current_dir(root()).status().unwrap().success());
     let bin = root().join("target/release/signin-doctor");
     println!("triage of {records} generated sign-ins ({:.0} bytes each), best of 3", std::fs::metadata(&jsonl).map(|m| m.len()).unwrap_or(0) as f64 / records as f64);
-    // The reference: serde_json parsing every line and keeping nothing, one thread.
+    // The reference: the parse-limit program (examples/parse_baseline.rs), one thread.
     assert!(Command::new(cargo()).args(["build", "--release", "--quiet", "--example", "parse_baseline"]).current_dir(root()).status().unwrap().success());
     let baseline = root().join("target/release/examples/parse_baseline");
     let reference = (0..3)
@@ -89,12 +96,14 @@ fn main() {
             start.elapsed().as_secs_f64()
         })
         .fold(f64::INFINITY, f64::min);
-    println!("reference: serde_json parse of every line (IgnoredAny), 1 thread: {reference:.2} s, {:.0} records/s", records as f64 / reference);
+    println!("reference: parse limit (borrowed struct of the facts' fields + 16 if/else rules), 1 thread: {reference:.2} s, {:.0} records/s", records as f64 / reference);
     println!("{:<12} {:>7} {:>9} {:>14} {:>15} {:>10}", "input", "threads", "wall s", "records/s", "per core /s", "peak MB");
+    let mut best_of = std::collections::HashMap::new();
     for (name, file) in [("JSON Lines", &jsonl), ("JSON array", &array)] {
         let mut one = 0.0;
         for threads in [1, 2] {
             let best = (0..3).map(|_| run(&bin, file, &audit, threads)).min_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+            best_of.insert((name, threads), best);
             let rate = records as f64 / best.0;
             if threads == 1 {
                 one = rate;
@@ -105,4 +114,29 @@ fn main() {
             println!("{name:<12} {threads:>7} {:>9.2} {rate:>14.0} {:>15.0} {mb:>10}{scale}", best.0, rate / threads as f64);
         }
     }
+    // Memory that must follow users, not records: 200k records of 50k users with their audit log.
+    let many = dir.join("bench-200000-u50000.jsonl");
+    let many_audit = dir.join("bench-200000-u50000-audit.jsonl");
+    generate_users(200_000, Some(50_000), false, &many, Some(&many_audit));
+    let mut many_mb = Vec::new();
+    for threads in [1, 2] {
+        let best = (0..2).map(|_| run(&bin, &many, &many_audit, threads)).min_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+        let mb = best.1.map_or(f64::NAN, |k| k as f64 / 1024.0);
+        many_mb.push(mb);
+        println!("200k records of 50k users with their audit log, {threads} thread(s): {:.2} s, peak {mb:.0} MB", best.0);
+    }
+    // The targets (issue 11), checked here and never in the test suite.
+    let t = |k: (&str, usize)| best_of[&k];
+    let mb = |k: (&str, usize)| t(k).1.map_or(f64::NAN, |kb| kb as f64 / 1024.0);
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    let ratio = t(("JSON Lines", 1)).0 / reference;
+    println!("target: 1 thread <= 1.5x the parse limit (aim 1.15x): {ratio:.2}x, {}", verdict(ratio <= 1.5));
+    let arr = t(("JSON array", 1)).0 / t(("JSON Lines", 1)).0;
+    println!("target: arrays within 1.2x of JSON Lines: {arr:.2}x, {}", verdict(arr <= 1.2));
+    let two = t(("JSON Lines", 1)).0 / t(("JSON Lines", 2)).0;
+    println!("target: 2 threads >= 1.7x one thread: {two:.2}x, {}", verdict(two >= 1.7));
+    let peak = mb(("JSON Lines", 1)).max(mb(("JSON Lines", 2)));
+    println!("target: peak memory < 100 MB for {records} records of 10k users: {peak:.0} MB, {}", verdict(peak < 100.0));
+    let peak = many_mb.iter().cloned().fold(0.0, f64::max);
+    println!("target: peak memory < 100 MB for 200k records of 50k users with their audit log: {peak:.0} MB, {}", verdict(peak < 100.0));
 }
