@@ -341,7 +341,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         Some(a) => {
             let t = a.time.unwrap_or(at);
             f.set("audit.last_registration_days", Value::Number(days(t, at)), "activityDateTime", Some(audit_label(a)));
-            let what = a.result_reason.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a).to_string());
+            let what = a.result_reason.as_deref().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a)).to_string();
             f.set("audit.last_registration_method", Value::Text(what), "resultReason", Some(audit_label(a)));
         }
         None => {

@@ -7,6 +7,7 @@
 //! These decoders accept every form without going through `serde_json::Value`.
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -137,6 +138,47 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
         }
     }
     d.deserialize_any(V)
+}
+
+thread_local! {
+    /// The texts shared while a log is read with [`Sharing`] on.
+    static SHARED: std::cell::RefCell<Option<std::collections::HashSet<std::sync::Arc<str>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, [`shared_text`] fields on this thread share one copy of each
+/// distinct text: an audit log repeats the same activity names, results,
+/// reasons and user ids in every event, so memory follows the distinct
+/// values (users, activities), not the file's size.
+pub(crate) struct Sharing(());
+
+impl Sharing {
+    pub(crate) fn begin() -> Sharing {
+        SHARED.with(|s| *s.borrow_mut() = Some(Default::default()));
+        Sharing(())
+    }
+}
+
+impl Drop for Sharing {
+    fn drop(&mut self) {
+        SHARED.with(|s| *s.borrow_mut() = None);
+    }
+}
+
+/// [`text`] as a shared `Arc<str>`: one copy per distinct text while a
+/// [`Sharing`] is alive, else a copy of its own.
+pub fn shared_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::sync::Arc<str>>, D::Error> {
+    let Some(t) = MaybeText::deserialize(d)?.0 else { return Ok(None) };
+    Ok(Some(SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(set) => match set.get(&*t) {
+            Some(a) => a.clone(),
+            None => {
+                let a: std::sync::Arc<str> = std::sync::Arc::from(&*t);
+                set.insert(a.clone());
+                a
+            }
+        },
+        None => std::sync::Arc::from(&*t),
+    })))
 }
 
 /// [`text`], borrowed from the record's text where it can be (no escapes):

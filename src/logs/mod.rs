@@ -34,6 +34,16 @@ pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A user key (id or UPN) hashed case-insensitively, without a lower-cased copy.
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::quality::FixedState::with_seed(0x6175_6469_745f_6b65).build_hasher();
+    for b in k.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
+}
+
 /// The sign-in and audit records available for a diagnosis.
 ///
 /// ```
@@ -52,7 +62,10 @@ pub struct Evidence {
     signins: Vec<SignIn>,
     audit: Vec<AuditEvent>,
     audit_given: bool,
-    audit_index: OnceLock<std::collections::HashMap<String, Vec<usize>, foldhash::fast::RandomState>>,
+    /// Audit events by a hash of a user key (id or UPN, case folded): eight
+    /// bytes a key, not its text; a collision only costs a look that
+    /// [`AuditEvent::concerns`] turns down.
+    audit_index: OnceLock<std::collections::HashMap<u64, Vec<u32>, foldhash::fast::RandomState>>,
 }
 
 /// How to read an input file.
@@ -130,16 +143,27 @@ impl EvidenceBuilder {
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
-        self.ev.audit.extend(read::read_stream::<AuditEvent>(path, f, self.format)?);
-        self.ev.audit_given = true;
+        let events = read::read_stream::<AuditEvent>(path, f, self.format)?;
+        self.add_audit(events);
         Ok(self)
     }
     /// Read audit events from text.
     pub fn audit_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
-        self.ev.audit.extend(read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format)?);
-        self.ev.audit_given = true;
+        let events = read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format)?;
+        self.add_audit(events);
         Ok(self)
     }
+    /// Keep a file's audit events, without a second copy of a large log.
+    fn add_audit(&mut self, mut events: Vec<AuditEvent>) {
+        events.shrink_to_fit();
+        if self.ev.audit.is_empty() {
+            self.ev.audit = events;
+        } else {
+            self.ev.audit.extend(events);
+        }
+        self.ev.audit_given = true;
+    }
+
     /// Add records already decoded.
     pub fn records(mut self, signins: Vec<SignIn>, audit: Option<Vec<AuditEvent>>) -> Self {
         self.ev.signins.extend(signins);
@@ -272,21 +296,22 @@ impl Evidence {
     /// a self-service change), in file order.
     pub fn audit_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<&AuditEvent> {
         let index = self.audit_index.get_or_init(|| {
-            let mut m: std::collections::HashMap<String, Vec<usize>, foldhash::fast::RandomState> = Default::default();
+            let mut m: std::collections::HashMap<u64, Vec<u32>, foldhash::fast::RandomState> = Default::default();
             for (i, a) in self.audit.iter().enumerate() {
                 for k in a.user_keys() {
-                    let v = m.entry(k).or_default();
-                    if v.last() != Some(&i) {
-                        v.push(i);
+                    let v = m.entry(key_hash(k)).or_default();
+                    if v.last() != Some(&(i as u32)) {
+                        v.push(i as u32);
                     }
                 }
             }
+            m.values_mut().for_each(|v| v.shrink_to_fit());
             m
         });
-        let mut idx: Vec<usize> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&*ascii_lowercase(k))).flatten().copied().collect();
+        let mut idx: Vec<u32> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&key_hash(k))).flatten().copied().collect();
         idx.sort_unstable();
         idx.dedup();
-        idx.into_iter().map(|i| &self.audit[i]).filter(|a| a.concerns(user_id, upn)).collect()
+        idx.into_iter().map(|i| &self.audit[i as usize]).filter(|a| a.concerns(user_id, upn)).collect()
     }
 
     /// Group the sign-ins into attempts by correlation id, each oldest first;

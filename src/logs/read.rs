@@ -20,6 +20,9 @@ pub(crate) trait LogRecord: DeserializeOwned {
     /// is valid input: an audit export of a quiet window is, a sign-in log
     /// with nothing to diagnose is not.
     const EMPTY_OK: bool = false;
+    /// Whether repeated texts share one copy while a file is read (audit
+    /// events repeat activities, results and user ids; see `flex::Sharing`).
+    const SHARE_TEXT: bool = false;
     /// Whether an Azure Monitor record of this `category` holds this kind of record.
     fn accepts_category(category: &str) -> bool;
     /// Fill fields the inner object lacks from the Azure Monitor envelope.
@@ -76,6 +79,7 @@ impl LogRecord for SignIn {
 impl LogRecord for AuditEvent {
     const WHAT: &'static str = "audit event";
     const EMPTY_OK: bool = true;
+    const SHARE_TEXT: bool = true;
     fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str> {
         use super::csv::CsvKind::*;
         match kind {
@@ -91,7 +95,7 @@ impl LogRecord for AuditEvent {
     fn apply_envelope(&mut self, env: &Probe<'_>) {
         // The oldest (preview) schema keeps the activity and time only in the envelope.
         if self.activity.is_none() {
-            self.activity = env.operation_name.clone();
+            self.activity = env.operation_name.as_deref().map(std::sync::Arc::from);
         }
         if self.time.is_none() {
             self.time = env.time.as_deref().and_then(|t| super::flex::parse_time(t).ok());
@@ -321,6 +325,7 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 /// held); anything else is a CSV export, recognised by its header row and
 /// streamed row by row.
 pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat) -> Result<Vec<T>> {
+    let _sharing = T::SHARE_TEXT.then(super::flex::Sharing::begin);
     let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
     let head = {
         use std::io::BufRead;

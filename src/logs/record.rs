@@ -299,20 +299,20 @@ pub struct AuditEvent {
     #[serde(rename = "activityDateTime", alias = "ActivityDateTime", default, deserialize_with = "flex::time")]
     pub time: Option<DateTime<Utc>>,
     /// `activityDisplayName` (Log Analytics `ActivityDisplayName`).
-    #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default, deserialize_with = "flex::text")]
-    pub activity: Option<String>,
+    #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default, deserialize_with = "flex::shared_text")]
+    pub activity: Option<Arc<str>>,
     /// `category` (Log Analytics `Category`).
-    #[serde(rename = "category", alias = "Category", default, deserialize_with = "flex::text")]
-    pub category: Option<String>,
+    #[serde(rename = "category", alias = "Category", default, deserialize_with = "flex::shared_text")]
+    pub category: Option<Arc<str>>,
     /// `loggedByService` (Log Analytics `LoggedByService`).
-    #[serde(rename = "loggedByService", alias = "LoggedByService", default, deserialize_with = "flex::text")]
-    pub logged_by_service: Option<String>,
+    #[serde(rename = "loggedByService", alias = "LoggedByService", default, deserialize_with = "flex::shared_text")]
+    pub logged_by_service: Option<Arc<str>>,
     /// `result` (Log Analytics `Result`).
-    #[serde(rename = "result", alias = "Result", default, deserialize_with = "flex::text")]
-    pub result: Option<String>,
+    #[serde(rename = "result", alias = "Result", default, deserialize_with = "flex::shared_text")]
+    pub result: Option<Arc<str>>,
     /// `resultReason` (Log Analytics `ResultReason`).
-    #[serde(rename = "resultReason", alias = "ResultReason", default, deserialize_with = "flex::text")]
-    pub result_reason: Option<String>,
+    #[serde(rename = "resultReason", alias = "ResultReason", default, deserialize_with = "flex::shared_text")]
+    pub result_reason: Option<Arc<str>>,
     /// `correlationId` (Log Analytics `CorrelationId`).
     #[serde(rename = "correlationId", alias = "CorrelationId", default, deserialize_with = "flex::text")]
     pub correlation_id: Option<String>,
@@ -341,17 +341,17 @@ pub struct Initiator {
 #[non_exhaustive]
 pub struct UserIdentity {
     /// `id`.
-    #[serde(default, deserialize_with = "flex::text")]
-    pub id: Option<String>,
+    #[serde(default, deserialize_with = "flex::shared_text")]
+    pub id: Option<Arc<str>>,
     /// `displayName`.
-    #[serde(rename = "displayName", default, deserialize_with = "flex::text")]
-    pub display_name: Option<String>,
+    #[serde(rename = "displayName", default, deserialize_with = "flex::shared_text")]
+    pub display_name: Option<Arc<str>>,
     /// `userPrincipalName`.
-    #[serde(rename = "userPrincipalName", default, deserialize_with = "flex::text")]
-    pub user_principal_name: Option<String>,
+    #[serde(rename = "userPrincipalName", default, deserialize_with = "flex::shared_text")]
+    pub user_principal_name: Option<Arc<str>>,
     /// `ipAddress`.
-    #[serde(rename = "ipAddress", default, deserialize_with = "flex::text")]
-    pub ip_address: Option<String>,
+    #[serde(rename = "ipAddress", default, deserialize_with = "flex::shared_text")]
+    pub ip_address: Option<Arc<str>>,
 }
 
 /// `appIdentity`.
@@ -359,11 +359,11 @@ pub struct UserIdentity {
 #[non_exhaustive]
 pub struct AppIdentity {
     /// `displayName`.
-    #[serde(rename = "displayName", default, deserialize_with = "flex::text")]
-    pub display_name: Option<String>,
+    #[serde(rename = "displayName", default, deserialize_with = "flex::shared_text")]
+    pub display_name: Option<Arc<str>>,
     /// `appId`.
-    #[serde(rename = "appId", default, deserialize_with = "flex::text")]
-    pub app_id: Option<String>,
+    #[serde(rename = "appId", default, deserialize_with = "flex::shared_text")]
+    pub app_id: Option<Arc<str>>,
 }
 
 /// `targetResource`.
@@ -371,17 +371,17 @@ pub struct AppIdentity {
 #[non_exhaustive]
 pub struct Target {
     /// `id`.
-    #[serde(default, deserialize_with = "flex::text")]
-    pub id: Option<String>,
+    #[serde(default, deserialize_with = "flex::shared_text")]
+    pub id: Option<Arc<str>>,
     /// `displayName`.
-    #[serde(rename = "displayName", default, deserialize_with = "flex::text")]
-    pub display_name: Option<String>,
+    #[serde(rename = "displayName", default, deserialize_with = "flex::shared_text")]
+    pub display_name: Option<Arc<str>>,
     /// `type`; the Graph docs also write `Type`.
-    #[serde(rename = "type", alias = "Type", default, deserialize_with = "flex::text")]
-    pub kind: Option<String>,
+    #[serde(rename = "type", alias = "Type", default, deserialize_with = "flex::shared_text")]
+    pub kind: Option<Arc<str>>,
     /// `userPrincipalName`.
-    #[serde(rename = "userPrincipalName", default, deserialize_with = "flex::text")]
-    pub user_principal_name: Option<String>,
+    #[serde(rename = "userPrincipalName", default, deserialize_with = "flex::shared_text")]
+    pub user_principal_name: Option<Arc<str>>,
     /// `modifiedProperties`.
     #[serde(rename = "modifiedProperties", default, deserialize_with = "flex::nested")]
     pub modified_properties: Option<Vec<ModifiedProperty>>,
@@ -392,8 +392,8 @@ pub struct Target {
 #[non_exhaustive]
 pub struct ModifiedProperty {
     /// `displayName`.
-    #[serde(rename = "displayName", default, deserialize_with = "flex::text")]
-    pub display_name: Option<String>,
+    #[serde(rename = "displayName", default, deserialize_with = "flex::shared_text")]
+    pub display_name: Option<Arc<str>>,
 }
 
 impl AuditEvent {
@@ -415,15 +415,12 @@ impl AuditEvent {
         user_targets.is_empty() && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
     }
 
-    /// Lower-cased ids and UPNs of the users this event may concern (user
-    /// targets; without any, the initiator), for indexing.
-    pub(crate) fn user_keys(&self) -> Vec<String> {
-        let targets: Vec<&Target> = self.target_resources.iter().flatten().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user"))).collect();
-        let mut keys: Vec<String> = targets.iter().flat_map(|t| [t.id.as_deref(), t.user_principal_name.as_deref()]).flatten().map(str::to_ascii_lowercase).collect();
-        if let Some(u) = self.initiated_by.as_ref().and_then(|i| i.user.as_ref()) {
-            keys.extend([u.id.as_deref(), u.user_principal_name.as_deref()].into_iter().flatten().map(str::to_ascii_lowercase));
-        }
-        keys
+    /// Ids and UPNs of the users this event may concern (user targets and
+    /// the initiator), for indexing; [`AuditEvent::concerns`] decides.
+    pub(crate) fn user_keys(&self) -> impl Iterator<Item = &str> {
+        let targets = self.target_resources.iter().flatten().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")));
+        let initiator = self.initiated_by.as_ref().and_then(|i| i.user.as_ref());
+        targets.flat_map(|t| [t.id.as_deref(), t.user_principal_name.as_deref()]).chain(initiator.into_iter().flat_map(|u| [u.id.as_deref(), u.user_principal_name.as_deref()])).flatten()
     }
 
     /// Who did it: the initiating user's UPN, else their name, else the app.
