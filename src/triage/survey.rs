@@ -133,9 +133,9 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
     let Bytes { progress, done, total } = *bytes_read;
     let name = name.to_string();
     let shown = Path::new(&name);
-    let (tx, rx) = crossbeam_channel::bounded::<Batch>(opts.threads * 3);
+    let (tx, rx) = crossbeam_channel::bounded::<Batch>(opts.threads + 1);
     // Used batches come back to be filled again: no fresh memory per batch.
-    let (tx_free, rx_free) = crossbeam_channel::bounded::<Batch>(opts.threads * 4);
+    let (tx_free, rx_free) = crossbeam_channel::bounded::<Batch>(opts.threads + 2);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..opts.threads.max(1))

@@ -367,6 +367,11 @@ impl History {
 
     /// Merge another history (built by another thread) into this one.
     pub(crate) fn merge(&mut self, other: History) {
+        if self.records == 0 && self.users.is_empty() && self.ips.is_empty() {
+            // The first worker's history: taken as it is, not copied entry by entry.
+            *self = other;
+            return;
+        }
         // Addresses first: the other history's numbers become ours.
         let mut ip_map: Vec<u32> = vec![NO_IP; other.ips.len()];
         let mut ips: Vec<(IpKey, u32)> = other.ip_ids.into_iter().collect();
