@@ -200,14 +200,141 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
     let (paths, verify) = super::steps::collect(&parsed, &files, &mut errs);
     super::steps::check(&entries, &files, &paths, &verify, &mut errs);
     let index: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.node.id(), i)).collect();
-    let ids = || entries.iter().map(|e| e.node.id());
+    let regexes = node_checks(&entries, &files, &index, syntax_ok, &mut errs);
 
-    // Per-node checks.
+    let start = if syntax_ok { entry_start(&trees, &parsed, &files, &entries, &index, &mut errs) } else { None };
+    // Other trees' `start` is optional but must exist.
+    for (i, t) in trees.iter().enumerate() {
+        if let (false, Some(s)) = (t.entry, t.start.as_deref()) {
+            if !index.contains_key(s) && syntax_ok {
+                let fi = parsed[i].0;
+                errs.push("missing-node", fi, files[fi].top_level("start").unwrap_or(0..1), None, format!("the start node `{s}` is no node"), None);
+            }
+        }
+    }
+
+    if syntax_ok {
+        graph_checks(&entries, &files, &index, start, &mut errs);
+    }
+
+    if !errs.is_empty() {
+        errs.sort();
+        errs.set_files(files);
+        return Err(errs);
+    }
+    let start = start.unwrap_or(0);
+
+    super::steps::prepare(&mut entries, &paths, &verify);
+    Ok(Rules::assemble(files, trees, entries, start, regexes))
+}
+
+/// Graph checks: cycles, and nodes no path from the start reaches.
+fn graph_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, usize>, start: Option<usize>, errs: &mut RuleErrors) {
+    let mut g: DiGraph<usize, ()> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..entries.len()).map(|i| g.add_node(i)).collect();
+    for (i, e) in entries.iter().enumerate() {
+        for b in e.node.branches() {
+            if let Some(&j) = b.target.and_then(|t| index.get(t)) {
+                g.update_edge(nodes[i], nodes[j], ());
+            }
+        }
+    }
+    for scc in tarjan_scc(&g) {
+        let cyclic = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
+        if !cyclic {
+            continue;
+        }
+        let mut members: Vec<usize> = scc.iter().map(|n| g[*n]).collect();
+        members.sort();
+        let first = &entries[members[0]];
+        let names: Vec<&str> = members.iter().map(|&m| entries[m].node.id()).collect();
+        let at = files[first.file].node_id_span(first.pos).unwrap_or(0..1);
+        errs.push(
+            "cycle",
+            first.file,
+            at,
+            Some(first.node.id()),
+            format!("these nodes lead back to each other: {}", names.join(" → ")),
+            Some("a walk must always move on towards a diagnosis; point one branch elsewhere".into()),
+        );
+    }
+    if let Some(s) = start {
+        let mut dfs = Dfs::new(&g, nodes[s]);
+        let mut reached = vec![false; entries.len()];
+        while let Some(n) = dfs.next(&g) {
+            reached[g[n]] = true;
+        }
+        for (i, e) in entries.iter().enumerate() {
+            if !reached[i] {
+                let at = files[e.file].node_id_span(e.pos).unwrap_or(0..1);
+                errs.push(
+                    "unreachable",
+                    e.file,
+                    at,
+                    Some(e.node.id()),
+                    format!("no path from the start (`{}`) reaches this {}", entries[s].node.id(), e.node.kind()),
+                    Some("lead a branch to it, or delete it".into()),
+                );
+            }
+        }
+    }
+}
+
+/// The entry tree (exactly one) and the node its walks start at.
+fn entry_start(trees: &[Tree], parsed: &[(usize, TreeFile)], files: &[SourceFile], entries: &[Entry], index: &HashMap<&str, usize>, errs: &mut RuleErrors) -> Option<usize> {
+    let entry_trees: Vec<usize> = trees.iter().enumerate().filter(|(_, t)| t.entry).map(|(i, _)| i).collect();
+    let mut start = None;
+    {
+        match entry_trees.as_slice() {
+            [] => {
+                if !files.is_empty() {
+                    errs.push("no-entry", 0, 0..1, None, "no tree is marked `entry: true`".into(), Some("mark the tree where walks begin with `entry: true` and give it a `start`".into()));
+                }
+            }
+            [t] => {
+                let fi = parsed[*t].0;
+                match trees[*t].start.as_deref() {
+                    None => errs.push("no-entry", fi, files[fi].top_level("entry").unwrap_or(0..1), None, "the entry tree has no `start` node".into(), Some("add `start: \"<node id>\"`".into())),
+                    Some(s) => match index.get(s) {
+                        Some(&i) => start = Some(i),
+                        None => {
+                            let hint = did_you_mean(s, entries.iter().map(|e| e.node.id())).map(|m| format!("did you mean `{m}`?"));
+                            errs.push("missing-node", fi, files[fi].top_level("start").unwrap_or(0..1), None, format!("the start node `{s}` is no node"), hint);
+                        }
+                    },
+                }
+            }
+            many => {
+                for t in &many[1..] {
+                    let fi = parsed[*t].0;
+                    errs.push(
+                        "no-entry",
+                        fi,
+                        files[fi].top_level("entry").unwrap_or(0..1),
+                        None,
+                        format!("more than one tree is marked `entry: true` (also `{}`)", trees[many[0]].id),
+                        Some("only one tree is where walks begin".into()),
+                    );
+                }
+            }
+        }
+    }
+    start
+}
+
+/// Per-node checks: each node's conditions, questions, diagnoses and
+/// branches, against the fact catalog and the other nodes. Returns the
+/// compiled regular expressions of `Matches` conditions.
+///
+/// Longer than 100 lines on purpose: one `match` over the node kinds, each
+/// arm a short list of checks, reads best in one place.
+fn node_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, usize>, syntax_ok: bool, errs: &mut RuleErrors) -> HashMap<String, regex::Regex> {
+    let ids = || entries.iter().map(|e| e.node.id());
     let mut regexes = HashMap::new();
-    for e in &entries {
+    for e in entries {
         let span = files[e.file].node_span(e.pos).unwrap_or(0..1);
         let id_at = files[e.file].node_id_span(e.pos).unwrap_or(0..1);
-        let mut ctx = Ctx { errs: &mut errs, file: e.file, span: span.clone(), node: e.node.id(), regexes: &mut regexes };
+        let mut ctx = Ctx { errs: &mut *errs, file: e.file, span: span.clone(), node: e.node.id(), regexes: &mut regexes };
         match &e.node {
             Node::Check(c) => {
                 ctx.cond(&c.when);
@@ -322,114 +449,5 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
             }
         }
     }
-
-    // The entry tree and its start.
-    let entry_trees: Vec<usize> = trees.iter().enumerate().filter(|(_, t)| t.entry).map(|(i, _)| i).collect();
-    let mut start = None;
-    if syntax_ok {
-        match entry_trees.as_slice() {
-            [] => {
-                if !files.is_empty() {
-                    errs.push("no-entry", 0, 0..1, None, "no tree is marked `entry: true`".into(), Some("mark the tree where walks begin with `entry: true` and give it a `start`".into()));
-                }
-            }
-            [t] => {
-                let fi = parsed[*t].0;
-                match trees[*t].start.as_deref() {
-                    None => errs.push("no-entry", fi, files[fi].top_level("entry").unwrap_or(0..1), None, "the entry tree has no `start` node".into(), Some("add `start: \"<node id>\"`".into())),
-                    Some(s) => match index.get(s) {
-                        Some(&i) => start = Some(i),
-                        None => {
-                            let hint = did_you_mean(s, ids()).map(|m| format!("did you mean `{m}`?"));
-                            errs.push("missing-node", fi, files[fi].top_level("start").unwrap_or(0..1), None, format!("the start node `{s}` is no node"), hint);
-                        }
-                    },
-                }
-            }
-            many => {
-                for t in &many[1..] {
-                    let fi = parsed[*t].0;
-                    errs.push(
-                        "no-entry",
-                        fi,
-                        files[fi].top_level("entry").unwrap_or(0..1),
-                        None,
-                        format!("more than one tree is marked `entry: true` (also `{}`)", trees[many[0]].id),
-                        Some("only one tree is where walks begin".into()),
-                    );
-                }
-            }
-        }
-    }
-    // Other trees' `start` is optional but must exist.
-    for (i, t) in trees.iter().enumerate() {
-        if let (false, Some(s)) = (t.entry, t.start.as_deref()) {
-            if !index.contains_key(s) && syntax_ok {
-                let fi = parsed[i].0;
-                errs.push("missing-node", fi, files[fi].top_level("start").unwrap_or(0..1), None, format!("the start node `{s}` is no node"), None);
-            }
-        }
-    }
-
-    // Graph checks: cycles and reachability.
-    if syntax_ok {
-        let mut g: DiGraph<usize, ()> = DiGraph::new();
-        let nodes: Vec<NodeIndex> = (0..entries.len()).map(|i| g.add_node(i)).collect();
-        for (i, e) in entries.iter().enumerate() {
-            for b in e.node.branches() {
-                if let Some(&j) = b.target.and_then(|t| index.get(t)) {
-                    g.update_edge(nodes[i], nodes[j], ());
-                }
-            }
-        }
-        for scc in tarjan_scc(&g) {
-            let cyclic = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
-            if !cyclic {
-                continue;
-            }
-            let mut members: Vec<usize> = scc.iter().map(|n| g[*n]).collect();
-            members.sort();
-            let first = &entries[members[0]];
-            let names: Vec<&str> = members.iter().map(|&m| entries[m].node.id()).collect();
-            let at = files[first.file].node_id_span(first.pos).unwrap_or(0..1);
-            errs.push(
-                "cycle",
-                first.file,
-                at,
-                Some(first.node.id()),
-                format!("these nodes lead back to each other: {}", names.join(" → ")),
-                Some("a walk must always move on towards a diagnosis; point one branch elsewhere".into()),
-            );
-        }
-        if let Some(s) = start {
-            let mut dfs = Dfs::new(&g, nodes[s]);
-            let mut reached = vec![false; entries.len()];
-            while let Some(n) = dfs.next(&g) {
-                reached[g[n]] = true;
-            }
-            for (i, e) in entries.iter().enumerate() {
-                if !reached[i] {
-                    let at = files[e.file].node_id_span(e.pos).unwrap_or(0..1);
-                    errs.push(
-                        "unreachable",
-                        e.file,
-                        at,
-                        Some(e.node.id()),
-                        format!("no path from the start (`{}`) reaches this {}", entries[s].node.id(), e.node.kind()),
-                        Some("lead a branch to it, or delete it".into()),
-                    );
-                }
-            }
-        }
-    }
-
-    if !errs.is_empty() {
-        errs.sort();
-        errs.set_files(files);
-        return Err(errs);
-    }
-    let start = start.unwrap_or(0);
-
-    super::steps::prepare(&mut entries, &paths, &verify);
-    Ok(Rules::assemble(files, trees, entries, start, regexes))
+    regexes
 }
