@@ -46,31 +46,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
             let _ = writeln!(o, "{k}: {v}");
         }
     };
-    if s.records.is_empty() {
-        item(&mut o, "Sign-in log", "none (the walk went by the caller's answers)");
-    } else {
-        item(&mut o, "User", &s.user.clone().unwrap_or_else(|| "(not in the log)".into()));
-        if let Some(n) = &s.user_name {
-            item(&mut o, "Name", n);
-        }
-        if let Some(t) = &s.time {
-            item(&mut o, "Time (UTC)", t);
-        }
-        if let Some(a) = &s.app {
-            item(&mut o, "Application", a);
-        }
-        if let Some(c) = s.error_code {
-            item(&mut o, "Error code", &c.to_string());
-        }
-        if let Some(ip) = &s.ip_address {
-            item(&mut o, "IP address", ip);
-        }
-        let ids: Vec<String> = s.record_ids.iter().map(|r| code(r)).collect();
-        item(&mut o, "Sign-in record ids", &ids.join(", "));
-        if let Some(c) = &s.correlation_id {
-            item(&mut o, "Correlation id", &code(c));
-        }
-    }
+    subject_items(&mut o, s, &item, &code);
     item(&mut o, "Rules", &code(rules.fingerprint()));
 
     if let End::Diagnosis(d) = &outcome.end {
@@ -79,27 +55,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
     item(&mut o, "Confidence", &format!("{} ({})", outcome.confidence, outcome.confidence.says()));
 
-    // Facts used, from the data.
-    let mut facts: Vec<(String, String, String)> = Vec::new();
-    for step in &outcome.trace {
-        if let Step::Check { facts: uses, .. } | Step::Switch { facts: uses, .. } = step {
-            for u in uses {
-                if !facts.iter().any(|(n, _, _)| *n == u.name) {
-                    let v = u.value.as_ref().map_or("unknown".to_string(), ToString::to_string);
-                    let src = match &u.value {
-                        Some(_) => u.source.to_string(),
-                        None => u.source.note.as_deref().unwrap_or_default().to_string(),
-                    };
-                    facts.push((u.name.clone(), v, src));
-                }
-            }
-        }
-    }
-    for e in &outcome.evidence {
-        if !facts.iter().any(|(n, _, _)| *n == e.name) {
-            facts.push((e.name.clone(), e.value.as_ref().map_or("unknown".to_string(), ToString::to_string), e.source.to_string()));
-        }
-    }
+    let facts = facts_used(outcome);
     h(&mut o, "Facts from the logs");
     if md {
         let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
@@ -156,6 +112,61 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     } else {
         o
     }
+}
+
+/// Who, when, what and which records, as the note's header items.
+fn subject_items(o: &mut String, s: &crate::facts::Subject, item: &dyn Fn(&mut String, &str, &str), code: &dyn Fn(&str) -> String) {
+    if s.records.is_empty() {
+        item(o, "Sign-in log", "none (the walk went by the caller's answers)");
+    } else {
+        item(o, "User", &s.user.clone().unwrap_or_else(|| "(not in the log)".into()));
+        if let Some(n) = &s.user_name {
+            item(o, "Name", n);
+        }
+        if let Some(t) = &s.time {
+            item(o, "Time (UTC)", t);
+        }
+        if let Some(a) = &s.app {
+            item(o, "Application", a);
+        }
+        if let Some(c) = s.error_code {
+            item(o, "Error code", &c.to_string());
+        }
+        if let Some(ip) = &s.ip_address {
+            item(o, "IP address", ip);
+        }
+        let ids: Vec<String> = s.record_ids.iter().map(|r| code(r)).collect();
+        item(o, "Sign-in record ids", &ids.join(", "));
+        if let Some(c) = &s.correlation_id {
+            item(o, "Correlation id", &code(c));
+        }
+    }
+}
+
+/// The facts the walk used and the diagnosis's evidence, each once, in the
+/// order met: (name, value, source).
+fn facts_used(outcome: &Outcome) -> Vec<(String, String, String)> {
+    let mut facts: Vec<(String, String, String)> = Vec::new();
+    for step in &outcome.trace {
+        if let Step::Check { facts: uses, .. } | Step::Switch { facts: uses, .. } = step {
+            for u in uses {
+                if !facts.iter().any(|(n, _, _)| *n == u.name) {
+                    let v = u.value.as_ref().map_or("unknown".to_string(), ToString::to_string);
+                    let src = match &u.value {
+                        Some(_) => u.source.to_string(),
+                        None => u.source.note.as_deref().unwrap_or_default().to_string(),
+                    };
+                    facts.push((u.name.clone(), v, src));
+                }
+            }
+        }
+    }
+    for e in &outcome.evidence {
+        if !facts.iter().any(|(n, _, _)| *n == e.name) {
+            facts.push((e.name.clone(), e.value.as_ref().map_or("unknown".to_string(), ToString::to_string), e.source.to_string()));
+        }
+    }
+    facts
 }
 
 // The patterns are constants, compiled by the redaction tests: a failure is a
