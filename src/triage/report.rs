@@ -322,47 +322,8 @@ pub fn html_report(s: &Summary, title: &str) -> String {
         s.bad_records,
         t = esc(title)
     );
-    // Chart 1: failures per hour, stacked by diagnosis.
-    h.push_str("<h2>Failed attempts per hour, by diagnosis</h2>\n");
-    let hours: Vec<(&String, &std::collections::BTreeMap<String, usize>)> = s.per_hour.iter().collect();
-    let max = hours.iter().map(|(_, m)| m.values().sum::<usize>()).max().unwrap_or(1).max(1);
-    let (w, ht, left, bottom) = (900.0_f64, 260.0_f64, 50.0_f64, 40.0_f64);
-    let bar = if hours.is_empty() { 10.0 } else { ((w - left - 10.0) / hours.len() as f64).max(1.0) };
-    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ht + bottom);
-    let _ = writeln!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>", left - 4.0, left - 4.0);
-    for (i, (hour, m)) in hours.iter().enumerate() {
-        let x = left + i as f64 * bar;
-        let mut y = ht;
-        for id in &ids {
-            if let Some(&n) = m.get(*id) {
-                let hgt = n as f64 / max as f64 * (ht - 10.0);
-                y -= hgt;
-                let _ =
-                    write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
-            }
-        }
-        if hours.len() <= 72 && i % 6 == 0 {
-            let _ = write!(h, "<text x=\"{x:.1}\" y=\"{}\" font-size=\"10\">{}</text>", ht + 14.0, esc(&hour[5..13.min(hour.len())].replace('T', " ")));
-        }
-        h.push('\n');
-    }
-    h.push_str("</svg>\n<div class=\"legend\">");
-    for id in &ids {
-        let _ = write!(h, "<span><i style=\"background:{}\"></i>{}</span>", colour(id), esc(id));
-    }
-    h.push_str("</div>\n");
-    // Chart 2: share of each diagnosis.
-    h.push_str("<h2>Share of each diagnosis</h2>\n");
-    let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
-    let row_h = 22.0;
-    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ids.len() as f64 * row_h + 10.0);
-    for (i, id) in ids.iter().enumerate() {
-        let d = &s.diagnoses[*id];
-        let share = d.count as f64 / total as f64;
-        let y = i as f64 * row_h + 5.0;
-        let _ = writeln!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
-    }
-    h.push_str("</svg>\n");
+    hour_chart(&mut h, s, &ids, &colour);
+    share_chart(&mut h, s, &ids, &colour);
     // Tables.
     h.push_str("<h2>Diagnoses</h2>\n<p>Confidence: <i>data</i> means the log settled the diagnosis; <i>provisional</i> means the walk passed a question by its \"don't know\" branch, and an agent must ask the caller before it counts.</p>\n<table><tr><th>diagnosis</th><th>title</th><th>severity</th><th>attempts</th><th>confidence: data</th><th>confidence: provisional</th><th>verify the caller first</th></tr>\n");
     for id in &ids {
@@ -416,4 +377,52 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     }
     h.push_str("<p style=\"color:#777;font-size:.8em\">Made by signin-doctor. This page loads nothing from the network.</p>\n</body></html>\n");
     h
+}
+
+/// Chart 1: failed attempts per hour, stacked by diagnosis, with its legend.
+fn hour_chart(h: &mut String, s: &Summary, ids: &[&String], colour: &dyn Fn(&str) -> &'static str) {
+    h.push_str("<h2>Failed attempts per hour, by diagnosis</h2>\n");
+    let hours: Vec<(&String, &std::collections::BTreeMap<String, usize>)> = s.per_hour.iter().collect();
+    let max = hours.iter().map(|(_, m)| m.values().sum::<usize>()).max().unwrap_or(1).max(1);
+    let (w, ht, left, bottom) = (900.0_f64, 260.0_f64, 50.0_f64, 40.0_f64);
+    let bar = if hours.is_empty() { 10.0 } else { ((w - left - 10.0) / hours.len() as f64).max(1.0) };
+    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ht + bottom);
+    let _ = writeln!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>", left - 4.0, left - 4.0);
+    for (i, (hour, m)) in hours.iter().enumerate() {
+        let x = left + i as f64 * bar;
+        let mut y = ht;
+        for id in ids {
+            if let Some(&n) = m.get(*id) {
+                let hgt = n as f64 / max as f64 * (ht - 10.0);
+                y -= hgt;
+                let _ =
+                    write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
+            }
+        }
+        if hours.len() <= 72 && i % 6 == 0 {
+            let _ = write!(h, "<text x=\"{x:.1}\" y=\"{}\" font-size=\"10\">{}</text>", ht + 14.0, esc(&hour[5..13.min(hour.len())].replace('T', " ")));
+        }
+        h.push('\n');
+    }
+    h.push_str("</svg>\n<div class=\"legend\">");
+    for id in ids {
+        let _ = write!(h, "<span><i style=\"background:{}\"></i>{}</span>", colour(id), esc(id));
+    }
+    h.push_str("</div>\n");
+}
+
+/// Chart 2: the share of each diagnosis.
+fn share_chart(h: &mut String, s: &Summary, ids: &[&String], colour: &dyn Fn(&str) -> &'static str) {
+    let w = 900.0_f64;
+    h.push_str("<h2>Share of each diagnosis</h2>\n");
+    let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
+    let row_h = 22.0;
+    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ids.len() as f64 * row_h + 10.0);
+    for (i, id) in ids.iter().enumerate() {
+        let d = &s.diagnoses[*id];
+        let share = d.count as f64 / total as f64;
+        let y = i as f64 * row_h + 5.0;
+        let _ = writeln!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
+    }
+    h.push_str("</svg>\n");
 }
