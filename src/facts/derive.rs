@@ -2,7 +2,7 @@
 
 use super::classify::{classify_mfa_result, is_mfa_step, mfa_step};
 use super::{Facts, OrgSettings, Value};
-use crate::logs::{Attempt, AuditEvent, Evidence, SignIn};
+use crate::logs::{Attempt, AuditEvent, AuthStep, Evidence, SignIn};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -198,30 +198,8 @@ impl Facts {
         let mfa_required = if mfa.is_some() || code_mfa { Some(true) } else { req_mfa };
         put(f, "signin.mfa_required", mfa_required.map(Value::Bool), "authenticationRequirement / MFA steps / error codes", "the records do not say");
 
-        let mfa_text = mfa
-            .and_then(|(_, st)| st.result_detail.clone())
-            .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| starts_with_ci(t, "mfa")).map(String::from)))
-            .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_detail.clone())));
-        let mfa_method = mfa.and_then(|(_, st)| st.method.clone()).or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
         let mfa_rec = mfa.map(|(r, _)| rec_label(r)).or(rec.clone());
-        match mfa_method.filter(|m| !m.is_empty()) {
-            Some(m) => f.set("mfa.method", Value::Text(m), "authenticationDetails MFA step / mfaDetail.authMethod", mfa_rec.clone()),
-            None => f.unknown("mfa.method", "authenticationDetails", "no MFA step in the records"),
-        }
-        match mfa_text.filter(|m| !m.is_empty()) {
-            Some(t) => {
-                f.set("mfa.outcome", Value::Text(classify_mfa_result(&t).into()), "classified from mfa.result", mfa_rec.clone());
-                f.set("mfa.result", Value::Text(t), "authenticationStepResultDetail / status.additionalDetails", mfa_rec.clone());
-            }
-            None => {
-                f.unknown(
-                    "mfa.result",
-                    "authenticationDetails",
-                    if attempt.records().iter().any(|r| r.authentication_details.is_some()) { "no MFA step in the records" } else { "no MFA result in the records (Graph v1.0 has no step details)" },
-                );
-                f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
-            }
-        }
+        mfa_result_facts(f, attempt, mfa, &mfa_rec);
         super::signals::method_kind_fact(f);
         super::signals::record_facts(f, attempt, &rec);
         let mfa_ok = attempt.records().iter().any(|r| r.authentication_details.iter().flatten().any(|st| is_mfa_step(st) && st.succeeded == Some(true)));
@@ -230,40 +208,12 @@ impl Facts {
             None => f.unknown("mfa.succeeded", "authenticationDetails", "no MFA step in the records"),
         }
 
-        // Org settings about the user.
-        let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
-        match org {
-            Some(o) => {
-                f.set("user.is_break_glass", Value::Bool(o.is_break_glass(uid, upn)), "userId/userPrincipalName + org break_glass_accounts", rec.clone());
-                if o.pilot_group.is_empty() {
-                    f.unknown("user.in_pilot_group", "org pilot_group", "the organisation settings list no pilot group");
-                } else {
-                    f.set("user.in_pilot_group", Value::Bool(o.in_pilot(uid, upn)), "userId/userPrincipalName + org pilot_group", rec.clone());
-                }
-            }
-            None => {
-                f.unknown("user.is_break_glass", "org break_glass_accounts", "no organisation settings were given (--org)");
-                f.unknown("user.in_pilot_group", "org pilot_group", "no organisation settings were given (--org)");
-            }
-        }
+        org_user_facts(f, d, org, &rec);
 
         let at = d.created;
         audit_facts(f, d, at, evidence, h, org);
 
-        // The user's sign-in history.
-        let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
-        let history_mfa = h.user_mfa_ok(who);
-        let audit_reg = f.value("audit.has_registered_security_info") == Some(&Value::Bool(true));
-        if history_mfa || audit_reg {
-            let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
-            f.set("user.ever_completed_mfa", Value::Bool(true), "sign-in log / audit log", None);
-            f.note("user.ever_completed_mfa", format!("seen: {how}"));
-        } else if evidence.has_audit() {
-            f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
-            f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit().len()));
-        } else {
-            f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
-        }
+        ever_completed_mfa(f, d, evidence, h);
         super::signals::history_facts(f, d, h, org);
     }
 }
@@ -291,6 +241,70 @@ const AUDIT_FACTS: &[&str] = &[
 /// An audit event's activity name, or "".
 fn act(a: &AuditEvent) -> &str {
     a.activity.as_deref().unwrap_or_default()
+}
+
+/// The organisation's settings about the user: break-glass account, pilot group.
+fn org_user_facts(f: &mut Facts, d: &SignIn, org: Option<&OrgSettings>, rec: &Option<Arc<str>>) {
+    let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
+    match org {
+        Some(o) => {
+            f.set("user.is_break_glass", Value::Bool(o.is_break_glass(uid, upn)), "userId/userPrincipalName + org break_glass_accounts", rec.clone());
+            if o.pilot_group.is_empty() {
+                f.unknown("user.in_pilot_group", "org pilot_group", "the organisation settings list no pilot group");
+            } else {
+                f.set("user.in_pilot_group", Value::Bool(o.in_pilot(uid, upn)), "userId/userPrincipalName + org pilot_group", rec.clone());
+            }
+        }
+        None => {
+            f.unknown("user.is_break_glass", "org break_glass_accounts", "no organisation settings were given (--org)");
+            f.unknown("user.in_pilot_group", "org pilot_group", "no organisation settings were given (--org)");
+        }
+    }
+}
+
+/// Whether the user ever completed MFA: a succeeded MFA step in the
+/// sign-ins, or a security-info registration in the audit log.
+fn ever_completed_mfa(f: &mut Facts, d: &SignIn, evidence: &Evidence, h: &super::History) {
+    let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
+    let history_mfa = h.user_mfa_ok(who);
+    let audit_reg = f.value("audit.has_registered_security_info") == Some(&Value::Bool(true));
+    if history_mfa || audit_reg {
+        let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
+        f.set("user.ever_completed_mfa", Value::Bool(true), "sign-in log / audit log", None);
+        f.note("user.ever_completed_mfa", format!("seen: {how}"));
+    } else if evidence.has_audit() {
+        f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
+        f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit().len()));
+    } else {
+        f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
+    }
+}
+
+/// The MFA step's method, result text and its one-word outcome.
+fn mfa_result_facts(f: &mut Facts, attempt: &Attempt, mfa: Option<(&SignIn, &AuthStep)>, mfa_rec: &Option<Arc<str>>) {
+    let mfa_text = mfa
+        .and_then(|(_, st)| st.result_detail.clone())
+        .or_else(|| attempt.records().iter().rev().find_map(|r| r.additional_details().filter(|t| starts_with_ci(t, "mfa")).map(String::from)))
+        .or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_detail.clone())));
+    let mfa_method = mfa.and_then(|(_, st)| st.method.clone()).or_else(|| attempt.records().iter().rev().find_map(|r| r.mfa_detail.as_ref().and_then(|m| m.auth_method.clone())));
+    match mfa_method.filter(|m| !m.is_empty()) {
+        Some(m) => f.set("mfa.method", Value::Text(m), "authenticationDetails MFA step / mfaDetail.authMethod", mfa_rec.clone()),
+        None => f.unknown("mfa.method", "authenticationDetails", "no MFA step in the records"),
+    }
+    match mfa_text.filter(|m| !m.is_empty()) {
+        Some(t) => {
+            f.set("mfa.outcome", Value::Text(classify_mfa_result(&t).into()), "classified from mfa.result", mfa_rec.clone());
+            f.set("mfa.result", Value::Text(t), "authenticationStepResultDetail / status.additionalDetails", mfa_rec.clone());
+        }
+        None => {
+            f.unknown(
+                "mfa.result",
+                "authenticationDetails",
+                if attempt.records().iter().any(|r| r.authentication_details.is_some()) { "no MFA step in the records" } else { "no MFA result in the records (Graph v1.0 has no step details)" },
+            );
+            f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
+        }
+    }
 }
 
 fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
@@ -361,6 +375,24 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let recent: Vec<&&AuditEvent> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
     f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
     f.note("audit.recent_changes", format!("within {window} days before the failure"));
+    recent_change_facts(f, &recent, (uid, upn), at, hist, org);
+    let fraud = mine.iter().rev().find(|a| {
+        let x = act(a);
+        starts_with_ci(x, "fraud reported") || x.eq_ignore_ascii_case("suspicious activity reported")
+    });
+    f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
+    let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));
+    let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| act(a).eq_ignore_ascii_case("enable account") && a.time > dis.time));
+    f.set("audit.account_disabled", Value::Bool(disabled.is_some() && !enabled_after), "audit log", disabled.map(|a| audit_label(a)));
+    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, act(a))) {
+        Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
+        None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
+    }
+}
+
+/// The latest security-info change before the failure: what, when, by whom,
+/// from where, and whether any recent change came from an unfamiliar place.
+fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEvent], (uid, upn): (Option<&str>, Option<&str>), at: DateTime<Utc>, hist: &super::History, org: Option<&OrgSettings>) {
     let who = uid.or(upn);
     let unfamiliar = |a: &AuditEvent| -> bool {
         let Some(ip) = a.initiator_ip() else { return false };
@@ -423,17 +455,5 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
             f.set("audit.recent_change_unfamiliar", Value::Bool(false), "audit log", None);
             f.note("audit.recent_change_unfamiliar", why);
         }
-    }
-    let fraud = mine.iter().rev().find(|a| {
-        let x = act(a);
-        starts_with_ci(x, "fraud reported") || x.eq_ignore_ascii_case("suspicious activity reported")
-    });
-    f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
-    let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));
-    let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| act(a).eq_ignore_ascii_case("enable account") && a.time > dis.time));
-    f.set("audit.account_disabled", Value::Bool(disabled.is_some() && !enabled_after), "audit log", disabled.map(|a| audit_label(a)));
-    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, act(a))) {
-        Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
-        None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
     }
 }
