@@ -220,6 +220,13 @@ fn edge_shapes_are_read_alike_or_refused_alike() {
         ("truncated", format!("{a}\n{}", &b[..b.len() / 2])),
         ("not-json", "hello world\n".to_string()),
         ("numbers", "[1, 2]".to_string()),
+        ("bracket-on-last-record-line", format!("[\n{a},\n{b}]\n")),
+        ("leading-commas", format!("[\n{a}\n,{b}\n]\n")),
+        ("two-arrays", format!("[\n{a}\n]\n[\n{b}\n]\n")),
+        ("lines-then-pretty", format!("{a}\n{{\"id\":\"p\",\n \"status\":{{\"errorCode\":50126}}}}\n")),
+        ("cut-short-lines", format!("{a}\n{b}\n{{\"id\":")),
+        ("numeric-texts", r#"{"id":12345,"createdDateTime":"2024-05-01T09:00:00Z","correlationId":"n1","userPrincipalName":12,"status":{"errorCode":50126}}"#.to_string()),
+        ("id-equals-another-correlation-id", format!("{a}\n{}\n", r#"{"id":"c1","createdDateTime":"2024-05-01T09:00:05Z","userPrincipalName":"bob@contoso.com","status":{"errorCode":50053}}"#)),
     ];
     let mut report = Vec::new();
     let csv = std::fs::read_to_string("tests/fixtures/csv/portal-signins.csv").unwrap();

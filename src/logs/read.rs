@@ -208,6 +208,9 @@ impl<'t, T: LogRecord> Reader<'t, T> {
         if s.starts_with('{') {
             if let Ok(mut p) = serde_json::from_str::<Probe>(s) {
                 if let Some(items) = p.value.take().or(p.records.take()) {
+                    // A page or an Azure Monitor blob inside the file's array
+                    // (Microsoft's own audit samples are so): its records,
+                    // numbered on from the container's number.
                     for item in items {
                         self.element(item)?;
                     }

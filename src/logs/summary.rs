@@ -14,23 +14,21 @@ use std::borrow::Cow;
 
 #[derive(Deserialize, Default)]
 pub(crate) struct Peek<'a> {
-    #[serde(rename = "id", alias = "Id", borrow, default)]
-    pub id: Option<Cow<'a, str>>,
-    #[serde(rename = "createdDateTime", alias = "CreatedDateTime", borrow, default)]
+    #[serde(rename = "createdDateTime", alias = "CreatedDateTime", borrow, default, deserialize_with = "lenient")]
     pub created: Option<Cow<'a, str>>,
-    #[serde(rename = "correlationId", alias = "CorrelationId", borrow, default)]
+    #[serde(rename = "correlationId", alias = "CorrelationId", borrow, default, deserialize_with = "lenient")]
     pub corr: Option<Cow<'a, str>>,
-    #[serde(rename = "userId", alias = "UserId", borrow, default)]
+    #[serde(rename = "userId", alias = "UserId", borrow, default, deserialize_with = "lenient")]
     pub user_id: Option<Cow<'a, str>>,
-    #[serde(rename = "userPrincipalName", alias = "UserPrincipalName", borrow, default)]
+    #[serde(rename = "userPrincipalName", alias = "UserPrincipalName", borrow, default, deserialize_with = "lenient")]
     pub upn: Option<Cow<'a, str>>,
-    #[serde(rename = "ipAddress", alias = "IPAddress", borrow, default)]
+    #[serde(rename = "ipAddress", alias = "IPAddress", borrow, default, deserialize_with = "lenient")]
     pub ip: Option<Cow<'a, str>>,
-    #[serde(rename = "clientAppUsed", alias = "ClientAppUsed", borrow, default)]
+    #[serde(rename = "clientAppUsed", alias = "ClientAppUsed", borrow, default, deserialize_with = "lenient")]
     pub client: Option<Cow<'a, str>>,
-    #[serde(rename = "appDisplayName", alias = "AppDisplayName", borrow, default)]
+    #[serde(rename = "appDisplayName", alias = "AppDisplayName", borrow, default, deserialize_with = "lenient")]
     pub app: Option<Cow<'a, str>>,
-    #[serde(rename = "authenticationRequirement", alias = "AuthenticationRequirement", borrow, default)]
+    #[serde(rename = "authenticationRequirement", alias = "AuthenticationRequirement", borrow, default, deserialize_with = "lenient")]
     pub requirement: Option<Cow<'a, str>>,
     #[serde(rename = "isInteractive", alias = "IsInteractive", default, deserialize_with = "crate::logs::flex_boolean")]
     pub interactive: Option<bool>,
@@ -41,24 +39,30 @@ pub(crate) struct Peek<'a> {
     /// `location.countryOrRegion`, borrowed where the record allows.
     #[serde(rename = "location", alias = "LocationDetails", default, deserialize_with = "country_field")]
     pub location: Option<Cow<'a, str>>,
-    #[serde(rename = "Location", borrow, default)]
+    #[serde(rename = "Location", borrow, default, deserialize_with = "lenient")]
     pub la_country: Option<Cow<'a, str>>,
     /// `deviceDetail.operatingSystem`, borrowed where the record allows.
     #[serde(rename = "deviceDetail", alias = "DeviceDetail", default, deserialize_with = "os_field")]
     pub device: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub properties: Option<&'a RawValue>,
+    /// A page's or an Azure Monitor blob's records, inside a record: refused
+    /// as the full reader refuses them.
+    #[serde(borrow, default)]
+    pub value: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub records: Option<&'a RawValue>,
     /// A wrapper's record (detection-rule test events keep it in `log`).
     #[serde(borrow, default)]
     pub log: Option<&'a RawValue>,
     /// The Azure Monitor envelope's time and result, for a record inside
     /// `properties` that lacks its own.
-    #[serde(rename = "time", borrow, default)]
+    #[serde(rename = "time", borrow, default, deserialize_with = "lenient")]
     pub env_time: Option<Cow<'a, str>>,
     /// An error code, or for some sources "Success"/"Failure" (ignored, as the full reader does).
     #[serde(rename = "resultType", alias = "resulttype", default, deserialize_with = "crate::logs::flex_text")]
     pub env_result: Option<String>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient")]
     pub category: Option<Cow<'a, str>>,
     /// An Azure Monitor envelope names its operation (the full reader's `Probe` asks the same).
     #[serde(rename = "operationName", alias = "operationname", alias = "OperationName", default)]
@@ -128,6 +132,12 @@ pub(crate) struct StatusPeek {
     mfa_ok: bool,
 }
 
+/// Text as the full reader's `flex::text` reads it (a number is text, an
+/// object is absent), borrowed where it can be.
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(<super::flex::MaybeText<'de> as Deserialize>::deserialize(d)?.0)
+}
+
 fn country_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
     one_field(d, "countryOrRegion")
 }
@@ -193,7 +203,6 @@ fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error>
 /// What the first pass looks at in a record, borrowed from its bytes.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Seen<'a> {
-    pub id: Option<Cow<'a, str>>,
     pub time: Option<i64>,
     pub corr: Option<Cow<'a, str>>,
     pub user: Option<Cow<'a, str>>,
@@ -243,6 +252,9 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
         Ok(p) => p,
         Err(e) => return Peeked::Bad(format!("cannot read this sign-in: {}", e.to_string().split(" at line ").next().unwrap_or(""))),
     };
+    if p.value.is_some_and(|v| v.get().starts_with('[')) || p.records.is_some_and(|v| v.get().starts_with('[')) {
+        return Peeked::Bad("this record is itself a list of records (`value` or `records`) inside the file's array; batch triage reads a page or an Azure Monitor blob as a file of its own or as JSON Lines of its records (diagnose reads this layout)".into());
+    }
     if let Some(inner) = p.log.filter(|r| r.get().starts_with('{')) {
         return peek_in(inner.get(), env);
     }
@@ -255,10 +267,12 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     if p.activity.is_some() {
         return Peeked::Bad("this is an audit event (directoryAudit), not a sign-in; pass audit logs with --audit".into());
     }
+    let has_status = p.status.is_some();
     let status = p.status.unwrap_or_default();
     let code = status.code.or(p.result_type).or(env.result);
     let created = keep(p.created).or(env.time);
-    if code.is_none() && created.is_none() {
+    // What the full reader's `looks_like_sign_in` asks: a status, a result type or a time.
+    if !has_status && code.is_none() && created.is_none() {
         return Peeked::Bad("this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into());
     }
     let time = match created.as_deref().map(crate::logs::parse_time) {
@@ -273,7 +287,6 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     let country = keep(p.location).or_else(|| keep(p.la_country));
     let os = keep(p.device);
     Peeked::SignIn(Seen {
-        id: keep(p.id),
         time,
         corr: keep(p.corr).or(env.corr),
         user: keep(p.user_id),
@@ -307,7 +320,6 @@ mod tests {
 
     fn agree(text: &str) {
         let (s, f) = both(text);
-        assert_eq!(s.id.as_deref(), f.id.as_deref(), "id in {text}");
         assert_eq!(s.time, f.created.map(|t| t.timestamp()), "time in {text}");
         assert_eq!(s.corr.as_deref(), f.correlation_id.as_deref(), "correlation id in {text}");
         assert_eq!(s.user.as_deref(), f.user_id.as_deref(), "user id in {text}");

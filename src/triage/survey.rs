@@ -74,9 +74,11 @@ impl Survey {
         self.records += 1;
         self.history.add(&crate::facts::Glimpse::of_summary(s));
         self.rollout.add(s, org);
-        let key = match s.corr.as_deref().or(s.id.as_deref()) {
+        // A record with no correlation id is an attempt of its own, as in
+        // `Evidence::attempts` (keyed apart from every correlation id).
+        let key = match s.corr.as_deref() {
             Some(c) => hash(c),
-            None => hash(&format!("{file}#{}", span.number)),
+            None => hash(&format!("\0{file}#{}", span.number)),
         };
         let failed = s.code.is_some_and(|c| c != 0);
         let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);

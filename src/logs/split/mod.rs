@@ -143,8 +143,6 @@ pub(crate) struct Splitter<R: Read> {
     /// One record per line (JSON Lines, or an array written one element per
     /// line): split at newlines, which is many times faster than scanning.
     lines: bool,
-    /// In line mode, the records end at a line starting with `]`.
-    lines_in_array: bool,
     /// Nothing more to read (the rest after a container array is ignored).
     done: bool,
     /// In line mode: the unfinished last line of the previous read, and its
@@ -159,6 +157,8 @@ pub(crate) struct Splitter<R: Read> {
     comma: bool,
     /// Whether the start of the input (and a byte-order mark) was looked at.
     started: bool,
+    /// The scanner stopped at a `\\` whose escaped byte is not read yet.
+    need_more: bool,
 }
 
 /// Read size; the scanner's buffer is twice this, and grows for a larger
@@ -190,7 +190,6 @@ impl<R: Read> Splitter<R> {
             number: 0,
             max_record: 256 << 20,
             lines: false,
-            lines_in_array: false,
             done: false,
             carry: Vec::new(),
             carry_offset: 0,
@@ -198,6 +197,7 @@ impl<R: Read> Splitter<R> {
             after_record: false,
             comma: false,
             started: false,
+            need_more: false,
         }
     }
 
@@ -269,12 +269,14 @@ impl<R: Read> Splitter<R> {
                 }
                 continue;
             }
-            if self.pos >= self.end {
+            if self.pos >= self.end || self.need_more {
+                let escape = std::mem::take(&mut self.need_more);
                 match self.fill() {
                     Ok(true) => {
                         self.skip_bom();
                         continue;
                     }
+                    Ok(false) if escape => return Err(self.err("the file ends inside a string")),
                     Ok(false) => break,
                     Err(e) => return Err(self.err(e.to_string())),
                 }
@@ -362,24 +364,19 @@ impl<R: Read> Splitter<R> {
         if s == e {
             return Ok(());
         }
-        if self.lines_in_array && data[s] == b']' {
-            // The end of the array (and, in a page, of what matters in it).
-            if self.comma {
-                return Err(self.err("a comma after the last record of the array (`,]` is not JSON)"));
-            }
-            self.done = true;
-            self.depth = 0;
-            return Ok(());
-        }
-        if self.lines_in_array {
-            if self.after_record {
-                return Err(self.err(format!("record {}: no comma between it and the record before", self.number + 1)));
-            }
-            self.comma = data[e - 1] == b',';
-            self.after_record = !self.comma;
-            if self.comma {
-                e -= 1;
-            }
+        // JSON Lines: each line holds one whole object. A line that does not
+        // (a record over several lines after one-line records, a truncated
+        // last line) is an error here, never a record lost or split wrongly.
+        if data[s] != b'{' || data[e - 1] != b'}' {
+            return Err(SplitError {
+                line: self.line,
+                offset: offset + (s - line_start) as u64,
+                message: format!(
+                    "line {} is not one whole JSON object, as every line after the first is in JSON Lines{}",
+                    self.line,
+                    if self.eof && e == batch.used { " (is the file cut short?)" } else { "" }
+                ),
+            });
         }
         self.number += 1;
         batch.spans.push(Span { start: s, end: e, number: self.number, line: self.line, column: s - line_start + 1, offset: offset + (s - line_start) as u64, len: (e - s) as u32 });
@@ -393,26 +390,17 @@ impl<R: Read> Splitter<R> {
         }
         let line_start = self.buf[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let before = &self.buf[line_start..start];
-        let alone_before = before.iter().all(|b| b.is_ascii_whitespace()) || (self.top == Top::Array && before.iter().all(|b| b.is_ascii_whitespace() || *b == b'['));
-        if !alone_before {
+        // Only top-level objects (JSON Lines): in an array or a page the
+        // structural scanner follows every layout JSON allows.
+        if self.top != Top::Object || !before.iter().all(|b| b.is_ascii_whitespace()) {
             return;
         }
         let mut i = end;
         while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
             i += 1;
         }
-        let comma = self.top != Top::Object && i < self.end && self.buf[i] == b',';
-        if comma {
-            i += 1;
-            while i < self.end && matches!(self.buf[i], b' ' | b'\t' | b'\r') {
-                i += 1;
-            }
-        }
         if i < self.end && self.buf[i] == b'\n' {
             self.lines = true;
-            self.lines_in_array = self.top != Top::Object;
-            self.comma = comma;
-            self.after_record = self.lines_in_array && !comma;
             self.pos = i + 1;
             self.line += 1;
             self.rec_start = None;
@@ -452,11 +440,12 @@ impl<R: Read> Splitter<R> {
                         let at = self.pos + j;
                         if self.buf[at] == b'\\' {
                             if at + 1 >= self.end {
-                                // The escaped byte is in the next chunk.
+                                // The escaped byte is in the next chunk: read more first.
                                 self.pos = at;
                                 if self.eof {
                                     return Err(self.err("the file ends inside a string"));
                                 }
+                                self.need_more = true;
                                 return Ok(());
                             }
                             self.pos = at + 2;

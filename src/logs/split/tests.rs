@@ -93,3 +93,34 @@ fn structure_errors() {
     assert!(split("{\"a\": 1").unwrap_err().contains("ends in the middle"));
     assert!(split("hello").unwrap_err().contains("expected a JSON object or array"));
 }
+
+#[test]
+fn an_escape_at_the_end_of_a_read_waits_for_the_next_read() {
+    // With 8-byte reads, the backslash falls at every position of a chunk in turn.
+    for pad in 0..10 {
+        let text = format!("{{\"a\":\"{}\\\"q\\\\\"}}\n{{\"b\":1}}\n", "x".repeat(pad));
+        assert_eq!(split(&text).unwrap().len(), 2, "{text}");
+    }
+    assert!(split("{\"a\":\"\\").unwrap_err().contains("ends inside a string"));
+}
+
+#[test]
+fn arrays_and_pages_in_any_layout_json_allows() {
+    let (a, b) = ("{\"a\":1}", "{\"b\":[1,{\"c\":2}]}");
+    for text in [format!("[\n{a},\n{b}]\n"), format!("[\n{a}\n,{b}\n]\n"), format!("[\n{a},\n{{\"b\":\n  2}}\n]\n"), format!("{{\"value\":[\n{a},\n{b}]}}")] {
+        assert_eq!(split(&text).unwrap().len(), 2, "{text}");
+    }
+    // Several arrays or pages one after another: every record of each.
+    assert_eq!(split(&format!("[\n{a},\n{b}\n]\n[\n{a}\n]\n")).unwrap().len(), 3);
+    assert_eq!(split(&format!("{{\"value\":[\n{a}\n]}}\n{{\"value\":[\n{b}\n]}}")).unwrap().len(), 2);
+    // A cut-short array is an error, not the records so far.
+    assert!(split(&format!("[\n{a},\n{b},\n")).unwrap_err().contains("ends in the middle"));
+}
+
+#[test]
+fn json_lines_hold_one_whole_object_per_line() {
+    let e = split("{\"a\":1}\n{\"b\":\n 2}\n").unwrap_err();
+    assert!(e.contains("line 2 is not one whole JSON object"), "{e}");
+    let e = split("{\"a\":1}\n{\"b\":2}\n{\"c\":").unwrap_err();
+    assert!(e.contains("line 3 is not one whole JSON object") && e.contains("cut short"), "{e}");
+}
