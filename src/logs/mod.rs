@@ -62,10 +62,11 @@ pub struct Evidence {
     signins: Vec<SignIn>,
     audit: Vec<AuditEvent>,
     audit_given: bool,
-    /// Audit events by a hash of a user key (id or UPN, case folded): eight
-    /// bytes a key, not its text; a collision only costs a look that
+    /// (hash of a user key, event number), sorted: the audit events of each
+    /// user id or UPN (case folded), twelve bytes a pair, found by binary
+    /// search. A hash collision only costs a look that
     /// [`AuditEvent::concerns`] turns down.
-    audit_index: OnceLock<std::collections::HashMap<u64, Vec<u32>, foldhash::fast::RandomState>>,
+    audit_index: OnceLock<Vec<(u64, u32)>>,
 }
 
 /// How to read an input file.
@@ -296,19 +297,18 @@ impl Evidence {
     /// a self-service change), in file order.
     pub fn audit_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<&AuditEvent> {
         let index = self.audit_index.get_or_init(|| {
-            let mut m: std::collections::HashMap<u64, Vec<u32>, foldhash::fast::RandomState> = Default::default();
-            for (i, a) in self.audit.iter().enumerate() {
-                for k in a.user_keys() {
-                    let v = m.entry(key_hash(k)).or_default();
-                    if v.last() != Some(&(i as u32)) {
-                        v.push(i as u32);
-                    }
-                }
-            }
-            m.values_mut().for_each(|v| v.shrink_to_fit());
-            m
+            let mut pairs: Vec<(u64, u32)> = self.audit.iter().enumerate().flat_map(|(i, a)| a.user_keys().map(move |k| (key_hash(k), i as u32))).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            pairs.shrink_to_fit();
+            pairs
         });
-        let mut idx: Vec<u32> = [user_id, upn].into_iter().flatten().filter_map(|k| index.get(&key_hash(k))).flatten().copied().collect();
+        let of = |k: &str| {
+            let h = key_hash(k);
+            let from = index.partition_point(|&(x, _)| x < h);
+            index[from..].iter().take_while(move |&&(x, _)| x == h).map(|&(_, i)| i)
+        };
+        let mut idx: Vec<u32> = [user_id, upn].into_iter().flatten().flat_map(of).collect();
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| &self.audit[i as usize]).filter(|a| a.concerns(user_id, upn)).collect()
