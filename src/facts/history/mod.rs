@@ -149,7 +149,7 @@ struct UserState {
     /// Wrong or unusable passwords (the spray codes), with the address.
     bad_password: Vec<Event>,
     /// Countries of successful sign-ins, with the first time seen.
-    ok_countries: Vec<(Box<str>, u32)>,
+    ok_countries: Vec<(u16, u32)>,
 }
 
 /// Two distinct users: enough to tell whether anyone other than a given user
@@ -248,11 +248,13 @@ impl std::fmt::Display for IpKey {
 }
 
 /// Count a country in, keeping its earliest time.
-fn add_country(v: &mut Vec<(Box<str>, u32)>, c: &str, t: u32) {
-    if let Some((_, first)) = v.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(c)) {
+/// A country (by its number in the history's table) where the user
+/// succeeded, with the first time.
+fn add_country(v: &mut Vec<(u16, u32)>, c: u16, t: u32) {
+    if let Some((_, first)) = v.iter_mut().find(|(x, _)| *x == c) {
         *first = (*first).min(t);
     } else if v.len() < MAX_COUNTRIES {
-        v.push((c.into(), t));
+        v.push((c, t));
     }
 }
 
@@ -312,8 +314,16 @@ impl History {
         }
         let Some(user) = g.user else { return };
         let u = self.user_index(user);
+        let country = match (g.code, g.country) {
+            // Most often the address's country, just looked up: no search.
+            (Some(0), Some(c)) => match self.ips.get(ip as usize).map(|s| s.country) {
+                Some(ic) if ic != NO_COUNTRY && self.countries.get(ic as usize).is_some_and(|x| x.eq_ignore_ascii_case(c)) => Some(ic),
+                _ => Some(self.country_index(c)),
+            },
+            _ => None,
+        };
         let st = &mut self.state[u as usize];
-        if let (Some(0), Some(c)) = (g.code, g.country) {
+        if let Some(c) = country {
             add_country(&mut st.ok_countries, c, g.time.map_or(u32::MAX, stamp));
         }
         if let Some(t) = g.time {
@@ -391,6 +401,7 @@ impl History {
         let mut other_state = other.state;
         for (name, ou) in users {
             let st = std::mem::take(&mut other_state[ou as usize]);
+            let countries: Vec<(u16, u32)> = st.ok_countries.iter().map(|&(c, t)| (self.country_index(&other.countries[c as usize]), t)).collect();
             let u = self.user_index(&name);
             map[ou as usize] = u;
             let mine = &mut self.state[u as usize];
@@ -401,8 +412,8 @@ impl History {
             let room = MAX_TIMES.saturating_sub(mine.ok.len());
             mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))).take(room));
             mine.last_ok = mine.last_ok.max(st.last_ok);
-            for (c, t) in st.ok_countries {
-                add_country(&mut mine.ok_countries, &c, t);
+            for (c, t) in countries {
+                add_country(&mut mine.ok_countries, c, t);
             }
         }
         for (h, hour) in other.hours {
@@ -435,8 +446,9 @@ impl History {
         self.records
     }
 
+    /// The country's number in the table (names compared ignoring case).
     fn country_index(&mut self, c: &str) -> u16 {
-        match self.countries.iter().position(|x| &**x == c) {
+        match self.countries.iter().position(|x| x.eq_ignore_ascii_case(c)) {
             Some(i) => i as u16,
             None if self.countries.len() < (NO_COUNTRY - 1) as usize => {
                 self.countries.push(c.into());

@@ -162,7 +162,7 @@ impl History {
                 let st = &self.state[u as usize];
                 let usual = ip != NO_IP
                     && (st.ok.iter().any(|&(_, p)| super::unpack(p) == ip)
-                        || self.country_name(ip).is_some_and(|c| st.ok_countries.iter().any(|(x, _)| x.eq_ignore_ascii_case(c)))
+                        || self.ips.get(ip as usize).is_some_and(|s| s.country != super::NO_COUNTRY && st.ok_countries.iter().any(|&(x, _)| x == s.country))
                         || *trusted.entry(ip).or_insert_with(|| org.is_some_and(|o| self.ip_keys[ip as usize].trusted_by(o, self.country_name(ip)))));
                 for centre in h - 1..=h + 1 {
                     let win = w.entry(centre).or_default();
@@ -268,8 +268,8 @@ impl History {
     pub(crate) fn new_country(&self, user: Option<&str>, country: &str, at: Option<DateTime<Utc>>) -> Option<bool> {
         let st = self.user(user)?;
         let before = |t: u32| at.is_none_or(|at| unstamp(t) < at.timestamp());
-        let known: Vec<&(Box<str>, u32)> = st.ok_countries.iter().filter(|(_, t)| before(*t)).collect();
-        (!known.is_empty()).then(|| !known.iter().any(|(c, _)| c.eq_ignore_ascii_case(country)))
+        let known: Vec<&(u16, u32)> = st.ok_countries.iter().filter(|(_, t)| before(*t)).collect();
+        (!known.is_empty()).then(|| !known.iter().any(|&&(c, _)| self.countries.get(c as usize).is_some_and(|x| x.eq_ignore_ascii_case(country))))
     }
 
     /// The country a sign-in from this IP showed.
