@@ -93,51 +93,7 @@ pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error
 /// Text that may also arrive as a number (Log Analytics stringly columns, or
 /// the reverse); `null` is absent, other scalars are rendered as text.
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
-        // An object or array where text was expected (a schema drift): treat as absent
-        // rather than failing the whole record.
-        fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-            while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-            while s.next_element::<de::IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
+    Ok(MaybeText::deserialize(d)?.0.map(std::borrow::Cow::into_owned))
 }
 
 thread_local! {
@@ -181,8 +137,10 @@ pub fn shared_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::sync::
     })))
 }
 
-/// [`text`], borrowed from the record's text where it can be (no escapes):
-/// the same rules, for readers on the hot path.
+/// Text as every reader takes it: a string, or a number or boolean written
+/// as text; `null` is absent, and so is an object or array where text was
+/// expected (a schema drift must not fail the whole record). Borrowed from
+/// the record's text where it can be (no escapes); [`text`] is its owned form.
 pub(crate) struct MaybeText<'de>(pub Option<std::borrow::Cow<'de, str>>);
 
 impl<'de> serde::Deserialize<'de> for MaybeText<'de> {

@@ -16,7 +16,7 @@ pub(crate) mod summary;
 pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time, text as flex_text};
-pub(crate) use read::{looks_like_json, read as read_text};
+pub(crate) use read::{is_json, read as read_text};
 pub(crate) use says::{contains_ci, is_mfa_step, says_mfa_passed, MfaSays, StepMethod, StepRequirement};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -117,15 +117,7 @@ impl EvidenceBuilder {
     /// CSV is told by its header row, then read from the start).
     fn signins_from<R: std::io::Read>(mut self, path: &Path, first: R, again: impl Fn() -> Result<R>) -> Result<Self> {
         let mut first = std::io::BufReader::new(first);
-        let csv = match self.format {
-            InputFormat::Json => false,
-            InputFormat::Csv => true,
-            InputFormat::Auto => {
-                let head = std::io::BufRead::fill_buf(&mut first).map_err(|e| Error::io(path, &e))?;
-                !read::looks_like_json(&String::from_utf8_lossy(&head[..head.len().min(4096)]))
-            }
-        };
-        if csv {
+        if !read::is_json(&mut first, self.format).map_err(|e| Error::io(path, &e))? {
             if let Some(steps) = read::read_auth_details(path, first)? {
                 for (id, st) in steps {
                     self.steps.entry(id).or_default().push(st);

@@ -293,10 +293,23 @@ fn abbreviate(s: &str) -> String {
 }
 
 /// Whether a file whose text starts so is JSON (else it is read as CSV, by
-/// its header row): the one shape test of every reader.
-pub(crate) fn looks_like_json(head: &str) -> bool {
+/// its header row).
+fn looks_like_json(head: &str) -> bool {
     let t = head.strip_prefix('\u{feff}').unwrap_or(head).trim_start();
     t.is_empty() || t.starts_with('{') || t.starts_with('[')
+}
+
+/// The one shape test of every reader: whether a stream is JSON (else a CSV
+/// export), as forced or by its first bytes, which stay in the buffer.
+pub(crate) fn is_json(reader: &mut impl std::io::BufRead, format: super::InputFormat) -> std::io::Result<bool> {
+    Ok(match format {
+        super::InputFormat::Json => true,
+        super::InputFormat::Csv => false,
+        super::InputFormat::Auto => {
+            let head = reader.fill_buf()?;
+            looks_like_json(&String::from_utf8_lossy(&head[..head.len().min(4096)]))
+        }
+    })
 }
 
 /// Decode the records in one record's text (a record, or an envelope,
@@ -330,18 +343,13 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat) -> Result<Vec<T>> {
     let _sharing = T::SHARE_TEXT.then(super::flex::Sharing::begin);
     let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
-    let head = {
-        use std::io::BufRead;
-        let buf = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
-        String::from_utf8_lossy(&buf[..buf.len().min(4096)]).into_owned()
+    let json = is_json(&mut reader, format).map_err(|e| Error::io(path, &e))?;
+    let blank = {
+        let head = std::io::BufRead::fill_buf(&mut reader).map_err(|e| Error::io(path, &e))?;
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        head[..head.len().min(4096)].iter().all(u8::is_ascii_whitespace)
     };
-    let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
-    let json = match format {
-        super::InputFormat::Json => true,
-        super::InputFormat::Csv => false,
-        _ => looks_like_json(head),
-    };
-    if head.trim_start().is_empty() && json {
+    if blank && json {
         // Whitespace only (or nothing) in the first 4 KiB: check the rest.
         let mut rest = Vec::new();
         std::io::Read::read_to_end(&mut reader, &mut rest).map_err(|e| Error::io(path, &e))?;

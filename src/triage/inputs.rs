@@ -37,24 +37,12 @@ pub(super) fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::from_io(path, &e))
 }
 
-/// Whether a file starts like JSON (else it is taken as CSV), by its first bytes.
-fn starts_like_json(path: &Path) -> Result<bool> {
-    use std::io::Read;
-    let mut head = [0u8; 4096];
-    let n = open(path)?.read(&mut head).map_err(|e| Error::from_io(path, &e))?;
-    Ok(crate::logs::looks_like_json(&String::from_utf8_lossy(&head[..n])))
-}
-
 impl Inputs {
     /// Look at each file's first bytes (and a CSV's header row) only.
     pub fn open(signins: &[PathBuf], format: crate::InputFormat) -> Result<Inputs> {
         let mut inputs = Inputs { files: Vec::new(), steps: Steps::new() };
         for p in signins {
-            let json = match format {
-                crate::InputFormat::Json => true,
-                crate::InputFormat::Csv => false,
-                _ => starts_like_json(p)?,
-            };
+            let json = crate::logs::is_json(&mut BufReader::new(open(p)?), format).map_err(|e| Error::from_io(p, &e))?;
             let name: Arc<str> = Arc::from(p.display().to_string());
             if json {
                 inputs.files.push(Input { path: p.clone(), name, kind: Kind::Json });
