@@ -140,11 +140,9 @@ pub(crate) struct Splitter<R: Read> {
     line: usize,
     number: usize,
     max_record: usize,
-    /// One record per line (JSON Lines, or an array written one element per
-    /// line): split at newlines, which is many times faster than scanning.
+    /// One record per line (JSON Lines of top-level objects only): split at
+    /// newlines, which is many times faster than scanning.
     lines: bool,
-    /// Nothing more to read (the rest after a container array is ignored).
-    done: bool,
     /// In line mode: the unfinished last line of the previous read, and its
     /// offset in the file.
     carry: Vec<u8>,
@@ -190,7 +188,6 @@ impl<R: Read> Splitter<R> {
             number: 0,
             max_record: 256 << 20,
             lines: false,
-            done: false,
             carry: Vec::new(),
             carry_offset: 0,
             chunk: CHUNK,
@@ -261,7 +258,7 @@ impl<R: Read> Splitter<R> {
     /// [`Splitter::next_batch`], reusing a batch's buffers.
     pub(crate) fn next_batch_into(&mut self, mut batch: Batch, max: usize) -> Result<Option<Batch>, SplitError> {
         batch.clear();
-        while batch.spans.len() < max && !self.done {
+        while batch.spans.len() < max {
             if self.lines {
                 // A chunk of whole lines per batch, however many records that is.
                 if !self.next_lines(&mut batch)? || !batch.spans.is_empty() {
@@ -340,7 +337,7 @@ impl<R: Read> Splitter<R> {
         self.base = self.carry_offset;
         batch.used = end;
         let mut s = start;
-        while s < end && !self.done {
+        while s < end {
             let e = memchr::memchr(b'\n', &batch.data[s..end]).map_or(end, |i| s + i);
             self.line_record(batch, s, e, offset + (s - start) as u64)?;
             if e < end {
@@ -351,7 +348,7 @@ impl<R: Read> Splitter<R> {
         Ok(true)
     }
 
-    /// One line of a batch in line mode: a record, a blank, or the end of the array.
+    /// One line of a batch in line mode: a record or a blank.
     fn line_record(&mut self, batch: &mut Batch, mut s: usize, mut e: usize, offset: u64) -> Result<(), SplitError> {
         let line_start = s;
         let data = &batch.data;
