@@ -230,3 +230,85 @@ fn every_shipped_diagnosis_cites_a_source_and_changes_come_after_verification() 
         }
     }
 }
+
+// ---- hostile and huge rule files ---------------------------------------------
+
+/// Unbalanced brackets are syntax errors with a place, never a hang (the
+/// fuzzer's 13-byte `(nodes: [)])` looped forever), and the other files'
+/// errors are still reported beside them.
+#[test]
+fn unbalanced_brackets_are_syntax_errors_and_other_files_still_report() {
+    let other = tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.eror_code\", 1), yes: \"done\", no: \"done\", unknown: \"done\"),");
+    for bad in ["(nodes: [)])", "(nodes: [}])", "(nodes: [)", "Tree(nodes: [Check(]", "Tree(id: \"x\", nodes: [Check(id: \"y\"), )])", "(nodes: [,,,)", "(nodes: [\"a\" ]]]]"] {
+        let errs = errors(&[("bad.ron", bad), ("t.ron", &other), ("d.ron", DIAG)]);
+        let syntax: Vec<&Found> = errs.iter().filter(|e| e.1 == "bad.ron").collect();
+        assert_eq!(syntax.len(), 1, "{bad}: {errs:?}");
+        assert_eq!(syntax[0].0, "syntax", "{bad}");
+        assert_eq!(syntax[0].2, 1, "{bad}: line");
+        assert!(syntax[0].3 >= 1 && syntax[0].3 <= bad.len() + 1, "{bad}: column {}", syntax[0].3);
+        assert!(errs.iter().any(|e| e.1 == "t.ron" && e.0 == "unknown-fact"), "{bad}: the other file's error is lost: {errs:?}");
+    }
+}
+
+/// A chain of `n` checks in front of the shipped diagnoses, entered from the
+/// triage tree's first check.
+fn chain(n: usize) -> Vec<(String, String)> {
+    let mut sources: Vec<(String, String)> = std::fs::read_dir("rules")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    sources.sort();
+    let triage = sources.iter_mut().find(|(n, _)| n.ends_with("00-triage.ron")).unwrap();
+    triage.1 = triage.1.replacen("no: \"risk\",", "no: \"n0\",", 1);
+    let mut big = String::from("Tree(id: \"big\", title: \"Big\", description: \"generated\", start: \"n0\", nodes: [\n");
+    for i in 0..n {
+        let next = if i + 1 < n { format!("n{}", i + 1) } else { "risk".to_string() };
+        big.push_str(&format!("  Check(id: \"n{i}\", label: \"Is it {i}?\", when: Eq(\"signin.error_code\", {i}), yes: \"not-registered-for-mfa\", no: \"{next}\", unknown: \"{next}\"),\n"));
+    }
+    big.push_str("])\n");
+    sources.push(("rules/50-big.ron".into(), big));
+    sources
+}
+
+/// A 20k-node chain loads and explains without overflowing the stack
+/// (petgraph's recursive Tarjan and the recursive path search each did, on a
+/// test thread's stack). How fast is the benchmark's business (benches/check.rs).
+#[test]
+fn a_deep_chain_loads_and_explains() {
+    let rules = Rules::from_sources(chain(20_000)).expect("the chain is valid");
+    assert_eq!(rules.nodes().count(), 20_000 + 102);
+    let (paths, truncated) = signin_doctor::authoring::explain(&rules, "not-registered-for-mfa").unwrap();
+    assert!(truncated, "more than the limit of paths lead to the diagnosis");
+    assert_eq!(paths.len(), 500);
+    // The first path found takes the first check's yes: the triage tree's first step, then n0.
+    assert_eq!(paths[0].last().unwrap().node, "n0");
+    assert_eq!(paths[0].last().unwrap().branches, ["yes"]);
+}
+
+/// One regex that compiles too large is an error with a hint, not hundreds of
+/// megabytes; the same pattern used twice is compiled once and reported once.
+#[test]
+fn an_oversized_regex_is_refused_with_a_hint() {
+    let when = "Matches(\"signin.app\", \"^(\\\\w{1,20}x{1,30}){1,10}$\")";
+    let t = tree(&format!(
+        "        Check(id: \"a\", label: \"A?\", when: {when}, yes: \"done\", no: \"b\", unknown: \"b\"),\n        Check(id: \"b\", label: \"B?\", when: Matches(\"signin.app\", \"^Teams$\"), yes: \"done\", no: \"done\", unknown: \"done\"),"
+    ));
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].2, errs[0].4.as_deref()), ("bad-regex", 7, Some("a")));
+    assert!(errs[0].5.as_deref().unwrap().contains("make it simpler"), "{errs:?}");
+}
+
+/// A picture too large for the in-process layout is refused at once with
+/// what to do instead, rather than laying out for minutes.
+#[cfg(feature = "svg")]
+#[test]
+fn an_oversized_svg_picture_is_refused() {
+    let rules = Rules::from_sources(chain(300)).unwrap();
+    let hl = signin_doctor::authoring::Highlight::default();
+    let e = signin_doctor::authoring::svg(&rules, Some("big"), &hl).unwrap_err();
+    assert!(e.contains("too many to lay out") && e.contains("--tree"), "{e}");
+    assert!(signin_doctor::authoring::svg(&rules, Some("access"), &hl).is_ok());
+}

@@ -67,30 +67,47 @@ pub fn explain(rules: &Rules, diagnosis: &str) -> Result<(Vec<Vec<PathStep>>, bo
     }
     let leads = leads_to(rules, diagnosis);
     let mut out = Vec::new();
-    let mut stack: Vec<PathStep> = Vec::new();
     let mut truncated = false;
-    fn dfs(rules: &Rules, n: &Node, target: &str, leads: &std::collections::HashSet<String>, stack: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>, truncated: &mut bool) {
-        if n.id() == target {
-            if out.len() >= LIMIT {
-                *truncated = true;
-            } else {
-                out.push(stack.clone());
+    // An explicit stack, not recursion: a rule author's tree may be a chain
+    // of 100k checks, and recursion per node overflowed the thread's stack.
+    // Each frame is a node and the distinct targets still to follow from it
+    // that can reach the diagnosis; `path` holds the steps taken to get there.
+    let targets = |n: &Node| -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for t in n.branches().into_iter().filter_map(|b| b.target) {
+            if leads.contains(t) && !seen.iter().any(|s| s == t) {
+                seen.push(t.to_string());
             }
-            return;
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for b in n.branches() {
-            let Some(t) = b.target else { continue };
-            if seen.contains(&t) || !leads.contains(t) {
-                continue;
+        seen.reverse();
+        seen
+    };
+    let start = rules.start();
+    let mut frames: Vec<(&Node, Vec<String>)> = vec![(start, targets(start))];
+    let mut path: Vec<PathStep> = Vec::new();
+    while let Some((node, todo)) = frames.last_mut() {
+        let node: &Node = node;
+        let Some(t) = todo.pop() else {
+            frames.pop();
+            path.pop();
+            continue;
+        };
+        let Some(next) = rules.node(&t) else { continue };
+        let step = step(node, &t, rules);
+        if next.id() == diagnosis {
+            if out.len() >= LIMIT {
+                // Enough to read; the rest would only cost time (a tree of
+                // diamonds has exponentially many paths).
+                truncated = true;
+                break;
             }
-            seen.push(t);
-            let Some(next) = rules.node(t) else { continue };
-            stack.push(step(n, t, rules));
-            dfs(rules, next, target, leads, stack, out, truncated);
-            stack.pop();
+            path.push(step);
+            out.push(path.clone());
+            path.pop();
+        } else {
+            path.push(step);
+            frames.push((next, targets(next)));
         }
     }
-    dfs(rules, rules.start(), diagnosis, &leads, &mut stack, &mut out, &mut truncated);
     Ok((out, truncated))
 }

@@ -5,7 +5,9 @@ use super::model::{Cond, Literal, Node, TreeFile, DONT_KNOW};
 use super::{Entry, Rules, Tree};
 use crate::facts::{spec, FactType, CATALOG};
 use crate::text::{ron_error, ron_options, RuleErrors, SourceFile};
-use petgraph::algo::tarjan_scc;
+// Kosaraju, not Tarjan: petgraph's Tarjan recurses once per node and
+// overflowed the stack on a 100k-node tree; Kosaraju keeps its own stack.
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
 use std::collections::HashMap;
@@ -103,14 +105,26 @@ impl Ctx<'_> {
                         self.mismatch(f, ty, "Matches needs a text fact", "use Eq, In or Contains");
                     }
                 }
-                match regex::RegexBuilder::new(pat).case_insensitive(true).build() {
-                    Ok(r) => {
+                // Compiled once per distinct pattern, each within a size limit
+                // (a rule file's regexes are the author's, but thousands of
+                // them with the default limits took 829 MB).
+                let compiled =
+                    if self.regexes.contains_key(pat) { None } else { Some(regex::RegexBuilder::new(pat).case_insensitive(true).size_limit(REGEX_SIZE_LIMIT).dfa_size_limit(REGEX_DFA_LIMIT).build()) };
+                match compiled {
+                    None => {}
+                    Some(Ok(r)) => {
                         self.regexes.insert(pat.clone(), r);
                     }
-                    Err(e) => {
+                    Some(Err(e)) => {
                         let at = self.at_string(pat);
-                        let msg = e.to_string().lines().last().unwrap_or("invalid").trim().to_string();
-                        self.err("bad-regex", at, format!("invalid regular expression: {msg}"), Some("see https://docs.rs/regex for the syntax".into()));
+                        let (msg, hint) = match &e {
+                            regex::Error::CompiledTooBig(limit) => (
+                                format!("the regular expression is too large: it compiles to more than {} KiB", limit / 1024),
+                                "make it simpler: fewer or smaller repetitions ({1,10} of a group multiplies its size), or ASCII classes such as (?-u:\\w) instead of Unicode ones",
+                            ),
+                            _ => (format!("invalid regular expression: {}", e.to_string().lines().last().unwrap_or("invalid").trim()), "see https://docs.rs/regex for the syntax"),
+                        };
+                        self.err("bad-regex", at, msg, Some(hint.into()));
                     }
                 }
             }
@@ -228,6 +242,10 @@ pub(super) fn load(sources: Vec<(String, String)>) -> Result<Rules, RuleErrors> 
     Ok(Rules::assemble(files, trees, entries, start, regexes))
 }
 
+/// The most memory one rule regex may compile to, and its lazy DFA's cache.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_DFA_LIMIT: usize = 256 << 10;
+
 /// Graph checks: cycles, and nodes no path from the start reaches.
 fn graph_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, usize>, start: Option<usize>, errs: &mut RuleErrors) {
     let mut g: DiGraph<usize, ()> = DiGraph::new();
@@ -239,7 +257,7 @@ fn graph_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, u
             }
         }
     }
-    for scc in tarjan_scc(&g) {
+    for scc in kosaraju_scc(&g) {
         let cyclic = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
         if !cyclic {
             continue;

@@ -136,7 +136,9 @@ impl SourceFile {
         let mut out = Vec::new();
         while i < t.len() {
             match &t[i].tok {
-                Tok::Punct(']') => break,
+                // Any closer ends the list: `]` in a good file, `)` or `}`
+                // in a broken one (RON reports that as a syntax error).
+                Tok::Punct(']' | ')' | '}') => break,
                 Tok::Punct(',') => i += 1,
                 _ => {
                     let start = t[i].span.start;
@@ -162,7 +164,8 @@ impl SourceFile {
                     }
                     let end = t[j.saturating_sub(1).max(i)].span.end;
                     out.push(start..end);
-                    i = j;
+                    // Always move on, whatever the brackets say.
+                    i = j.max(i + 1);
                 }
             }
         }
@@ -187,9 +190,22 @@ impl SourceFile {
         self.find(span.clone(), Some("id"), None).or(Some(span.start..span.start + 1))
     }
 
+    /// The tokens wholly inside `within`. Tokens are in text order, so this
+    /// is a binary search, not a scan: `check` asks it once per node and
+    /// per reference, and a scan made 10k nodes quadratic.
+    fn tokens_in(&self, within: &Range<usize>) -> &[Token] {
+        let from = self.tokens.partition_point(|t| t.span.start < within.start);
+        let to = self.tokens.partition_point(|t| t.span.start < within.end);
+        let mut toks = &self.tokens[from..to.max(from)];
+        while toks.last().is_some_and(|t| t.span.end > within.end) {
+            toks = &toks[..toks.len() - 1];
+        }
+        toks
+    }
+
     /// Find a string token inside `within`: preceded by `key:` if given, and equal to `value` if given.
     pub fn find(&self, within: Range<usize>, key: Option<&str>, value: Option<&str>) -> Option<Range<usize>> {
-        let toks: Vec<&Token> = self.tokens.iter().filter(|t| t.span.start >= within.start && t.span.end <= within.end).collect();
+        let toks = self.tokens_in(&within);
         toks.iter().enumerate().find_map(|(k, t)| {
             let Tok::Str(s) = &t.tok else { return None };
             if value.is_some_and(|v| v != s) {
@@ -207,7 +223,7 @@ impl SourceFile {
 
     /// The span of an identifier key (e.g. `yes`) inside `within`.
     pub fn find_key(&self, within: Range<usize>, key: &str) -> Option<Range<usize>> {
-        self.tokens.iter().filter(|t| t.span.start >= within.start && t.span.end <= within.end).find(|t| matches!(&t.tok, Tok::Ident(i) if i == key)).map(|t| t.span.clone())
+        self.tokens_in(&within).iter().find(|t| matches!(&t.tok, Tok::Ident(i) if i == key)).map(|t| t.span.clone())
     }
 
     /// Span of the top-level `key: value` (tree fields such as `start`).
