@@ -31,6 +31,10 @@ pub enum ErrorKind {
     InvalidRules,
     /// A saved session does not fit these rules or is damaged.
     Session,
+    /// A file is larger than the cap on what is read whole (`--max-input-mib`).
+    TooLarge,
+    /// An output could not be written, or would overwrite an input.
+    Write,
 }
 
 /// An error with the file and place it concerns.
@@ -73,12 +77,24 @@ impl Error {
         Error(Box::new(Inner { kind, path: None, line: None, column: None, record: None, message: message.into(), hint: None, rules: None, cause: None }))
     }
     pub(crate) fn io(path: &Path, err: &std::io::Error) -> Self {
+        if let Some(big) = err.get_ref().and_then(|e| e.downcast_ref::<crate::limit::TooLarge>()) {
+            return crate::limit::too_large(path, big.0);
+        }
         let what = match err.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => err.to_string(),
         };
         Error::new(ErrorKind::Io, format!("cannot read the file: {what}")).at_path(path).caused_by(std::io::Error::new(err.kind(), err.to_string()))
+    }
+    /// An output that could not be written: "cannot write", with the reason.
+    pub fn from_write(path: &Path, err: &std::io::Error) -> Self {
+        let what = match err.kind() {
+            std::io::ErrorKind::NotFound => "its directory does not exist".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => err.to_string(),
+        };
+        Error::new(ErrorKind::Write, format!("cannot write the file: {what}")).at_path(path).caused_by(std::io::Error::new(err.kind(), err.to_string()))
     }
     /// Keep the underlying error, for [`std::error::Error::source`].
     pub(crate) fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {

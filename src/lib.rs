@@ -46,6 +46,7 @@
 
 mod error;
 mod facts;
+mod limit;
 mod logs;
 mod rules;
 mod text;
@@ -69,6 +70,7 @@ pub mod records {
 
 pub use error::{Error, ErrorKind, Result};
 pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Subject, Value, CATALOG};
+pub use limit::{read_limits, read_text_file, set_read_limits, DEFAULT_LOG_FILE, DEFAULT_TEXT_FILE};
 pub use logs::{Attempt, Evidence, EvidenceBuilder, InputFormat, Selector};
 pub use rules::{Diagnosis, RuleError, RuleErrors, Rules, Severity, DONT_KNOW};
 pub use walk::{Answer, Confidence, End, FactUse, Note, Outcome, Prompt, PromptChoice, Session, Step, Tri};

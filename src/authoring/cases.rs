@@ -136,7 +136,7 @@ pub struct CaseRun {
 impl Case {
     /// Read a case file.
     pub fn load(path: &Path) -> Result<Case> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::limit::read_text_file(path)?;
         let mut c: Case = ron_options().from_str(&text).map_err(|e| {
             let (l, col, msg) = ron_error(&e);
             Error::new(ErrorKind::Syntax, format!("invalid case file: {msg}")).at_path(path).at(l, col).hint("see tests/cases/*.ron and rules/README.md")

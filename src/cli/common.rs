@@ -66,6 +66,13 @@ pub fn load_rules(dir: Option<&PathBuf>) -> Result<Rules, Error> {
     }
 }
 
+/// The rule files of `--rules DIR`, as inputs no output may overwrite.
+pub fn rule_files(dir: Option<&PathBuf>) -> Vec<(&'static str, PathBuf)> {
+    let Some(d) = dir else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(d) else { return Vec::new() };
+    rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ron")).map(|p| ("--rules", p)).collect()
+}
+
 /// Inputs shared by commands that read logs.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Inputs {

@@ -41,12 +41,12 @@ pub struct GraphArgs {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Error> {
-    std::fs::write(path, text).map_err(|e| Error::from_io(path, &e))
+    super::outfile::write_file(path, text.as_bytes())
 }
 
 fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
     if file.extension().is_some_and(|x| x == "json") {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::from_io(file, &e))?;
+        let text = signin_doctor::read_text_file(file)?;
         let mut session: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), file))?;
         session.reconcile(rules);
         Ok(Highlight::path(&session.outcome(rules)?.path()))
@@ -66,6 +66,12 @@ pub fn render(rules: &Rules, tree: Option<&str>, format: GraphFormat, hl: &Highl
 }
 
 pub fn graph(a: GraphArgs) -> Result<i32, Error> {
+    if let Some(o) = &a.output {
+        let mut inputs = super::common::rule_files(a.rules.as_ref());
+        inputs.extend(a.highlight.iter().map(|p| ("--highlight", p.clone())));
+        let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+        super::outfile::check(&[("--output", o)], &inputs)?;
+    }
     let rules = load_rules(a.rules.as_ref())?;
     if let Some(t) = &a.tree {
         if !rules.trees().iter().any(|x| &x.id == t) {
@@ -74,7 +80,7 @@ pub fn graph(a: GraphArgs) -> Result<i32, Error> {
         }
     }
     if let Some(dir) = &a.out_dir {
-        std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
         let files = authoring::pictures(&rules).map_err(|e| Error::from_parts(ErrorKind::InvalidRules, e, Path::new("")))?;
         for (name, text) in files {
             write(&dir.join(name), &text)?;

@@ -71,11 +71,11 @@ const DEFAULT_SAVE: &str = "signin-doctor-session.json";
 
 fn save(session: &Session, path: &Path) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(session).map_err(|e| Error::from_parts(ErrorKind::Session, e.to_string(), path))?;
-    std::fs::write(path, text + "\n").map_err(|e| Error::from_io(path, &e))
+    super::outfile::write_file(path, (text + "\n").as_bytes())
 }
 
 fn load_session(path: &Path, rules: &Rules) -> Result<Session, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::from_io(path, &e))?;
+    let text = signin_doctor::read_text_file(path)?;
     let mut s: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), path))?;
     for msg in s.reconcile(rules) {
         eprintln!("note: {msg}");
@@ -97,7 +97,27 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
 }
 
+/// Refuse a ticket or session path that would overwrite an input (a saved
+/// session may be written back over the one resumed) or cannot be written,
+/// before the call starts rather than at its end.
+fn check_outputs(a: &Args) -> Result<(), Error> {
+    let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
+    inputs.extend(a.signin.iter().map(|p| ("--signin", p.clone())));
+    inputs.extend(a.audit.iter().map(|p| ("--audit", p.clone())));
+    inputs.extend(a.org.iter().map(|p| ("--org", p.clone())));
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    outputs.extend(a.ticket.iter().map(|p| ("--ticket", p.as_path())));
+    outputs.extend(a.save.iter().map(|p| ("--save", p.as_path())));
+    super::outfile::check(&outputs, &inputs)?;
+    if let (Some(t), Some(r)) = (&a.ticket, &a.resume) {
+        super::outfile::check(&[("--ticket", t)], &[("--resume", r)])?;
+    }
+    Ok(())
+}
+
 pub fn run(a: Args) -> Result<i32, Error> {
+    check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
     let mut session = start(&a, &rules)?;
     for s in &a.answer {
@@ -129,7 +149,7 @@ fn finish(a: &Args, rules: &Rules, session: &Session) -> Result<i32, Error> {
     outln!("\n──────── ticket note ────────\n");
     out!("{note}");
     if let Some(p) = &a.ticket {
-        std::fs::write(p, &note).map_err(|e| Error::from_io(p, &e))?;
+        super::outfile::write_file(p, note.as_bytes())?;
         eprintln!("ticket note written to {}", p.display());
     }
     if let Some(p) = &a.save {

@@ -4,6 +4,7 @@ mod common;
 mod diagnose;
 mod graph;
 mod guide;
+mod outfile;
 mod reference;
 mod test;
 mod triage;
@@ -53,6 +54,8 @@ pub mod exit {
     pub const INVALID_RULES: i32 = 5;
     /// An answer or a saved session does not fit the rules.
     pub const BAD_ANSWER: i32 = 6;
+    /// An output could not be written, or would have overwritten an input.
+    pub const CANNOT_WRITE: i32 = 7;
 
     /// The exit code for an error: the CLI's policy, not the library's.
     pub fn of(e: &signin_doctor::Error) -> i32 {
@@ -60,6 +63,7 @@ pub mod exit {
         match e.kind() {
             ErrorKind::InvalidRules => INVALID_RULES,
             ErrorKind::BadAnswer | ErrorKind::Session => BAD_ANSWER,
+            ErrorKind::Write => CANNOT_WRITE,
             _ => BAD_INPUT,
         }
     }
@@ -70,6 +74,11 @@ pub mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Largest file read whole, in MiB: rules, settings, cases and sessions
+    /// (default 64), and a log for diagnose or guide (default 1024). Triage
+    /// streams its logs whatever their size.
+    #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    max_input_mib: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +110,9 @@ pub fn run() -> i32 {
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
+    if let Some(m) = cli.max_input_mib {
+        signin_doctor::set_read_limits(m << 20, m << 20);
+    }
     let result = match cli.command {
         Command::Diagnose(a) => diagnose::run(a),
         Command::Guide(a) => guide::run(a),

@@ -65,7 +65,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             Ok(r) => {
                 if a.update {
                     let out = f.with_extension("outcome.txt");
-                    std::fs::write(&out, r.render(&rules)).map_err(|e| Error::from_io(&out, &e))?;
+                    super::outfile::write_file(&out, r.render(&rules).as_bytes())?;
                 }
                 runs.push(r);
             }

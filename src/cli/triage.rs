@@ -2,7 +2,8 @@
 
 use super::common::load_rules;
 use super::exit;
-use super::{out, outln};
+use super::out;
+use super::outfile;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signin_doctor::triage::{self, csv_safe, AttemptResult, Options, Progress};
@@ -52,6 +53,86 @@ pub struct Args {
     /// Force the input format instead of detecting it.
     #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
     input_format: super::common::FormatArg,
+}
+
+/// Where the per-attempt output goes: standard output, or a file written
+/// aside and renamed into place only when triage has finished (on any error
+/// the previous file stays).
+struct Dest {
+    out: Out,
+    file: Option<std::rc::Rc<std::cell::RefCell<Option<outfile::AtomicFile>>>>,
+    name: PathBuf,
+}
+
+/// The shared end of an [`outfile::AtomicFile`], so that [`Dest::finish`]
+/// can take it back from behind the buffers and commit it.
+struct SharedFile(std::rc::Rc<std::cell::RefCell<Option<outfile::AtomicFile>>>);
+
+impl Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().as_mut().map_or(Ok(buf.len()), |f| f.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+impl Dest {
+    fn open(path: Option<&Path>, csv: bool) -> Result<Dest, Error> {
+        let (inner, file): (Box<dyn Write>, _) = match path {
+            Some(p) => {
+                let shared = std::rc::Rc::new(std::cell::RefCell::new(Some(outfile::AtomicFile::create(p)?)));
+                (Box::new(std::io::BufWriter::with_capacity(1 << 16, SharedFile(shared.clone()))), Some(shared))
+            }
+            None => (Box::new(std::io::BufWriter::new(std::io::stdout())), None),
+        };
+        let out = if csv { Out::Csv(Box::new(csv::WriterBuilder::new().from_writer(inner))) } else { Out::Plain(inner) };
+        Ok(Dest { out, file, name: path.map_or_else(|| PathBuf::from("standard output"), Path::to_path_buf) })
+    }
+    fn is_file(&self) -> bool {
+        self.file.is_some()
+    }
+    /// A write error: a reader gone from a pipe ends the run quietly.
+    fn fail(&self, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe && self.file.is_none() {
+            std::process::exit(exit::OK);
+        }
+        Error::from_write(&self.name, &e)
+    }
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let r = match &mut self.out {
+            Out::Plain(w) => w.write_all(bytes),
+            Out::Csv(_) => Err(std::io::Error::other("internal: text written to a CSV output")),
+        };
+        r.map_err(|e| self.fail(e))
+    }
+    fn write_row(&mut self, row: &[String]) -> Result<(), Error> {
+        let r = match &mut self.out {
+            Out::Csv(w) => w.write_record(row).map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(io) => io,
+                other => std::io::Error::other(format!("{other:?}")),
+            }),
+            Out::Plain(_) => Err(std::io::Error::other("internal: a CSV row written to a text output")),
+        };
+        r.map_err(|e| self.fail(e))
+    }
+    /// Flush everything, then put the file in place.
+    fn finish(mut self) -> Result<(), Error> {
+        let r = match &mut self.out {
+            Out::Plain(w) => w.flush(),
+            Out::Csv(w) => w.flush(),
+        };
+        r.map_err(|e| self.fail(e))?;
+        if let Some(f) = self.file.take().and_then(|s| s.borrow_mut().take()) {
+            f.commit()?;
+        }
+        Ok(())
+    }
+}
+
+enum Out {
+    Plain(Box<dyn Write>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
 }
 
 struct Bar(Option<ProgressBar>);
@@ -118,7 +199,21 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
     ]
 }
 
+/// Refuse outputs that would overwrite an input or cannot be written, before any work.
+fn check_outputs(a: &Args) -> Result<(), Error> {
+    let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
+    inputs.extend(a.signins.iter().map(|p| ("--signins", p.clone())));
+    inputs.extend(a.audit.iter().map(|p| ("--audit", p.clone())));
+    inputs.extend(a.org.iter().map(|p| ("--org", p.clone())));
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    outputs.extend(a.output.iter().map(|p| ("--output", p.as_path())));
+    outputs.extend(a.report.iter().map(|p| ("--report", p.as_path())));
+    outfile::check(&outputs, &inputs)
+}
+
 pub fn run(a: Args) -> Result<i32, Error> {
+    check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
     let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format)?;
     for p in &a.signins {
@@ -140,69 +235,43 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         Bar(None)
     };
-    // Where the per-attempt lines go.
-    let dest: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| Error::from_io(p, &e))?)),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
-    let out_name = a.output.clone().unwrap_or_else(|| PathBuf::from("standard output"));
-    let write_err = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(exit::OK);
-        }
-        Error::from_io(&out_name, &e)
-    };
-    let csv_err = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(io) => write_err(io),
-        other => Error::from_parts(ErrorKind::Io, format!("{other:?}"), Path::new("")),
-    };
-    enum Sink {
-        None,
-        Json(Box<dyn Write>),
-        Csv(Box<csv::Writer<Box<dyn Write>>>),
+    let mut dest = Dest::open(a.output.as_deref(), a.format == TriageFormat::Csv)?;
+    if a.format == TriageFormat::Csv {
+        dest.write_row(&CSV_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>())?;
     }
-    let mut sink_out = match a.format {
-        TriageFormat::Text => Sink::None,
-        TriageFormat::Json => Sink::Json(dest),
-        TriageFormat::Csv => {
-            let mut w = csv::WriterBuilder::new().from_writer(dest);
-            w.write_record(CSV_COLUMNS).map_err(csv_err)?;
-            Sink::Csv(Box::new(w))
-        }
-    };
+    let format = a.format;
     let mut sink = |r: &AttemptResult| -> Result<(), Error> {
-        match &mut sink_out {
-            Sink::None => Ok(()),
-            Sink::Json(w) => {
+        match format {
+            TriageFormat::Text => Ok(()),
+            TriageFormat::Json => {
                 let line = serde_json::to_string(r).map_err(|e| Error::from_parts(ErrorKind::Io, e.to_string(), Path::new("")))?;
-                w.write_all(line.as_bytes()).and_then(|_| w.write_all(b"\n")).map_err(write_err)
+                dest.write_all(line.as_bytes())?;
+                dest.write_all(b"\n")
             }
-            Sink::Csv(w) => {
+            TriageFormat::Csv => {
                 let row: Vec<String> = csv_row(r).iter().map(|c| csv_safe(c).into_owned()).collect();
-                w.write_record(&row).map_err(csv_err)
+                dest.write_row(&row)
             }
         }
     };
     let summary = triage::run(&rules, &a.signins, &audit, org.as_ref(), &opts, &bar, &mut sink)?;
-    match &mut sink_out {
-        Sink::None => {}
-        Sink::Json(w) => w.flush().map_err(write_err)?,
-        Sink::Csv(w) => w.flush().map_err(write_err)?,
-    }
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
     if let Some(p) = &a.report {
         let title = format!("Sign-in triage{}", org.as_ref().and_then(|o| o.organisation.as_deref()).map(|o| format!(": {o}")).unwrap_or_default());
-        std::fs::write(p, triage::html_report(&summary, &title)).map_err(|e| Error::from_io(p, &e))?;
+        outfile::write_file(p, triage::html_report(&summary, &title).as_bytes())?;
         eprintln!("report written to {}", p.display());
     }
     match a.format {
+        // The summary is the text format's output: to the file when one is given.
+        TriageFormat::Text if dest.is_file() => {
+            dest.write_all(summary.text().as_bytes())?;
+            eprint!("{}", summary.text());
+        }
         TriageFormat::Text => out!("{}", summary.text()),
         _ => eprint!("{}", summary.text()),
     }
-    if a.format == TriageFormat::Text && a.output.is_some() {
-        outln!("");
-    }
+    dest.finish()?;
     Ok(exit::OK)
 }

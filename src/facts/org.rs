@@ -52,7 +52,7 @@ pub struct OrgSettings {
 impl OrgSettings {
     /// Read settings from a RON file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::limit::read_text_file(path)?;
         Self::from_ron_str(path, &text)
     }
 

@@ -245,7 +245,7 @@ impl RowMapper {
 /// Open a CSV reader and recognise the export by its header row alone.
 pub(crate) fn open<R: std::io::Read>(path: &Path, reader: R) -> Result<(csv::Reader<R>, RowMapper)> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(1, 1).caused_by(e))?.clone();
+    let headers = rdr.headers().map_err(|e| row_error(path, e, 0))?.clone();
     let kind = detect(&headers).ok_or_else(|| {
         Error::new(ErrorKind::NotALog, "this file is in no format this tool reads")
             .at_path(path)
@@ -255,9 +255,16 @@ pub(crate) fn open<R: std::io::Read>(path: &Path, reader: R) -> Result<(csv::Rea
     Ok((rdr, RowMapper::new(kind, &headers)))
 }
 
+/// A CSV error as the crate's: a read failure (or a file over its cap) as
+/// such, malformed CSV at its line otherwise.
 pub(crate) fn row_error(path: &Path, e: csv::Error, record: usize) -> Error {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return Error::io(path, io);
+    }
     let line = e.position().map_or(record + 1, |p| p.line() as usize);
-    Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1).record(record).caused_by(e)
+    let err = Error::new(ErrorKind::Syntax, format!("malformed CSV: {e}")).at_path(path).at(line, 1);
+    // Record 0 is the header row.
+    if record == 0 { err } else { err.record(record) }.caused_by(e)
 }
 
 /// Authentication steps from the admin center's authentication-details CSV, by Request ID.
@@ -326,7 +333,12 @@ impl<R: std::io::Read> super::split::Batches for CsvBatches<'_, R> {
                 }
                 Err(e) => {
                     let line = e.position().map_or(start.line() as usize, |p| p.line() as usize);
-                    return Err(super::split::SplitError { line, offset: start.byte(), message: format!("malformed CSV: {e}") });
+                    let message = format!("malformed CSV: {e}");
+                    let io = match e.into_kind() {
+                        csv::ErrorKind::Io(io) => Some(io),
+                        _ => None,
+                    };
+                    return Err(super::split::SplitError { line, offset: start.byte(), message, io });
                 }
             }
         }

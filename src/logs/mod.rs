@@ -106,7 +106,7 @@ impl EvidenceBuilder {
     /// sign-in file and is joined on Request ID).
     pub fn signins_file(self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
+        let open = || std::fs::File::open(path).map(crate::limit::Capped::log).map_err(|e| Error::io(path, &e));
         self.signins_from(path, open()?, open)
     }
     /// Read sign-ins from text (any shape a file may have); `name` is used in errors and traces.
@@ -135,7 +135,7 @@ impl EvidenceBuilder {
     /// center's or Log Analytics' CSV), streamed.
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+        let f = std::fs::File::open(path).map(crate::limit::Capped::log).map_err(|e| Error::io(path, &e))?;
         let events = read::read_stream::<AuditEvent>(path, f, self.format)?;
         self.add_audit(events);
         Ok(self)

@@ -373,7 +373,7 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Ve
         batch = match splitter.next_batch_into(batch, 256) {
             Ok(Some(b)) => b,
             Ok(None) => break,
-            Err(e) => return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(path).at(e.line, 1).hint(format!("at byte {}", e.offset))),
+            Err(e) => return Err(e.into_error(path)),
         };
         let text = batch.text();
         for sp in &batch.spans {

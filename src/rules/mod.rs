@@ -83,7 +83,7 @@ impl Rules {
         }
         let mut files = Vec::new();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, &e))?;
+            let text = crate::limit::read_text_file(&p)?;
             files.push((p.display().to_string(), text));
         }
         Rules::from_sources(files)

@@ -206,7 +206,7 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
             all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
         }
         if let Some(e) = read_err {
-            return Err(Error::new(ErrorKind::Syntax, format!("malformed JSON: {}", e.message)).at_path(shown).at(e.line, 1).hint(format!("at byte {}", e.offset)));
+            return Err(e.into_error(shown));
         }
         if opts.strict {
             if let Some(b) = all.bad.iter().min_by_key(|b| b.record) {

@@ -96,6 +96,19 @@ pub(crate) struct SplitError {
     pub line: usize,
     pub offset: u64,
     pub message: String,
+    /// The read error, when the stream failed rather than its JSON.
+    pub io: Option<std::io::Error>,
+}
+
+impl SplitError {
+    /// The crate's error for this file: a read failure as a read failure (a
+    /// file over its cap says so), anything else as malformed JSON at its line.
+    pub(crate) fn into_error(self, path: &std::path::Path) -> crate::Error {
+        match self.io {
+            Some(io) => crate::Error::io(path, &io),
+            None => crate::Error::new(crate::ErrorKind::Syntax, format!("malformed JSON: {}", self.message)).at_path(path).at(self.line, 1).hint(format!("at byte {}", self.offset)),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -199,7 +212,7 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Make room and read more; false at end of input.
-    fn fill(&mut self) -> std::io::Result<bool> {
+    fn fill(&mut self) -> Result<bool, SplitError> {
         if self.eof {
             return Ok(false);
         }
@@ -215,12 +228,18 @@ impl<R: Read> Splitter<R> {
         }
         if self.buf.len() - self.end < self.chunk {
             if self.buf.len() >= self.max_record {
-                return Err(std::io::Error::other("a record is larger than 256 MiB"));
+                return Err(self.err("a record is larger than 256 MiB"));
             }
             let n = self.buf.len() * 2;
             self.buf.resize(n, 0);
         }
-        let n = self.r.read(&mut self.buf[self.end..])?;
+        let n = loop {
+            match self.r.read(&mut self.buf[self.end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(SplitError { io: Some(e), ..self.err("cannot read") }),
+            }
+        };
         if n == 0 {
             self.eof = true;
             return Ok(false);
@@ -246,7 +265,7 @@ impl<R: Read> Splitter<R> {
     }
 
     fn err(&self, message: impl Into<String>) -> SplitError {
-        SplitError { line: self.line, offset: self.base + self.pos as u64, message: message.into() }
+        SplitError { line: self.line, offset: self.base + self.pos as u64, message: message.into(), io: None }
     }
 
     /// The next batch of up to `max` records, or `None` at the end.
@@ -275,7 +294,7 @@ impl<R: Read> Splitter<R> {
                     }
                     Ok(false) if escape => return Err(self.err("the file ends inside a string")),
                     Ok(false) => break,
-                    Err(e) => return Err(self.err(e.to_string())),
+                    Err(e) => return Err(e),
                 }
             }
             self.scan(&mut batch, max)?;
@@ -321,7 +340,7 @@ impl<R: Read> Splitter<R> {
             let n = match self.r.read(batch.room(self.chunk)) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.err(e.to_string())),
+                Err(e) => return Err(SplitError { io: Some(e), ..self.err("cannot read") }),
             };
             if n == 0 {
                 self.eof = true;
@@ -373,6 +392,7 @@ impl<R: Read> Splitter<R> {
                     self.line,
                     if self.eof && e == batch.used { " (is the file cut short?)" } else { "" }
                 ),
+                io: None,
             });
         }
         self.number += 1;

@@ -1,0 +1,126 @@
+//! Writing outputs without ever destroying data: an output is never one of
+//! the inputs, every output is written to a private temporary file in its
+//! target's directory and renamed over the target only once it is complete
+//! (a failed or interrupted run leaves the old file as it was), and a
+//! failure says "cannot write" with the reason.
+
+use signin_doctor::{Error, ErrorKind};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The directory a file is written in ("." for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Check the outputs before any work starts: none is an input (by identity,
+/// so a link or another spelling of the same file counts), none is a
+/// directory, none is given twice, and each one's directory is writable.
+/// `outputs` and `inputs` pair a flag (`--signins`) with its path.
+pub fn check(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), Error> {
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        for (in_flag, input) in inputs {
+            if same_file::is_same_file(out, input).unwrap_or(false) {
+                return Err(Error::from_parts(ErrorKind::Write, format!("{flag} would overwrite the input given as {in_flag}; nothing was written"), out));
+            }
+        }
+        for (other_flag, other) in &outputs[..i] {
+            if other == out || same_file::is_same_file(out, other).unwrap_or(false) {
+                return Err(Error::from_parts(ErrorKind::Write, format!("{flag} and {other_flag} name the same file"), out));
+            }
+        }
+        if out.is_dir() {
+            return Err(Error::from_parts(ErrorKind::Write, "cannot write the file: it is a directory", out));
+        }
+        // A temporary file made and removed now finds an unwritable or
+        // missing directory before an hour of triage, not after.
+        tempfile::Builder::new().prefix(".signin-doctor-").tempfile_in(dir_of(out)).map_err(|e| Error::from_write(out, &e))?;
+    }
+    Ok(())
+}
+
+/// A file being written: a private temporary file beside the target until
+/// [`AtomicFile::commit`] renames it into place. Dropped without a commit
+/// (an error, a panic, a broken pipe), the temporary file is removed and the
+/// target is untouched.
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        let tmp = tempfile::Builder::new().prefix(".signin-doctor-").tempfile_in(dir_of(path)).map_err(|e| Error::from_write(path, &e))?;
+        Ok(AtomicFile { tmp, path: path.to_path_buf() })
+    }
+
+    /// Flush to disk and rename over the target. The target keeps its
+    /// permissions if it existed; a new file is private to its owner (the
+    /// outputs hold personal data). A symbolic link at the target is
+    /// replaced, not followed.
+    pub fn commit(self) -> Result<(), Error> {
+        let AtomicFile { tmp, path } = self;
+        let fail = |e: std::io::Error| Error::from_write(&path, &e);
+        tmp.as_file().sync_all().map_err(fail)?;
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            if meta.is_file() {
+                std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(fail)?;
+            }
+        }
+        tmp.persist(&path).map_err(|e| fail(e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// Write a whole output atomically.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes).map_err(|e| Error::from_write(path, &e))?;
+    f.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncommitted_file_leaves_the_target_and_no_litter() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.txt");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.write_all(b"half of the new").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is gone");
+        write_file(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused_by_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(&input, "{}\n").unwrap();
+        let other_spelling = dir.path().join(".").join("in.jsonl");
+        let e = check(&[("-o", &other_spelling)], &[("--signins", &input)]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Write);
+        assert!(e.to_string().contains("would overwrite the input given as --signins"), "{e}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), "{}\n");
+        let e = check(&[("-o", &dir.path().join("no/such/dir/out.csv"))], &[]).unwrap_err();
+        assert!(e.to_string().contains("cannot write the file"), "{e}");
+    }
+}
