@@ -146,3 +146,96 @@ fn a_thirteen_byte_rule_file_is_a_syntax_error_not_a_hang() {
     assert_eq!(o.code, 5, "{}", o.stderr);
     assert!(o.stderr.contains("bad.ron:1:10"), "{}", o.stderr);
 }
+
+/// The example's log with a hostile app name (a terminal hyperlink escape,
+/// a one-byte CSI, a bidi override), a display name carrying Markdown and
+/// HTML, and a failure reason that is a formula behind a `;`.
+fn hostile(d: &Path) {
+    let log = std::fs::read_to_string(d.join("signin.json")).unwrap();
+    let log = log
+        .replace("\"Office 365 Exchange Online\"", "\"Office\\u001b]8;;http://evil\\u0007 365\\u009b2J\\u202eenilnO\"")
+        .replace("\"Alex Wilber\"", "\"[click](http://evil) <img src=x onerror=alert(1)>\\n# Resolved\"")
+        .replace("\"Authentication failed during strong authentication request.\"", "\"x;=HYPERLINK(\\\"http://evil\\\")\"");
+    std::fs::write(d.join("hostile.json"), log).unwrap();
+}
+
+fn has_raw_controls(s: &str) -> bool {
+    s.chars().any(|c| matches!(c, '\u{1b}' | '\u{7}' | '\u{9b}' | '\u{202e}'))
+}
+
+#[test]
+fn log_text_reaches_no_terminal_raw() {
+    let d = scratch();
+    hostile(d.path());
+    for args in [
+        vec!["diagnose", "--signin", "hostile.json"],
+        vec!["diagnose", "--signin", "hostile.json", "--format", "json"],
+        vec!["triage", "--signins", "hostile.json"],
+        vec!["triage", "--signins", "hostile.json", "--format", "json"],
+        vec!["guide", "--signin", "hostile.json", "--ticket-format", "text"],
+    ] {
+        let o = run_in(d.path(), &args);
+        assert!(!has_raw_controls(&o.stdout), "{args:?}: {:?}", o.stdout);
+        assert!(!has_raw_controls(&o.stderr), "{args:?}: {:?}", o.stderr);
+        if args[0] != "triage" || args.contains(&"json") {
+            assert!(o.stdout.contains("\\u001b"), "{args:?}: the escape is shown, not dropped: {}", o.stdout);
+        }
+    }
+    // JSON stays JSON and means the same: the app name decodes to the log's value.
+    let o = run_in(d.path(), &["triage", "--signins", "hostile.json", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
+    assert!(v.to_string().contains("\u{9b}2J") || o.stdout.contains("\\u009b2J"), "{}", o.stdout);
+    // A file name is log-like too: an error names it escaped.
+    let o = run_in(d.path(), &["diagnose", "--signin", "no\u{1b}[31mfile.json"]);
+    assert_eq!(o.code, 4);
+    assert!(!has_raw_controls(&o.stderr) && o.stderr.contains("no\\u001b[31mfile.json"), "{:?}", o.stderr);
+}
+
+#[test]
+fn a_markdown_ticket_quotes_log_text_inert() {
+    let d = scratch();
+    hostile(d.path());
+    let o = run_in(d.path(), &["guide", "--signin", "hostile.json", "--ticket", "ticket.md"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    let o = run_in(d.path(), &["diagnose", "--signin", "hostile.json"]);
+    assert_eq!(o.code, 3);
+    let input = "no\nyes\nyes\n";
+    let out = Command::cargo_bin("signin-doctor").unwrap().current_dir(d.path()).args(["guide", "--signin", "hostile.json", "--ticket", "ticket.md"]).write_stdin(input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let t = std::fs::read_to_string(d.path().join("ticket.md")).unwrap();
+    assert!(!has_raw_controls(&t), "{t}");
+    // The display name is one code span on its item line: no link, no tag, no heading.
+    let name = t.lines().find(|l| l.starts_with("- **Name:**")).unwrap();
+    assert_eq!(name, "- **Name:** `[click](http://evil) <img src=x onerror=alert(1)> # Resolved`");
+    assert!(!t.lines().any(|l| l.starts_with("# Resolved")), "{t}");
+    // Every line outside code spans and blocks is the tool's own.
+    let mut in_block = false;
+    for l in t.lines() {
+        if l.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if in_block {
+            continue;
+        }
+        let outside: String = l.split('`').step_by(2).collect();
+        assert!(!outside.contains("<img") && !outside.contains("](http://evil"), "{l}");
+    }
+}
+
+#[test]
+fn csv_cells_are_no_formulas_behind_any_separator_and_carry_a_bom() {
+    let d = scratch();
+    let log = std::fs::read_to_string(d.path().join("signin.json")).unwrap();
+    std::fs::write(d.path().join("hostile.json"), log.replace("\"Office 365 Exchange Online\"", "\"x;=HYPERLINK(\\\"http://evil\\\")\"")).unwrap();
+    let o = run_in(d.path(), &["triage", "--signins", "hostile.json", "--format", "csv", "-o", "out.csv"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bytes = std::fs::read(d.path().join("out.csv")).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a UTF-8 BOM first");
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("x;'=HYPERLINK"), "{text}");
+    assert!(!text.contains(";=HYPERLINK"), "{text}");
+    let o = run_in(d.path(), &["triage", "--signins", "hostile.json", "--format", "csv", "--no-bom", "-o", "plain.csv"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::read(d.path().join("plain.csv")).unwrap().starts_with(b"id,correlation_id,"));
+}

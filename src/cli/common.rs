@@ -39,12 +39,13 @@ impl FormatArg {
 
 /// Print an error to stderr and return its exit code.
 pub fn report(e: &Error) -> i32 {
+    // An error may quote a record or a file name: control characters are escaped.
+    let text = e.to_string();
+    let text = signin_doctor::output::terminal_safe(&text);
     if let Some(errs) = e.rule_errors() {
         eprint!("{}", render_rule_errors(errs));
-        eprintln!("error: {e}");
-    } else {
-        eprintln!("error: {e}");
     }
+    eprintln!("error: {text}");
     super::exit::of(e)
 }
 

@@ -26,8 +26,12 @@ macro_rules! outln {
 pub(crate) use {out, outln};
 
 /// Write text to standard output; a closed pipe ends the process with success.
+/// Control characters from a log (an app's display name may hold terminal
+/// escape sequences) are shown as `\uXXXX`, which keeps JSON output valid
+/// and meaning the same.
 pub fn write_stdout(text: &str) {
     use std::io::Write;
+    let text = signin_doctor::output::terminal_safe(text);
     let mut o = std::io::stdout().lock();
     if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

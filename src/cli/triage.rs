@@ -44,6 +44,10 @@ pub struct Args {
     /// Also write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
+    /// CSV without the UTF-8 byte-order mark written first by default (Excel
+    /// needs it to read non-ASCII names; some tools do not want it).
+    #[arg(long)]
+    no_bom: bool,
     /// Stop at the first bad record (default: count, list and carry on).
     #[arg(long)]
     strict: bool,
@@ -78,16 +82,25 @@ impl Write for SharedFile {
 }
 
 impl Dest {
-    fn open(path: Option<&Path>, csv: bool) -> Result<Dest, Error> {
-        let (inner, file): (Box<dyn Write>, _) = match path {
+    /// `bom`: a CSV output starts with the UTF-8 byte-order mark (Excel's
+    /// default import reads CSV without one in the local code page, turning
+    /// non-ASCII names into mojibake).
+    fn open(path: Option<&Path>, csv: bool, bom: bool) -> Result<Dest, Error> {
+        let (mut inner, file): (Box<dyn Write>, _) = match path {
             Some(p) => {
                 let shared = std::rc::Rc::new(std::cell::RefCell::new(Some(outfile::AtomicFile::create(p)?)));
                 (Box::new(std::io::BufWriter::with_capacity(1 << 16, SharedFile(shared.clone()))), Some(shared))
             }
+            // JSON stays JSON through the escaping; CSV data is escaped only on a terminal.
+            None if !csv || std::io::stdout().is_terminal() => (Box::new(signin_doctor::output::SafeWriter::new(std::io::BufWriter::new(std::io::stdout()))), None),
             None => (Box::new(std::io::BufWriter::new(std::io::stdout())), None),
         };
+        let name = path.map_or_else(|| PathBuf::from("standard output"), Path::to_path_buf);
+        if csv && bom {
+            inner.write_all("\u{feff}".as_bytes()).map_err(|e| Error::from_write(&name, &e))?;
+        }
         let out = if csv { Out::Csv(Box::new(csv::WriterBuilder::new().from_writer(inner))) } else { Out::Plain(inner) };
-        Ok(Dest { out, file, name: path.map_or_else(|| PathBuf::from("standard output"), Path::to_path_buf) })
+        Ok(Dest { out, file, name })
     }
     fn is_file(&self) -> bool {
         self.file.is_some()
@@ -235,7 +248,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         Bar(None)
     };
-    let mut dest = Dest::open(a.output.as_deref(), a.format == TriageFormat::Csv)?;
+    let mut dest = Dest::open(a.output.as_deref(), a.format == TriageFormat::Csv, !a.no_bom)?;
     if a.format == TriageFormat::Csv {
         dest.write_row(&CSV_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>())?;
     }
@@ -267,10 +280,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
         // The summary is the text format's output: to the file when one is given.
         TriageFormat::Text if dest.is_file() => {
             dest.write_all(summary.text().as_bytes())?;
-            eprint!("{}", summary.text());
+            eprint!("{}", signin_doctor::output::terminal_safe(&summary.text()));
         }
         TriageFormat::Text => out!("{}", summary.text()),
-        _ => eprint!("{}", summary.text()),
+        _ => eprint!("{}", signin_doctor::output::terminal_safe(&summary.text())),
     }
     dest.finish()?;
     Ok(exit::OK)

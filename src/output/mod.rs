@@ -1,7 +1,9 @@
 //! Output: text for an agent, JSON for other tools, the ticket note.
 
+mod safe;
 mod ticket;
 
+pub use safe::{csv_safe, markdown_block, markdown_code, terminal_safe, SafeWriter};
 pub use ticket::{redact_text, ticket, TicketFormat};
 
 use crate::facts::Facts;

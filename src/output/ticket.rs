@@ -27,7 +27,9 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
             let _ = writeln!(o, "\n{title}\n{}", "-".repeat(title.chars().count()));
         }
     };
-    let code = |s: &str| if md { format!("`{s}`") } else { s.to_string() };
+    // Log text (and the agent's notes) is made inert: a code span in
+    // Markdown, control characters shown as escapes in both formats.
+    let code = |s: &str| if md { super::markdown_code(s) } else { super::terminal_safe(s).into_owned() };
     let mut o = String::new();
     let title = match &outcome.end {
         End::Diagnosis(d) => d.title.clone(),
@@ -60,11 +62,11 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     if md {
         let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
         for (n, v, src) in &facts {
-            let _ = writeln!(o, "| `{n}` | {} | {} |", v.replace('|', "\\|"), src.replace('|', "\\|"));
+            let _ = writeln!(o, "| {} | {} | {} |", code(n), code(v), code(src));
         }
     } else {
         for (n, v, src) in &facts {
-            let _ = writeln!(o, "{n} = {v}  ({src})");
+            let _ = writeln!(o, "{n} = {}  ({})", code(v), code(src));
         }
     }
 
@@ -85,13 +87,19 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     if !session.notes.is_empty() {
         h(&mut o, "Agent notes");
         for n in &session.notes {
-            let _ = writeln!(o, "- {} (at {})", n.text, code(&n.at));
+            let _ = writeln!(o, "- {} (at {})", code(&n.text), code(&n.at));
         }
     }
 
     h(&mut o, "How we got here");
-    for line in super::trace_lines(&outcome.trace) {
-        let _ = writeln!(o, "{line}");
+    // The trace quotes log values: verbatim in a code block in Markdown.
+    let lines = super::trace_lines(&outcome.trace);
+    if md {
+        o.push_str(&super::markdown_block(&lines));
+    } else {
+        for line in lines {
+            let _ = writeln!(o, "{}", super::terminal_safe(&line));
+        }
     }
 
     if let End::Diagnosis(d) = &outcome.end {
@@ -119,21 +127,21 @@ fn subject_items(o: &mut String, s: &crate::facts::Subject, item: &dyn Fn(&mut S
     if s.records.is_empty() {
         item(o, "Sign-in log", "none (the walk went by the caller's answers)");
     } else {
-        item(o, "User", &s.user.clone().unwrap_or_else(|| "(not in the log)".into()));
+        item(o, "User", &s.user.as_deref().map_or_else(|| "(not in the log)".into(), code));
         if let Some(n) = &s.user_name {
-            item(o, "Name", n);
+            item(o, "Name", &code(n));
         }
         if let Some(t) = &s.time {
-            item(o, "Time (UTC)", t);
+            item(o, "Time (UTC)", &code(t));
         }
         if let Some(a) = &s.app {
-            item(o, "Application", a);
+            item(o, "Application", &code(a));
         }
         if let Some(c) = s.error_code {
             item(o, "Error code", &c.to_string());
         }
         if let Some(ip) = &s.ip_address {
-            item(o, "IP address", ip);
+            item(o, "IP address", &code(ip));
         }
         let ids: Vec<String> = s.record_ids.iter().map(|r| code(r)).collect();
         item(o, "Sign-in record ids", &ids.join(", "));

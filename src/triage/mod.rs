@@ -18,7 +18,8 @@ mod inputs;
 mod report;
 mod survey;
 
-pub use report::{csv_safe, html_report, RolloutCheck, Status};
+pub use crate::output::csv_safe;
+pub use report::{html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};

@@ -223,21 +223,6 @@ pub struct RolloutCheck {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Neutralise a cell a spreadsheet would run as a formula (`=`, `+`, `-`,
-/// `@`, tab, carriage return): it gets a leading apostrophe.
-///
-/// ```
-/// use signin_doctor::triage::csv_safe;
-/// assert_eq!(csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
-/// assert_eq!(csv_safe("alex@contoso.com"), "alex@contoso.com");
-/// ```
-pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
-        _ => s.into(),
-    }
-}
-
 impl Summary {
     /// The summary as text for a terminal.
     pub fn text(&self) -> String {

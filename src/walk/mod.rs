@@ -203,7 +203,9 @@ impl Outcome {
     }
 }
 
-/// Fill `{fact.name}` placeholders with the facts' values.
+/// Fill `{fact.name}` placeholders with the facts' values. A value comes
+/// from a log, so it goes in with control characters escaped and on one
+/// line: a question is shown by terminals, prompts and web pages alike.
 pub(crate) fn fill(text: &str, facts: &Facts) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -212,11 +214,12 @@ pub(crate) fn fill(text: &str, facts: &Facts) -> String {
         match rest[i + 1..].find('}') {
             Some(j) => {
                 let name = rest[i + 1..i + 1 + j].trim();
-                out.push_str(&match facts.value(name) {
+                let value = match facts.value(name) {
                     Some(Value::Text(s)) => s.clone(),
                     Some(v) => v.to_string(),
                     None => "(unknown)".to_string(),
-                });
+                };
+                out.push_str(&crate::output::terminal_safe(&value.replace(['\n', '\r', '\t'], " ")));
                 rest = &rest[i + 2 + j..];
             }
             None => {
