@@ -127,6 +127,10 @@ impl Error {
         self.0.record = Some(n);
         self
     }
+    /// The same error with what to do about it.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        self.hint(hint)
+    }
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.0.hint = Some(hint.into());
         self

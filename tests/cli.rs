@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 const EX: &str = "examples/stale-authenticator";
 
 fn bin() -> Command {
-    Command::cargo_bin("signin-doctor").unwrap()
+    let mut c = Command::cargo_bin("signin-doctor").unwrap();
+    c.env("SIGNIN_DOCTOR_KEY_FILE", PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session.key"));
+    c
 }
 
 fn root() -> PathBuf {

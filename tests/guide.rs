@@ -16,6 +16,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The key that seals the tests' sessions: made by the first run that needs
+/// it, under the target directory, never in the user's configuration.
+fn key_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session.key")
+}
+
 fn example(extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> =
         ["guide", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--org", "examples/org.ron"].iter().map(|s| s.to_string()).collect();
@@ -27,7 +33,7 @@ type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix
 
 fn pty(args: &[String], dir: &Path) -> Pty {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"));
-    cmd.args(args).current_dir(dir).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    cmd.args(args).current_dir(dir).env("TERM", "xterm-256color").env_remove("NO_COLOR").env("SIGNIN_DOCTOR_KEY_FILE", key_file());
     let mut p = Session::spawn(cmd).expect("a pseudo-terminal");
     p.get_process_mut().set_window_size(200, 60).unwrap();
     p.set_expect_timeout(Some(Duration::from_secs(30)));
@@ -178,7 +184,7 @@ fn pty_walk_with_no_log() {
 // ---- without a terminal --------------------------------------------------------------------
 
 fn piped(args: &[String], stdin: &str, dir: &Path) -> (i32, String, String) {
-    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(args).current_dir(dir).write_stdin(stdin).output().unwrap();
+    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(args).current_dir(dir).env("SIGNIN_DOCTOR_KEY_FILE", key_file()).write_stdin(stdin).output().unwrap();
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
 
@@ -248,13 +254,13 @@ fn without_a_terminal_and_without_answers_it_exits_at_once() {
 }
 
 #[test]
-fn saved_sessions_resume_and_say_when_the_rules_changed() {
+fn saved_sessions_refuse_changed_rules_unless_accepted_and_then_say_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("s.json");
     let args = example(&["--save", save.to_str().unwrap()]);
-    let (code, _, _) = piped(&args, "no\nquit\n", &root());
-    assert_eq!(code, 3);
-    // Resume with rules whose new-phone question lost its "yes" choice: the session says so.
+    let (code, _, err) = piped(&args, "sms-call\nquit\n", &root());
+    assert_eq!(code, 3, "{err}");
+    // Rules whose first question lost the choice the session answered.
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).unwrap();
     for e in std::fs::read_dir(root().join("rules")).unwrap() {
@@ -262,12 +268,13 @@ fn saved_sessions_resume_and_say_when_the_rules_changed() {
         let text = std::fs::read_to_string(&p).unwrap().replace("(id: \"sms-call\",", "(id: \"text-or-call\",");
         std::fs::write(rules.join(p.file_name().unwrap()), text).unwrap();
     }
-    let mut s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
-    s["answers"].as_array_mut().unwrap().push(serde_json::json!({"question": "prompt-seen", "choice": "sms-call"}));
-    s["answers"].as_array_mut().unwrap().remove(0);
-    std::fs::write(&save, s.to_string()).unwrap();
     let resume = vec!["guide".into(), "--resume".into(), save.display().to_string(), "--rules".into(), rules.display().to_string()];
-    let (code, out, err) = piped(&resume, "no\nyes\nyes\n", &root());
+    let (code, _, err) = piped(&resume, "no\nyes\nyes\n", &root());
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("s.json: the rules changed since this session was saved") && err.contains("--accept-rule-changes"), "{err}");
+    let mut accepted = resume.clone();
+    accepted.push("--accept-rule-changes".into());
+    let (code, out, err) = piped(&accepted, "no\nyes\nyes\n", &root());
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("the rules changed since this session was saved"), "{err}");
     assert!(err.contains("dropped the answer prompt-seen=sms-call"), "{err}");
@@ -280,13 +287,60 @@ fn saved_sessions_resume_and_say_when_the_rules_changed() {
     assert!(err.contains("bad.json: not a saved session"), "{err}");
 }
 
+/// A saved session changed by hand, or by a page that carried it, is
+/// refused with exit 6: a forged fact, a fact of the wrong type or unknown
+/// name, another subject, another version, no seal, another machine's key.
+#[test]
+fn forged_sessions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("s.json");
+    let (code, _, err) = piped(&example(&["--save", save.to_str().unwrap()]), "no\nquit\n", &root());
+    assert_eq!(code, 3, "{err}");
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    assert_eq!(good["facts"]["user.is_break_glass"]["value"], serde_json::json!(false));
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 7] = [
+        ("break-glass", |v| v["facts"]["user.is_break_glass"]["value"] = true.into(), "seal does not match"),
+        ("wrong type", |v| v["facts"]["user.is_break_glass"]["value"] = "yes".into(), "is text, but it is a bool fact"),
+        ("unknown fact", |v| v["facts"]["user.is_admin"] = serde_json::json!({"value": true, "source": {"field": "x"}}), "a fact no rule knows: `user.is_admin`"),
+        ("other subject", |v| v["subject"]["user"] = "megan@contoso.com".into(), "seal does not match"),
+        ("answers", |v| v["answers"] = serde_json::json!([{"question": "prompt-seen", "choice": "yes"}]), "seal does not match"),
+        ("version", |v| v["version"] = 1.into(), "format version 1"),
+        ("no seal", |v| drop(v.as_object_mut().unwrap().remove("seal")), "has no seal"),
+    ];
+    for (what, edit, says) in cases {
+        let mut v = good.clone();
+        edit(&mut v);
+        let forged = dir.path().join(format!("{what}.json"));
+        std::fs::write(&forged, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let (code, out, err) = piped(&["guide".into(), "--resume".into(), forged.display().to_string()], "no\nyes\nyes\n", &root());
+        assert_eq!(code, 6, "{what}: {err}");
+        assert!(err.contains(says), "{what}: {err}");
+        assert!(!out.contains("break-glass-sign-in"), "{what}");
+    }
+    // The same file under another key (another user or machine).
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, "00".repeat(32)).unwrap();
+    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().env("SIGNIN_DOCTOR_KEY_FILE", &other).args(["guide", "--resume", save.to_str().unwrap()]).write_stdin("").output().unwrap();
+    assert_eq!(o.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("seal does not match"));
+    // And the untouched file still resumes.
+    let (code, _, err) = piped(&["guide".into(), "--resume".into(), save.display().to_string()], "yes\nyes\n", &root());
+    assert_eq!(code, 0, "{err}");
+}
+
 #[test]
 fn graph_highlights_a_saved_session() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("s.json");
     let (code, _, _) = piped(&example(&["--save", save.to_str().unwrap()]), "no\nyes\nyes\n", &root());
     assert_eq!(code, 0);
-    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(["graph", "--tree", "mfa", "--format", "dot", "--highlight", save.to_str().unwrap()]).output().unwrap();
+    let o = assert_cmd::Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["graph", "--tree", "mfa", "--format", "dot", "--highlight", save.to_str().unwrap()])
+        .output()
+        .unwrap();
     let dot = String::from_utf8_lossy(&o.stdout);
     assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
     assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");

@@ -10,6 +10,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn key_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session.key")
+}
+
 struct Out {
     code: i32,
     stdout: String,
@@ -18,7 +22,7 @@ struct Out {
 
 fn run_in(dir: &Path, args: &[&str]) -> Out {
     // A timeout turns a hang into a failure instead of a stuck suite.
-    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir).timeout(Duration::from_secs(60)).args(args).output().unwrap();
+    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir).env("SIGNIN_DOCTOR_KEY_FILE", key_file()).timeout(Duration::from_secs(60)).args(args).output().unwrap();
     Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
 }
 
@@ -200,7 +204,14 @@ fn a_markdown_ticket_quotes_log_text_inert() {
     let o = run_in(d.path(), &["diagnose", "--signin", "hostile.json"]);
     assert_eq!(o.code, 3);
     let input = "no\nyes\nyes\n";
-    let out = Command::cargo_bin("signin-doctor").unwrap().current_dir(d.path()).args(["guide", "--signin", "hostile.json", "--ticket", "ticket.md"]).write_stdin(input).output().unwrap();
+    let out = Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .current_dir(d.path())
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["guide", "--signin", "hostile.json", "--ticket", "ticket.md"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let t = std::fs::read_to_string(d.path().join("ticket.md")).unwrap();
     assert!(!has_raw_controls(&t), "{t}");

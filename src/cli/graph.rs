@@ -5,7 +5,7 @@ use super::exit;
 use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::authoring::{self, Case, DotFlavour, Highlight};
-use signin_doctor::{Error, ErrorKind, Rules, Session};
+use signin_doctor::{Error, ErrorKind, Rules};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,9 +46,7 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 
 fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
     if file.extension().is_some_and(|x| x == "json") {
-        let text = signin_doctor::read_text_file(file)?;
-        let mut session: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), file))?;
-        session.reconcile(rules);
+        let session = super::guide::load_session(file, rules, true)?;
         Ok(Highlight::path(&session.outcome(rules)?.path()))
     } else {
         let run = Case::load(file)?.run(rules)?;

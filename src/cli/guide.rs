@@ -65,19 +65,32 @@ pub struct Args {
     /// Resume a saved session (its facts are in the file; no log is needed).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org"])]
     resume: Option<PathBuf>,
+    /// Resume a session saved with other rules: walk it again with these
+    /// (answers they no longer accept are dropped, and you are told).
+    #[arg(long, requires = "resume")]
+    accept_rule_changes: bool,
 }
 
 const DEFAULT_SAVE: &str = "signin-doctor-session.json";
 
 fn save(session: &Session, path: &Path) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(session).map_err(|e| Error::from_parts(ErrorKind::Session, e.to_string(), path))?;
+    let text = session.to_sealed_json(&super::key::session_key()?)?;
     super::outfile::write_file(path, (text + "\n").as_bytes())
 }
 
-fn load_session(path: &Path, rules: &Rules) -> Result<Session, Error> {
+/// A library error about a session, with the file it came from.
+pub fn at_file(e: Error, path: &Path) -> Error {
+    let err = Error::from_parts(e.kind(), e.message(), path);
+    match e.hint_text() {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+pub fn load_session(path: &Path, rules: &Rules, accept_rule_changes: bool) -> Result<Session, Error> {
     let text = signin_doctor::read_text_file(path)?;
-    let mut s: Session = serde_json::from_str(&text).map_err(|e| Error::from_parts(ErrorKind::Session, format!("not a saved session: {e}"), path))?;
-    for msg in s.reconcile(rules) {
+    let (s, notes) = Session::from_sealed_json(&text, rules, &super::key::session_key()?, accept_rule_changes).map_err(|e| at_file(e, path))?;
+    for msg in notes {
         eprintln!("note: {msg}");
     }
     Ok(s)
@@ -85,7 +98,7 @@ fn load_session(path: &Path, rules: &Rules) -> Result<Session, Error> {
 
 fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     if let Some(p) = &a.resume {
-        return load_session(p, rules);
+        return load_session(p, rules, a.accept_rule_changes);
     }
     if a.signin.is_empty() {
         return Ok(Session::without_log(rules));

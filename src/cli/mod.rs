@@ -4,6 +4,7 @@ mod common;
 mod diagnose;
 mod graph;
 mod guide;
+mod key;
 mod outfile;
 mod reference;
 mod test;

@@ -9,8 +9,10 @@
 mod confidence;
 mod eval;
 mod interpret;
+mod seal;
 
 pub use confidence::Confidence;
+pub use seal::{SessionKey, SESSION_VERSION};
 
 pub use eval::Tri;
 
@@ -307,11 +309,12 @@ pub struct Note {
 
 /// A resumable troubleshooting session: facts, answers and notes.
 ///
-/// It serializes to JSON, so a web page or a chat bot can carry it between
-/// requests.
+/// It is saved as sealed JSON ([`Session::to_sealed_json`]), so a file or a
+/// web page can carry it between requests, and it is believed again only if
+/// the seal holds ([`Session::from_sealed_json`]).
 ///
 /// ```
-/// use signin_doctor::{Evidence, Facts, Rules, Session};
+/// use signin_doctor::{Evidence, Facts, Rules, Session, SessionKey};
 /// let rules = Rules::embedded()?;
 /// let ev = Evidence::builder().signins_file("examples/stale-authenticator/signin.json")?.build();
 /// let attempt = ev.select(&Default::default())?;
@@ -320,9 +323,14 @@ pub struct Note {
 ///     // A real caller asks the agent; this one answers "don't know".
 ///     session.answer(&rules, &q.id, "dont-know")?;
 /// }
-/// let saved = serde_json::to_string(&session).unwrap();
-/// let back: Session = serde_json::from_str(&saved).unwrap();
+/// let key = SessionKey::generate()?;
+/// let saved = session.to_sealed_json(&key)?;
+/// let (back, _) = Session::from_sealed_json(&saved, &rules, &key, false)?;
 /// assert!(back.outcome(&rules)?.diagnosis().is_some());
+///
+/// // A forged fact breaks the seal.
+/// let forged = saved.replacen("\"value\": false", "\"value\": true", 1);
+/// assert!(Session::from_sealed_json(&forged, &rules, &key, false).is_err());
 /// # Ok::<(), signin_doctor::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -340,17 +348,20 @@ pub struct Session {
     /// The agent's notes.
     #[serde(default)]
     pub notes: Vec<Note>,
+    /// The seal of a saved session ([`Session::to_sealed_json`]); `None` in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 impl Session {
     /// Start a session for what was diagnosed (an [`Attempt`](crate::Attempt), or its [`Subject`]).
     pub fn new(rules: &Rules, facts: Facts, subject: impl Into<Subject>) -> Session {
-        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: subject.into(), facts, answers: Vec::new(), notes: Vec::new() }
+        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: subject.into(), facts, answers: Vec::new(), notes: Vec::new(), seal: None }
     }
 
     /// Start a session with no log: every fact is unknown, so the walk goes by questions.
     pub fn without_log(rules: &Rules) -> Session {
-        Session { version: 1, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new() }
+        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new(), seal: None }
     }
 
     /// Walk as far as the facts and answers go.
