@@ -92,7 +92,8 @@ fn every_case_reaches_the_same_diagnosis_from_the_same_facts_in_both_drivers() {
         };
         let results = triage_all(&rules, &signins, &audit, org.as_ref(), 2);
         let mine = results.iter().find(|r| r.correlation_id.is_some() && r.correlation_id == subject.correlation_id || r.id.as_ref().is_some_and(|id| subject.record_ids.last() == Some(id)));
-        let failed = subject.error_code.is_some_and(|c| c != 0);
+        // As the readers: no error code is unknown, not success.
+        let failed = subject.error_code != Some(0);
         match mine {
             None => {
                 // Triage diagnoses failed attempts only; diagnose also examines a success a caller asks about.
@@ -226,6 +227,9 @@ fn edge_shapes_are_read_alike_or_refused_alike() {
         ("lines-then-pretty", format!("{a}\n{{\"id\":\"p\",\n \"status\":{{\"errorCode\":50126}}}}\n")),
         ("cut-short-lines", format!("{a}\n{b}\n{{\"id\":")),
         ("numeric-texts", r#"{"id":12345,"createdDateTime":"2024-05-01T09:00:00Z","correlationId":"n1","userPrincipalName":12,"status":{"errorCode":50126}}"#.to_string()),
+        // No error code is unknown, not success: both drivers diagnose it.
+        ("null-error-code", format!("{a}\n{}\n", r#"{"id":"n","createdDateTime":"2024-05-01T09:00:09Z","correlationId":"cn","userPrincipalName":"bob@contoso.com","status":{"errorCode":null}}"#)),
+        ("no-status", r#"{"id":"s","createdDateTime":"2024-05-01T09:00:09Z","correlationId":"cs","userPrincipalName":"bob@contoso.com","ipAddress":"203.0.113.9"}"#.to_string()),
         ("id-equals-another-correlation-id", format!("{a}\n{}\n", r#"{"id":"c1","createdDateTime":"2024-05-01T09:00:05Z","userPrincipalName":"bob@contoso.com","status":{"errorCode":50053}}"#)),
     ];
     let mut report = Vec::new();

@@ -250,3 +250,60 @@ fn csv_cells_are_no_formulas_behind_any_separator_and_carry_a_bom() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(std::fs::read(d.path().join("plain.csv")).unwrap().starts_with(b"id,correlation_id,"));
 }
+
+/// `errorCode: null` (or no status at all) is unknown, not success: the
+/// attempt is diagnosed with its error code unknown, by diagnose and triage
+/// alike (tests/engines.rs holds them equal on these shapes).
+#[test]
+fn a_null_error_code_is_unknown_not_success() {
+    let d = scratch();
+    let rec = r#"[{"id":"n1","createdDateTime":"2026-11-20T09:14:05Z","correlationId":"c1","userPrincipalName":"ana@contoso.com","ipAddress":"203.0.113.9","status":{"errorCode":null}}]"#;
+    std::fs::write(d.path().join("null.json"), rec).unwrap();
+    let o = run_in(d.path(), &["diagnose", "--signin", "null.json", "--format", "json"]);
+    assert!(o.code == 0 || o.code == 3, "{}", o.stderr);
+    assert!(!o.stderr.contains("all successful"), "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["facts"]["signin.error_code"]["value"], serde_json::Value::Null, "{v}");
+    let o = run_in(d.path(), &["triage", "--signins", "null.json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("1 attempts, 1 failed"), "{}", o.stdout);
+}
+
+/// A bad audit record is listed and skipped by triage, as bad sign-in
+/// records are; --strict stops at it.
+#[test]
+fn bad_audit_records_are_listed_and_triage_carries_on() {
+    let d = scratch();
+    let mut audit: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("audit.json")).unwrap()).unwrap();
+    let list = audit["value"].as_array_mut().unwrap();
+    let mut bad = list[0].clone();
+    bad["activityDateTime"] = "not a time".into();
+    list.insert(0, bad);
+    std::fs::write(d.path().join("audit-bad.json"), serde_json::to_string_pretty(&audit).unwrap()).unwrap();
+    let o = run_in(d.path(), &["triage", "--signins", "signin.json", "--audit", "audit-bad.json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("1 bad records were skipped"), "{}", o.stdout);
+    assert!(o.stdout.contains("audit-bad.json:") && o.stdout.contains("record 1: cannot read this audit event"), "{}", o.stdout);
+    let o = run_in(d.path(), &["triage", "--signins", "signin.json", "--audit", "audit-bad.json", "--strict"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("audit-bad.json:") && o.stderr.contains("record 1"), "{}", o.stderr);
+}
+
+/// Triage names what a special file is instead of "no such file".
+#[cfg(unix)]
+#[test]
+fn special_files_are_named_for_what_they_are() {
+    let d = scratch();
+    std::fs::create_dir(d.path().join("logs")).unwrap();
+    let fifo = d.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false) || !fifo.exists());
+    let mut cases = vec![("logs", "it is a directory"), ("/dev/null", "it is a device or other special file"), ("missing.json", "no such file")];
+    if fifo.exists() {
+        cases.push(("pipe", "it is a pipe (FIFO)"));
+    }
+    for (f, says) in cases {
+        let o = run_in(d.path(), &["triage", "--signins", f]);
+        assert_eq!(o.code, 4, "{f}: {}", o.stderr);
+        assert!(o.stderr.contains(&format!("{f}: cannot read the file: {says}")), "{f}: {}", o.stderr);
+    }
+}

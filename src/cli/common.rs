@@ -101,8 +101,8 @@ pub struct Inputs {
 }
 
 /// Read sign-ins, audit events and org settings from the command line's files.
-pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, format: FormatArg) -> Result<(Evidence, Option<OrgSettings>), Error> {
-    let mut b = Evidence::builder().input_format(format.get());
+pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, format: FormatArg, skip_bad: bool) -> Result<(Evidence, Option<OrgSettings>), Error> {
+    let mut b = Evidence::builder().input_format(format.get()).skip_bad_records(skip_bad);
     for s in signin {
         b = b.signins_file(s)?;
     }
@@ -115,7 +115,7 @@ pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, f
 
 impl Inputs {
     pub fn load(&self) -> Result<(Evidence, Option<OrgSettings>), Error> {
-        load_logs(&self.signin, &self.audit, self.org.as_ref(), self.input_format)
+        load_logs(&self.signin, &self.audit, self.org.as_ref(), self.input_format, false)
     }
     pub fn selector(&self) -> Selector {
         Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())

@@ -103,7 +103,7 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     if a.signin.is_empty() {
         return Ok(Session::without_log(rules));
     }
-    let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format)?;
+    let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format, false)?;
     let selector = Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone());
     let attempt = ev.select(&selector)?;
     super::common::say_if_success(&attempt, &selector);

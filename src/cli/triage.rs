@@ -212,6 +212,36 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
     ]
 }
 
+/// Triage reads a sign-in log twice (a survey, then the attempts by their
+/// place in the file), so it needs a regular file: anything else is named
+/// for what it is, with what to do.
+fn check_regular(p: &Path) -> Result<(), Error> {
+    let meta = std::fs::metadata(p).map_err(|e| Error::from_io(p, &e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "is a directory"
+    } else if is_fifo(&meta) {
+        "is a pipe (FIFO)"
+    } else {
+        "is a device or other special file"
+    };
+    let hint = if meta.is_dir() { "give the log files in it, e.g. --signins DIR/*.json" } else { "triage reads a sign-in log twice, so save it to a file first (diagnose and guide read pipes)" };
+    Err(Error::from_parts(ErrorKind::Io, format!("cannot read the file: it {what}; triage needs a regular file"), p).with_hint(hint))
+}
+
+#[cfg(unix)]
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// Refuse outputs that would overwrite an input or cannot be written, before any work.
 fn check_outputs(a: &Args) -> Result<(), Error> {
     let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
@@ -228,11 +258,9 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
 pub fn run(a: Args) -> Result<i32, Error> {
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
-    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format)?;
+    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     for p in &a.signins {
-        if !p.is_file() {
-            return Err(Error::from_io(p, &std::io::Error::from(std::io::ErrorKind::NotFound)));
-        }
+        check_regular(p)?;
     }
     let mut opts = Options::default();
     opts.strict = a.strict;

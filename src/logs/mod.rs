@@ -62,6 +62,8 @@ pub struct Evidence {
     signins: Vec<SignIn>,
     audit: Vec<AuditEvent>,
     audit_given: bool,
+    /// Records that could not be read, when the builder kept going past them.
+    bad_records: Vec<Error>,
     /// (hash of a user key, event number), sorted: the audit events of each
     /// user id or UPN (case folded), twelve bytes a pair, found by binary
     /// search. A hash collision only costs a look that
@@ -91,9 +93,20 @@ pub struct EvidenceBuilder {
     /// Steps from an authentication-details CSV, by Request ID.
     steps: std::collections::HashMap<String, Vec<AuthStep>>,
     format: InputFormat,
+    /// `Some` when bad records are listed and skipped rather than fatal.
+    bad: Option<Vec<Error>>,
 }
 
 impl EvidenceBuilder {
+    /// Skip records that cannot be read (listed in
+    /// [`Evidence::bad_records`]) instead of failing on the first, as batch
+    /// triage does unless `--strict`. The file's structure must still hold,
+    /// and a file with no good record is still an error.
+    pub fn skip_bad_records(mut self, skip: bool) -> Self {
+        self.bad = skip.then(Vec::new);
+        self
+    }
+
     /// Force the input format of the files read after this call.
     pub fn input_format(mut self, format: InputFormat) -> Self {
         self.format = format;
@@ -124,10 +137,10 @@ impl EvidenceBuilder {
                 }
                 return Ok(self);
             }
-            self.ev.signins.extend(read::read_stream::<SignIn>(path, again()?, self.format)?);
+            self.ev.signins.extend(read::read_stream::<SignIn>(path, again()?, self.format, &mut self.bad)?);
             return Ok(self);
         }
-        self.ev.signins.extend(read::read_stream::<SignIn>(path, first, self.format)?);
+        self.ev.signins.extend(read::read_stream::<SignIn>(path, first, self.format, &mut self.bad)?);
         Ok(self)
     }
     /// Read audit events from a file (Graph `directoryAudit` object, array or
@@ -136,13 +149,13 @@ impl EvidenceBuilder {
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let f = std::fs::File::open(path).map(crate::limit::Capped::log).map_err(|e| Error::io(path, &e))?;
-        let events = read::read_stream::<AuditEvent>(path, f, self.format)?;
+        let events = read::read_stream::<AuditEvent>(path, f, self.format, &mut self.bad)?;
         self.add_audit(events);
         Ok(self)
     }
     /// Read audit events from text.
     pub fn audit_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
-        let events = read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format)?;
+        let events = read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format, &mut self.bad)?;
         self.add_audit(events);
         Ok(self)
     }
@@ -177,6 +190,7 @@ impl EvidenceBuilder {
                 }
             }
         }
+        self.ev.bad_records = self.bad.unwrap_or_default();
         self.ev
     }
 }
@@ -276,6 +290,12 @@ impl Evidence {
     /// All sign-in records, in file order.
     pub fn signins(&self) -> &[SignIn] {
         &self.signins
+    }
+    /// Records skipped because they could not be read (only when built with
+    /// [`EvidenceBuilder::skip_bad_records`]), each error naming its file,
+    /// line and record.
+    pub fn bad_records(&self) -> &[Error] {
+        &self.bad_records
     }
     /// All audit events, in file order.
     pub fn audit(&self) -> &[AuditEvent] {

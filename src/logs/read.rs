@@ -340,7 +340,12 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 /// through the streaming splitter record by record (the whole file is never
 /// held); anything else is a CSV export, recognised by its header row and
 /// streamed row by row.
-pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat) -> Result<Vec<T>> {
+///
+/// Given `Some` list in `bad`, a record it cannot read goes there and the
+/// read goes on (batch triage lists bad records and carries on); the
+/// file's structure must still hold, and a file with no good record is
+/// still an error.
+pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
     let _sharing = T::SHARE_TEXT.then(super::flex::Sharing::begin);
     let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
     let json = is_json(&mut reader, format).map_err(|e| Error::io(path, &e))?;
@@ -356,16 +361,27 @@ pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read,
         if rest.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
         }
-        return read_json(path, &rest[..]);
+        return read_json(path, &rest[..], bad);
     }
     if !json {
-        return read_csv(path, reader);
+        return read_csv(path, reader, bad);
     }
-    read_json(path, reader)
+    read_json(path, reader, bad)
+}
+
+/// A record's error: kept in `bad` when the read keeps going, else returned.
+fn keep_or_fail(bad: &mut Option<Vec<Error>>, e: Error) -> Result<()> {
+    match bad {
+        Some(list) => {
+            list.push(e);
+            Ok(())
+        }
+        None => Err(e),
+    }
 }
 
 /// JSON in any shape, split record by record.
-fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Vec<T>> {
+fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut splitter = super::split::Splitter::new(reader);
     let (mut out, mut skipped, mut batch) = (Vec::new(), 0, super::split::Batch::default());
@@ -379,15 +395,29 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Ve
         for sp in &batch.spans {
             let record = match &text {
                 Ok(t) => &t[sp.start..sp.end],
-                Err(_) => std::str::from_utf8(batch.record(sp)).map_err(|e| {
-                    Error::new(ErrorKind::Syntax, "the record is not UTF-8 text")
-                        .at_path(path)
-                        .at(sp.line, sp.column)
-                        .record(sp.number)
-                        .hint(format!("first bad byte at offset {}", sp.offset + e.valid_up_to() as u64))
-                })?,
+                Err(_) => match std::str::from_utf8(batch.record(sp)) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let err = Error::new(ErrorKind::Syntax, "the record is not UTF-8 text")
+                            .at_path(path)
+                            .at(sp.line, sp.column)
+                            .record(sp.number)
+                            .hint(format!("first bad byte at offset {}", sp.offset + e.valid_up_to() as u64));
+                        keep_or_fail(bad, err)?;
+                        continue;
+                    }
+                },
             };
-            skipped += decode_span(path, &file, record, (sp.line, sp.column, sp.number), &mut out)?;
+            match decode_span(path, &file, record, (sp.line, sp.column, sp.number), &mut out) {
+                Ok(n) => skipped += n,
+                Err(e) => keep_or_fail(bad, e)?,
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(first) = bad.as_mut().filter(|b| !b.is_empty()).map(|b| b.remove(0)) {
+            // Not one good record: the first bad one says why.
+            return Err(first);
         }
     }
     if out.is_empty() && !(T::EMPTY_OK && skipped == 0) {
@@ -398,7 +428,7 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Ve
 }
 
 /// Read a CSV export, row by row.
-fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Vec<T>> {
+fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
     let (mut rdr, mapper) = super::csv::open(path, reader)?;
     if let Err(hint) = T::accepts_csv(mapper.kind()) {
         return Err(Error::new(ErrorKind::NotALog, format!("not a {} export", T::WHAT)).at_path(path).at(1, 1).hint(hint));
@@ -411,10 +441,23 @@ fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read) -> Result<Vec
         match rdr.read_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(super::csv::row_error(path, e, i)),
+            Err(e) => {
+                let err = super::csv::row_error(path, e, i);
+                if err.kind() == ErrorKind::Io {
+                    return Err(err);
+                }
+                keep_or_fail(bad, err)?;
+                continue;
+            }
         }
         let line = row.position().map_or(line, |p| p.line() as usize);
-        let mut rec: T = serde_json::from_value(mapper.map(&row)).map_err(|e| Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {e}", T::WHAT)).at_path(path).at(line, 1).record(i))?;
+        let mut rec: T = match serde_json::from_value(mapper.map(&row)) {
+            Ok(r) => r,
+            Err(e) => {
+                keep_or_fail(bad, Error::new(ErrorKind::BadRecord, format!("cannot read this {}: {e}", T::WHAT)).at_path(path).at(line, 1).record(i))?;
+                continue;
+            }
+        };
         if let Err((msg, hint)) = rec.check() {
             return Err(Error::new(ErrorKind::NotALog, msg).at_path(path).at(line, 1).record(i).hint(hint));
         }

@@ -275,9 +275,11 @@ impl SignIn {
         self.location.as_ref().and_then(|l| l.country_or_region.as_deref()).or(self.la_country.as_deref()).filter(|s| !s.is_empty())
     }
 
-    /// Whether the record failed (an error code other than 0).
+    /// Whether the record is not known to have succeeded: an error code other
+    /// than 0, or none at all (`errorCode: null` is unknown, not success, so
+    /// such a record is diagnosed, with its error code unknown).
     pub fn is_failure(&self) -> bool {
-        self.error_code().is_some_and(|c| c != 0)
+        self.error_code() != Some(0)
     }
 
     pub(crate) fn looks_like_sign_in(&self) -> bool {

@@ -293,6 +293,19 @@ pub fn run(
         open_questions: BTreeMap::new(),
         rollout: Vec::new(),
     };
+    // Audit records that could not be read were skipped when the audit log
+    // was read: they are listed with the sign-in records'.
+    for e in audit.bad_records() {
+        summary.bad_records += 1;
+        if summary.bad.len() < 1000 {
+            summary.bad.push(BadRecord {
+                file: e.path().map(|p| p.display().to_string()).unwrap_or_default(),
+                record: e.record_number().unwrap_or(0),
+                line: e.line().unwrap_or(0),
+                message: e.message().to_string(),
+            });
+        }
+    }
     summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
     let engine = Engine { rules, audit, history: &sv.history, org, inputs: &inputs, keep_facts: opts.keep_facts };
     let per_user = diagnose_all(&engine, &groups, opts, progress, &mut summary, sink)?;

@@ -80,7 +80,8 @@ impl Survey {
             Some(c) => hash(c),
             None => hash(&format!("\0{file}#{}", span.number)),
         };
-        let failed = s.code.is_some_and(|c| c != 0);
+        // As `SignIn::is_failure`: no error code is unknown, not success.
+        let failed = s.code != Some(0);
         let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);
         if failed {
             self.candidates.push(Candidate { attempt: key, order, file, offset: span.offset, len: span.len, number: span.number as u32, line: span.line as u32 });
