@@ -265,6 +265,7 @@ pub fn run(
         sv.merge(s);
     }
     progress.survey(total, total);
+    sv.history.finish();
     if timing {
         eprintln!("timing: survey {:.2}s ({} records)", t0.elapsed().as_secs_f64(), sv.records);
     }

@@ -181,7 +181,10 @@ struct Hour {
 /// What the log holds for one address.
 #[derive(Debug, Default)]
 struct IpState {
+    /// The country of the address's earliest record that names one.
     country: u16,
+    /// That record's time (`u32::MAX` when it had none).
+    country_time: u32,
     /// Wrong passwords from it: (time, user), the first `MAX_IP_EVENTS`.
     bad_password: Vec<Event>,
     /// Distinct users whose password failed from it.
@@ -250,18 +253,39 @@ impl std::fmt::Display for IpKey {
 /// Count a country in, keeping its earliest time.
 /// A country (by its number in the history's table) where the user
 /// succeeded, with the first time.
+/// Past `MAX_COUNTRIES`, the countries first seen earliest are kept, so the
+/// kept set does not depend on the order records came in.
 fn add_country(v: &mut Vec<(u16, u32)>, c: u16, t: u32) {
     if let Some((_, first)) = v.iter_mut().find(|(x, _)| *x == c) {
         *first = (*first).min(t);
     } else if v.len() < MAX_COUNTRIES {
         v.push((c, t));
+    } else if let Some(latest) = v.iter_mut().max_by_key(|(_, first)| *first).filter(|(_, first)| t < *first) {
+        *latest = (c, t);
     }
 }
 
+/// Keep an event. A list past twice its cap is cut to its latest `cap`
+/// (see [`keep_latest`]), so what is kept never depends on the order the
+/// records came in, nor on how batches reached the worker threads, and a
+/// late burst is never hidden behind many earlier events.
 fn push_event(v: &mut Vec<Event>, e: Event, cap: usize) {
-    if v.len() < cap {
-        v.push(e);
+    v.push(e);
+    if v.len() >= 2 * cap {
+        keep_latest(v, cap);
     }
+}
+
+/// Cut a list to its latest `cap` events by time, keeping every event at
+/// the cut's own second (so the kept set is the same whatever the order):
+/// the latest `cap` of a union is the latest `cap` of its parts' latest.
+fn keep_latest(v: &mut Vec<Event>, cap: usize) {
+    if v.len() <= cap || cap == 0 {
+        return;
+    }
+    let mut times: Vec<u32> = v.iter().map(|e| e.0).collect();
+    let (_, &mut cut, _) = times.select_nth_unstable_by(cap - 1, |a, b| b.cmp(a));
+    v.retain(|e| e.0 >= cut);
 }
 
 fn insert_capped(set: &mut HashSet<u32>, u: u32) {
@@ -276,6 +300,7 @@ impl History {
         for s in signins {
             h.add(&Glimpse::of(s));
         }
+        h.finish();
         h
     }
 
@@ -286,7 +311,7 @@ impl History {
         let i = self.ips.len() as u32;
         self.ip_keys.push(key.clone());
         self.ip_ids.insert(key, i);
-        self.ips.push(IpState { country: NO_COUNTRY, ..Default::default() });
+        self.ips.push(IpState { country: NO_COUNTRY, country_time: u32::MAX, ..Default::default() });
         i
     }
 
@@ -308,8 +333,14 @@ impl History {
         self.records += 1;
         let ip = g.ip.map_or(NO_IP, |ip| self.ip_id(IpKey::of(ip)));
         if let (true, Some(c)) = (ip != NO_IP, g.country) {
-            if self.ips[ip as usize].country == NO_COUNTRY {
-                self.ips[ip as usize].country = self.country_index(c);
+            // The earliest record's country, whatever order the records came in.
+            let t = g.time.map_or(u32::MAX, stamp);
+            let st = &self.ips[ip as usize];
+            if st.country == NO_COUNTRY || t < st.country_time {
+                let c = self.country_index(c);
+                let st = &mut self.ips[ip as usize];
+                st.country = c;
+                st.country_time = t;
             }
         }
         let Some(user) = g.user else { return };
@@ -387,11 +418,15 @@ impl History {
         let mut ips: Vec<(IpKey, u32)> = other.ip_ids.into_iter().collect();
         ips.sort_by_key(|(_, i)| *i);
         for (key, oi) in ips {
-            let c = other.ips[oi as usize].country;
+            let (c, ct) = (other.ips[oi as usize].country, other.ips[oi as usize].country_time);
             let i = self.ip_id(key);
             ip_map[oi as usize] = i;
-            if self.ips[i as usize].country == NO_COUNTRY && c != NO_COUNTRY {
-                self.ips[i as usize].country = self.country_index(&other.countries[c as usize]);
+            let mine = &self.ips[i as usize];
+            if c != NO_COUNTRY && (mine.country == NO_COUNTRY || ct < mine.country_time) {
+                let c = self.country_index(&other.countries[c as usize]);
+                let mine = &mut self.ips[i as usize];
+                mine.country = c;
+                mine.country_time = ct;
             }
         }
         let ipm = |i: u32| if i == NO_IP { NO_IP } else { ip_map[i as usize] };
@@ -407,10 +442,11 @@ impl History {
             let mine = &mut self.state[u as usize];
             let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
             for (dst, src) in [(&mut mine.mfa_fail, st.mfa_fail), (&mut mine.bad_password, st.bad_password)] {
-                dst.extend(remap(src).take(MAX_TIMES.saturating_sub(dst.len())));
+                dst.extend(remap(src));
+                keep_latest(dst, MAX_TIMES);
             }
-            let room = MAX_TIMES.saturating_sub(mine.ok.len());
-            mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))).take(room));
+            mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))));
+            keep_latest(&mut mine.ok, MAX_TIMES);
             mine.last_ok = mine.last_ok.max(st.last_ok);
             for (c, t) in countries {
                 add_country(&mut mine.ok_countries, c, t);
@@ -429,7 +465,8 @@ impl History {
         for (oi, st) in other.ips.into_iter().enumerate() {
             let mine = &mut self.ips[ip_map[oi] as usize];
             for (dst, src) in [(&mut mine.bad_password, st.bad_password), (&mut mine.mfa_fail, st.mfa_fail)] {
-                dst.extend(src.into_iter().map(|(t, u)| (t, map[u as usize])).take(MAX_IP_EVENTS.saturating_sub(dst.len())));
+                dst.extend(src.into_iter().map(|(t, u)| (t, map[u as usize])));
+                keep_latest(dst, MAX_IP_EVENTS);
             }
             for (dst, src) in [(&mut mine.bad_users, st.bad_users), (&mut mine.ok_users, st.ok_users), (&mut mine.success_users, st.success_users)] {
                 for u in src {
@@ -439,6 +476,20 @@ impl History {
         }
         self.records += other.records;
         self.mfa_ok_seen |= other.mfa_ok_seen;
+    }
+
+    /// Cut every kept list to its cap, once all records are in: what the
+    /// queries see is then the latest events, whatever the order of input.
+    pub(crate) fn finish(&mut self) {
+        for st in &mut self.state {
+            keep_latest(&mut st.mfa_fail, MAX_TIMES);
+            keep_latest(&mut st.ok, MAX_TIMES);
+            keep_latest(&mut st.bad_password, MAX_TIMES);
+        }
+        for st in &mut self.ips {
+            keep_latest(&mut st.bad_password, MAX_IP_EVENTS);
+            keep_latest(&mut st.mfa_fail, MAX_IP_EVENTS);
+        }
     }
 
     /// How many records went in.
@@ -491,6 +542,50 @@ mod tests {
         assert_eq!(h.last_mfa_ok(Some("ANN")), Some(t0 + (MAX_TIMES as i64 + 9) * 60));
         assert!(h.user_mfa_ok(Some("ann")));
         assert!(!h.user_mfa_ok(Some("bob")));
+    }
+
+    fn fail<'a>(user: &'a str, time: i64, ip: &'a str, country: &'a str) -> Glimpse<'a> {
+        Glimpse { user: Some(user), time: Some(time), code: Some(500121), mfa_ok_hint: false, ip: Some(ip), country: Some(country), interactive: Some(true) }
+    }
+
+    /// What the capped lists keep does not depend on the order of the
+    /// records nor on how they were split between worker threads, and a late
+    /// burst after many earlier denials is seen.
+    #[test]
+    fn caps_keep_the_latest_whatever_the_order_and_the_split() {
+        let t0 = 1_700_000_000;
+        // 2,000 denials over two weeks, then a burst of 12 within ten minutes.
+        let mut events: Vec<Glimpse<'_>> = (0..2000).map(|i| fail("ann", t0 + i * 600, "203.0.113.7", "GB")).collect();
+        let burst_at = t0 + 2000 * 600 + 86_400;
+        events.extend((0..12).map(|i| fail("ann", burst_at + i * 50, "198.51.100.9", "NL")));
+        // The address first seen (in time) from GB, though a later record says FR.
+        events.push(fail("bob", t0 - 10, "192.0.2.1", "GB"));
+        events.push(fail("bob", t0 + 10, "192.0.2.1", "FR"));
+        let at = chrono::DateTime::from_timestamp(burst_at + 600, 0).unwrap();
+        let answers = |h: &History| (h.mfa_burst(Some("ann"), at).unwrap().failures, h.user_mfa_failures_24h(Some("ann"), at), h.country_of("192.0.2.1").map(String::from));
+        let mut forward = History::default();
+        events.iter().for_each(|g| forward.add(g));
+        forward.finish();
+        let expected = answers(&forward);
+        assert_eq!(expected, (12, Some(12), Some("GB".to_string())), "the burst is not hidden by the cap");
+        let mut backward = History::default();
+        events.iter().rev().for_each(|g| backward.add(g));
+        backward.finish();
+        assert_eq!(answers(&backward), expected);
+        // Split as worker threads might take batches: interleaved, merged in either order.
+        for first_odd in [false, true] {
+            let (mut a, mut b) = (History::default(), History::default());
+            for (i, g) in events.iter().enumerate() {
+                if (i / 37) % 2 == usize::from(first_odd) {
+                    a.add(g)
+                } else {
+                    b.add(g)
+                }
+            }
+            a.merge(b);
+            a.finish();
+            assert_eq!(answers(&a), expected, "split {first_odd}");
+        }
     }
 
     #[test]
