@@ -8,7 +8,7 @@ use super::exit;
 use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::output::{self, TicketFormat};
-use signin_doctor::{Answer, Outcome, Prompt, Step};
+use signin_doctor::{Answer, Applied, Line, Outcome, Prompt, Step};
 use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -333,7 +333,7 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
             outln!("  choices: {}", ids.join(" | "));
             asked = q.id.clone();
         }
-        let line = loop {
+        let (line, n) = loop {
             match lines.next() {
                 None => {
                     if let Some(p) = &a.save {
@@ -346,47 +346,37 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
                 Some(Err(e)) => return Err(Error::from_parts(ErrorKind::Io, format!("cannot read standard input: {e}"), Path::new(""))),
                 Some(Ok(l)) => {
                     n += 1;
-                    let t = l.trim().to_string();
-                    if !t.is_empty() && !t.starts_with('#') {
-                        break t;
+                    match Line::parse(&l) {
+                        Ok(Line::Nothing) => {}
+                        other => break (other, n),
                     }
                 }
             }
         };
         let at = |e: Error| Error::from_parts(e.kind(), format!("standard input line {n}: {}", e), Path::new(""));
-        let (word, rest) = line.split_once(char::is_whitespace).map_or((line.as_str(), ""), |(w, r)| (w, r.trim()));
-        match word {
-            "back" => {
-                if rest.is_empty() || rules.question(rest).is_none() {
-                    return Err(at(Error::from_parts(ErrorKind::BadAnswer, format!("`back` needs an earlier question id, not `{rest}`"), Path::new(""))));
+        let line = line.map_err(at)?;
+        match session.apply_line(rules, &q.id, &line).map_err(at)? {
+            Applied::Continue => {
+                if matches!(line, Line::Note(_)) {
+                    outln!("  (note added)");
+                } else {
+                    // An answer or a step back: show the walk again from the top.
+                    shown = 0;
+                    asked.clear();
                 }
-                session.unanswer(rest);
-                shown = 0;
-                asked.clear();
             }
-            "note" => {
-                session.add_note(&q.id, rest);
-                outln!("  (note added)");
-            }
-            "save" => {
-                let p = if rest.is_empty() { a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE)) } else { PathBuf::from(rest) };
+            Applied::Save(file) => {
+                let p = file.map(PathBuf::from).or_else(|| a.save.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
                 save(session, &p)?;
                 eprintln!("session saved to {}", p.display());
             }
-            "quit" => {
+            Applied::Quit => {
                 if let Some(p) = &a.save {
                     save(session, p)?;
                     eprintln!("session saved to {}", p.display());
                 }
                 return Ok(Some(exit::NEEDS_ANSWER));
             }
-            _ if line.contains('=') => {
-                let ans: Answer = line.parse().map_err(at)?;
-                session.answer(rules, &ans.question, &ans.choice).map_err(at)?;
-                shown = 0;
-                asked.clear();
-            }
-            choice => session.answer(rules, &q.id, choice).map_err(at)?,
         }
     }
 }

@@ -9,9 +9,11 @@
 mod confidence;
 mod eval;
 mod interpret;
+mod line;
 mod seal;
 
 pub use confidence::Confidence;
+pub use line::{Applied, Line};
 pub use seal::{SessionKey, SESSION_VERSION};
 
 pub use eval::Tri;
