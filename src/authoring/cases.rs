@@ -137,7 +137,13 @@ impl Case {
     /// Read a case file.
     pub fn load(path: &Path) -> Result<Case> {
         let text = crate::limit::read_text_file(path)?;
-        let mut c: Case = ron_options().from_str(&text).map_err(|e| {
+        Case::from_str(path, &text)
+    }
+
+    /// Read a case from its text; `path` names it in errors, and paths in
+    /// it are taken relative to its directory.
+    pub fn from_str(path: &Path, text: &str) -> Result<Case> {
+        let mut c: Case = ron_options().from_str(text).map_err(|e| {
             let (l, col, msg) = ron_error(&e);
             Error::new(ErrorKind::Syntax, format!("invalid case file: {msg}")).at_path(path).at(l, col).hint("see tests/cases/*.ron and rules/README.md")
         })?;

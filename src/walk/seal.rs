@@ -46,15 +46,7 @@ impl SessionKey {
     }
     /// A key from 64 hexadecimal digits (surrounding whitespace allowed).
     pub fn from_hex(text: &str) -> Option<Self> {
-        let t = text.trim();
-        if t.len() != 64 || !t.is_ascii() {
-            return None;
-        }
-        let mut b = [0u8; 32];
-        for (i, byte) in b.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(SessionKey(b))
+        from_hex(text.trim()).map(SessionKey)
     }
 
     fn mac(&self, body: &[u8]) -> Hmac<Sha256> {
@@ -73,6 +65,20 @@ fn body(s: &Session) -> Result<Vec<u8>> {
     let mut unsealed = s.clone();
     unsealed.seal = None;
     serde_json::to_vec(&unsealed).map_err(|e| Error::new(ErrorKind::Session, format!("cannot write the session: {e}")))
+}
+
+/// 32 bytes from 64 hexadecimal digits; `None` for anything else (a
+/// multi-byte character included: the fuzzer's first find here).
+fn from_hex(t: &str) -> Option<[u8; 32]> {
+    let digits = t.as_bytes();
+    if digits.len() != 64 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut b = [0u8; 32];
+    for (byte, pair) in b.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(b)
 }
 
 fn session_error(message: impl Into<String>) -> Error {
@@ -115,7 +121,7 @@ impl Session {
                 session_error("the session has no seal, so nothing shows that its facts are the log's").hint("it was saved by an older version or written by hand; start the call again from the log")
             );
         };
-        let tag: Option<Vec<u8>> = (seal.len() == 64).then(|| (0..32).map(|i| u8::from_str_radix(&seal[2 * i..2 * i + 2], 16).ok()).collect()).flatten();
+        let tag = from_hex(seal);
         let body = body(&s)?;
         let valid = tag.is_some_and(|t| key.mac(&body).verify_slice(&t).is_ok());
         if !valid {
@@ -132,5 +138,21 @@ impl Session {
         }
         s.seal = None;
         Ok((s, notes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_of_any_text_is_read_or_refused_never_a_panic() {
+        let good = "ab".repeat(32);
+        assert_eq!(from_hex(&good), Some([0xab; 32]));
+        // 64 bytes, but a two-byte character across a digit pair (found by fuzzing).
+        let bad = format!("{}é{}", "a".repeat(31), "b".repeat(31));
+        assert_eq!(bad.len(), 64);
+        assert_eq!(from_hex(&bad), None);
+        assert_eq!(from_hex("+f".repeat(32).as_str()), None, "from_str_radix takes a sign; a digit pair must not");
     }
 }
