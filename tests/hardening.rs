@@ -307,3 +307,26 @@ fn special_files_are_named_for_what_they_are() {
         assert!(o.stderr.contains(&format!("{f}: cannot read the file: {says}")), "{f}: {}", o.stderr);
     }
 }
+
+/// A CSV export is streamed by triage, with no temporary copy anywhere:
+/// the temporary directory it is given stays empty, and the export is read
+/// once in place.
+#[test]
+fn triage_of_a_csv_export_writes_no_temporary_copy() {
+    let d = tempfile::tempdir().unwrap();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::copy(root().join("tests/fixtures/csv/portal-signins.csv"), d.path().join("signins.csv")).unwrap();
+    let o = Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .current_dir(d.path())
+        .env("TMPDIR", &tmp)
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .timeout(Duration::from_secs(60))
+        .args(["triage", "--signins", "signins.csv", "--format", "json", "-o", "out.jsonl"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "nothing in the temporary directory");
+    assert_eq!(files_in(d.path()), ["out.jsonl", "signins.csv", "tmp"], "no copy beside the export either");
+}
