@@ -330,3 +330,102 @@ fn triage_of_a_csv_export_writes_no_temporary_copy() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "nothing in the temporary directory");
     assert_eq!(files_in(d.path()), ["out.jsonl", "signins.csv", "tmp"], "no copy beside the export either");
 }
+
+/// A question filled in from the log (here a script's user agent) is prose
+/// in the ticket: its Markdown is escaped, and redaction still finds what it
+/// redacts.
+#[test]
+fn a_question_quoting_the_log_is_inert_in_the_markdown_ticket() {
+    let d = scratch();
+    let log = std::fs::read_to_string(root().join("tests/fixtures/review/s33-ropc-attacker-single-user.signin.json")).unwrap();
+    let log = log.replace("\"python-requests/2.31.0\"", "\"python-requests/2.31.0 [Reset MFA](https://evil.example) <img src=https://evil.example/t> ana@contoso.com\"");
+    std::fs::write(d.path().join("script.json"), log).unwrap();
+    let out = Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .current_dir(d.path())
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["guide", "--signin", "script.json", "--org", "org.ron", "--ticket", "t.md", "--redact"])
+        .write_stdin("quit\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let o = Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .current_dir(d.path())
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["guide", "--signin", "script.json", "--org", "org.ron", "--ticket", "t.md", "--redact"])
+        .write_stdin("yes\n")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = std::fs::read_to_string(d.path().join("t.md")).unwrap();
+    assert!(t.contains("python\\-requests") || t.contains("python-requests"), "{t}");
+    let q = t.lines().find(|l| l.starts_with("1. A script")).expect("the script question in the ticket");
+    assert!(q.contains("\\[Reset MFA\\](https://evil.example)") && q.contains("&lt;img"), "{q}");
+    assert!(!t.contains("ana@contoso.com"), "redacted: {t}");
+}
+
+/// Devices and pipes as outputs are written in place, not replaced by a
+/// regular file; a pipe given as input to triage is named without waiting
+/// for a writer, even beside an existing output.
+#[cfg(unix)]
+#[test]
+fn devices_and_pipes_as_outputs_and_inputs() {
+    let d = scratch();
+    let o = run_in(d.path(), &["triage", "--signins", "signin.json", "--format", "csv", "-o", "/dev/null"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device_like());
+    let fifo = d.path().join("pipe");
+    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        std::fs::write(d.path().join("out.csv"), "old").unwrap();
+        let o = run_in(d.path(), &["triage", "--signins", "pipe", "-o", "out.csv"]);
+        assert_eq!(o.code, 4, "{}", o.stderr);
+        assert!(o.stderr.contains("it is a pipe"), "{}", o.stderr);
+    }
+}
+
+trait CharDevice {
+    fn is_char_device_like(&self) -> bool;
+}
+
+#[cfg(unix)]
+impl CharDevice for std::fs::FileType {
+    fn is_char_device_like(&self) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        self.is_char_device()
+    }
+}
+
+/// A `save FILE` line is checked as --save is: it cannot replace an input.
+#[test]
+fn a_save_line_cannot_overwrite_an_input() {
+    let d = scratch();
+    let before = std::fs::read(d.path().join("signin.json")).unwrap();
+    let o = Command::cargo_bin("signin-doctor")
+        .unwrap()
+        .current_dir(d.path())
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["guide", "--signin", "signin.json"])
+        .write_stdin("save signin.json\n")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(7), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(d.path().join("signin.json")).unwrap(), before);
+}
+
+/// A line without end on standard input is an error, not memory without end.
+#[cfg(unix)]
+#[test]
+fn an_endless_line_on_standard_input_is_an_error() {
+    let d = scratch();
+    // Straight from the device: assert_cmd's pipe_stdin would read it whole first.
+    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        .current_dir(d.path())
+        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
+        .args(["guide", "--signin", "signin.json"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a line is longer than 64 KiB"));
+}

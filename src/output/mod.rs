@@ -3,7 +3,7 @@
 mod safe;
 mod ticket;
 
-pub use safe::{csv_safe, markdown_block, markdown_code, terminal_safe, SafeWriter};
+pub use safe::{csv_safe, markdown_block, markdown_code, markdown_text, terminal_safe, SafeWriter};
 pub use ticket::{redact_text, ticket, TicketFormat};
 
 use crate::facts::Facts;

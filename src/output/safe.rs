@@ -176,6 +176,37 @@ pub fn markdown_code(s: &str) -> String {
     }
 }
 
+/// Text that mixes the rules' words with log values (a question filled in
+/// from a log) made inert in Markdown, yet read as prose: Markdown's
+/// punctuation is backslash-escaped (a renderer shows it as it is, but makes
+/// no link, image, emphasis or code of it), `<` and `&` become entities (no
+/// raw HTML), and line breaks become spaces, after [`terminal_safe`].
+///
+/// ```
+/// use signin_doctor::output::markdown_text;
+/// assert_eq!(markdown_text("Is x [a](http://e) <img>?"), "Is x \\[a\\](http://e) &lt;img&gt;?");
+/// assert_eq!(markdown_text("ok\n# Done"), "ok \\# Done");
+/// ```
+pub fn markdown_text(s: &str) -> String {
+    let s = terminal_safe(s);
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            // `(` and `)` are left: they make a link only after a `]`, which is escaped.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '|' | '~' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '\n' | '\r' | '\t' => o.push(' '),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
 /// Lines shown verbatim in Markdown: a fenced code block whose fence is
 /// longer than any run of backticks in the text, so nothing inside can end
 /// it or be rendered.

@@ -27,13 +27,18 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
             let _ = writeln!(o, "\n{title}\n{}", "-".repeat(title.chars().count()));
         }
     };
-    // Log text (and the agent's notes) is made inert: a code span in
-    // Markdown, control characters shown as escapes in both formats.
-    let code = |s: &str| if md { super::markdown_code(s) } else { super::terminal_safe(s).into_owned() };
+    // Log text (and the agent's notes) is redacted first, while it is still
+    // itself, then made inert: a code span in Markdown, control characters
+    // shown as escapes in both formats. A question filled in from the log is
+    // prose with its Markdown escaped.
+    let known: Vec<&str> = [session.subject.user_name.as_deref()].into_iter().flatten().collect();
+    let clean = |s: &str| if redact { redact_text(s, &known) } else { s.to_string() };
+    let code = |s: &str| if md { super::markdown_code(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
+    let prose = |s: &str| if md { super::markdown_text(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
     let mut o = String::new();
     let title = match &outcome.end {
         End::Diagnosis(d) => d.title.clone(),
-        End::NeedsAnswer(q) => format!("open question: {}", q.text),
+        End::NeedsAnswer(q) => format!("open question: {}", prose(&q.text)),
     };
     if md {
         let _ = writeln!(o, "# Sign-in troubleshooting: {title}\n");
@@ -77,11 +82,11 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
     for (i, s) in qa.iter().enumerate() {
         if let Step::Question { text, answer, .. } = s {
-            let _ = writeln!(o, "{}. {text} {}", i + 1, if md { format!("**{answer}**") } else { format!("-> {answer}") });
+            let _ = writeln!(o, "{}. {} {}", i + 1, prose(text), if md { format!("**{answer}**") } else { format!("-> {answer}") });
         }
     }
     if let End::NeedsAnswer(q) = &outcome.end {
-        let _ = writeln!(o, "{}. {} (not answered yet)", qa.len() + 1, q.text);
+        let _ = writeln!(o, "{}. {} (not answered yet)", qa.len() + 1, prose(&q.text));
     }
 
     if !session.notes.is_empty() {
@@ -93,7 +98,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
 
     h(&mut o, "How we got here");
     // The trace quotes log values: verbatim in a code block in Markdown.
-    let lines = super::trace_lines(&outcome.trace);
+    let lines: Vec<String> = super::trace_lines(&outcome.trace).iter().map(|l| clean(l)).collect();
     if md {
         o.push_str(&super::markdown_block(&lines));
     } else {
@@ -115,7 +120,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
         }
     }
     if redact {
-        let known: Vec<&str> = [s.user_name.as_deref()].into_iter().flatten().collect();
+        // A second pass over the whole note, for anything said twice.
         redact_text(&o, &known)
     } else {
         o
