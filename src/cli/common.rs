@@ -129,6 +129,7 @@ pub fn say_if_success(attempt: &signin_doctor::Attempt, selector: &Selector) {
         let d = attempt.deciding();
         let when = d.created.map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let app = d.app_display_name.as_deref().map(|a| format!(" to {a}")).unwrap_or_default();
-        eprintln!("note: the log holds no failed sign-in for {user}; examining their latest successful sign-in{app}{when}, to see whether it was really theirs.");
+        let note = format!("note: the log holds no failed sign-in for {user}; examining their latest successful sign-in{app}{when}, to see whether it was really theirs.");
+        eprintln!("{}", signin_doctor::output::terminal_safe(&note));
     }
 }

@@ -110,14 +110,21 @@ fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
     Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
 }
 
-/// Refuse a ticket or session path that would overwrite an input (a saved
-/// session may be written back over the one resumed) or cannot be written,
-/// before the call starts rather than at its end.
-fn check_outputs(a: &Args) -> Result<(), Error> {
+/// The files the call reads, which nothing it writes may replace.
+fn inputs_of(a: &Args) -> Vec<(&'static str, PathBuf)> {
     let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
     inputs.extend(a.signin.iter().map(|p| ("--signin", p.clone())));
     inputs.extend(a.audit.iter().map(|p| ("--audit", p.clone())));
     inputs.extend(a.org.iter().map(|p| ("--org", p.clone())));
+    inputs
+}
+
+/// Refuse a ticket or session path that would overwrite an input (a saved
+/// session may be written back over the one resumed) or cannot be written,
+/// before the call starts rather than at its end; and make sure the key that
+/// seals a saved session is at hand, so a Ctrl-C save cannot fail on it.
+fn check_outputs(a: &Args) -> Result<(), Error> {
+    let inputs = inputs_of(a);
     let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     outputs.extend(a.ticket.iter().map(|p| ("--ticket", p.as_path())));
@@ -126,7 +133,19 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
     if let (Some(t), Some(r)) = (&a.ticket, &a.resume) {
         super::outfile::check(&[("--ticket", t)], &[("--resume", r)])?;
     }
+    super::key::session_key()?;
     Ok(())
+}
+
+/// A `save FILE` line names its file at run time: the same checks first.
+fn save_checked(a: &Args, session: &Session, path: &Path) -> Result<(), Error> {
+    let inputs = inputs_of(a);
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    super::outfile::check(&[("save", path)], &inputs)?;
+    if let Some(t) = &a.ticket {
+        super::outfile::check(&[("save", path)], &[("--ticket", t)])?;
+    }
+    save(session, path)
 }
 
 pub fn run(a: Args) -> Result<i32, Error> {
@@ -314,9 +333,24 @@ fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Op
 
 // ---- without a terminal: one line per answer ----------------------------------------------
 
+/// The longest line the protocol reads (a note pasted from a log is far
+/// shorter); a longer one is an error, not memory without end.
+const MAX_LINE: usize = 64 << 10;
+
+/// One line of standard input, at most `MAX_LINE` bytes; `None` at the end.
+fn next_line<R: BufRead>(input: &mut R) -> Option<std::io::Result<String>> {
+    let mut buf = Vec::new();
+    match std::io::Read::take(input, MAX_LINE as u64 + 1).read_until(b'\n', &mut buf) {
+        Ok(0) => None,
+        Ok(_) if buf.len() > MAX_LINE && !buf.ends_with(b"\n") => Some(Err(std::io::Error::other(format!("a line is longer than {} KiB", MAX_LINE >> 10)))),
+        Ok(_) => Some(String::from_utf8(buf).map(|s| s.trim_end_matches(['\n', '\r']).to_string()).map_err(|_| std::io::Error::other("a line is not UTF-8 text"))),
+        Err(e) => Some(Err(e)),
+    }
+}
+
 fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
     let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let mut input = stdin.lock();
     let mut shown = 0;
     let mut n = 0;
     let mut asked = String::new();
@@ -334,7 +368,7 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
             asked = q.id.clone();
         }
         let (line, n) = loop {
-            match lines.next() {
+            match next_line(&mut input) {
                 None => {
                     if let Some(p) = &a.save {
                         save(session, p)?;
@@ -356,18 +390,18 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
         let at = |e: Error| Error::from_parts(e.kind(), format!("standard input line {n}: {}", e), Path::new(""));
         let line = line.map_err(at)?;
         match session.apply_line(rules, &q.id, &line).map_err(at)? {
-            Applied::Continue => {
-                if matches!(line, Line::Note(_)) {
-                    outln!("  (note added)");
-                } else {
-                    // An answer or a step back: show the walk again from the top.
+            Applied::Continue => match line {
+                Line::Note(_) => outln!("  (note added)"),
+                // A step back or an answer ahead can change the path: show the walk again from the top.
+                Line::Back(_) | Line::AnswerTo(_) => {
                     shown = 0;
                     asked.clear();
                 }
-            }
+                _ => {}
+            },
             Applied::Save(file) => {
                 let p = file.map(PathBuf::from).or_else(|| a.save.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
-                save(session, &p)?;
+                save_checked(a, session, &p)?;
                 eprintln!("session saved to {}", p.display());
             }
             Applied::Quit => {

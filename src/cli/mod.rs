@@ -38,8 +38,8 @@ pub fn write_stdout(text: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(exit::OK);
         }
-        eprintln!("error: cannot write the output: {e}");
-        std::process::exit(exit::FAILED);
+        eprintln!("error: standard output: cannot write the output: {e}");
+        std::process::exit(exit::CANNOT_WRITE);
     }
 }
 

@@ -16,6 +16,29 @@ fn dir_of(path: &Path) -> &Path {
     }
 }
 
+/// Whether two paths are the same file, by identity, without opening either
+/// (opening a FIFO would wait for a writer).
+#[cfg(unix)]
+fn same(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same(a: &Path, b: &Path) -> bool {
+    same_file::is_same_file(a, b).unwrap_or(false)
+}
+
+/// An existing target that is not a regular file (a device such as
+/// /dev/null or /dev/stdout, a FIFO): written to in place, since replacing
+/// it would put a regular file where the device or pipe was.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Check the outputs before any work starts: none is an input (by identity,
 /// so a link or another spelling of the same file counts), none is a
 /// directory, none is given twice, and each one's directory is writable.
@@ -23,17 +46,20 @@ fn dir_of(path: &Path) -> &Path {
 pub fn check(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), Error> {
     for (i, (flag, out)) in outputs.iter().enumerate() {
         for (in_flag, input) in inputs {
-            if same_file::is_same_file(out, input).unwrap_or(false) {
+            if same(out, input) {
                 return Err(Error::from_parts(ErrorKind::Write, format!("{flag} would overwrite the input given as {in_flag}; nothing was written"), out));
             }
         }
         for (other_flag, other) in &outputs[..i] {
-            if other == out || same_file::is_same_file(out, other).unwrap_or(false) {
+            if other == out || same(out, other) {
                 return Err(Error::from_parts(ErrorKind::Write, format!("{flag} and {other_flag} name the same file"), out));
             }
         }
         if out.is_dir() {
             return Err(Error::from_parts(ErrorKind::Write, "cannot write the file: it is a directory", out));
+        }
+        if is_special(out) {
+            continue;
         }
         // A temporary file made and removed now finds an unwritable or
         // missing directory before an hour of triage, not after.
@@ -47,14 +73,25 @@ pub fn check(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), 
 /// (an error, a panic, a broken pipe), the temporary file is removed and the
 /// target is untouched.
 pub struct AtomicFile {
-    tmp: tempfile::NamedTempFile,
+    to: To,
     path: PathBuf,
+}
+
+enum To {
+    /// A private temporary file beside the target.
+    Temp(tempfile::NamedTempFile),
+    /// A device or FIFO, written in place.
+    Special(std::fs::File),
 }
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<Self, Error> {
-        let tmp = tempfile::Builder::new().prefix(".signin-doctor-").tempfile_in(dir_of(path)).map_err(|e| Error::from_write(path, &e))?;
-        Ok(AtomicFile { tmp, path: path.to_path_buf() })
+        let to = if is_special(path) {
+            To::Special(std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Error::from_write(path, &e))?)
+        } else {
+            To::Temp(tempfile::Builder::new().prefix(".signin-doctor-").tempfile_in(dir_of(path)).map_err(|e| Error::from_write(path, &e))?)
+        };
+        Ok(AtomicFile { to, path: path.to_path_buf() })
     }
 
     /// Flush to disk and rename over the target. The target keeps its
@@ -62,8 +99,12 @@ impl AtomicFile {
     /// outputs hold personal data). A symbolic link at the target is
     /// replaced, not followed.
     pub fn commit(self) -> Result<(), Error> {
-        let AtomicFile { tmp, path } = self;
+        let AtomicFile { to, path } = self;
         let fail = |e: std::io::Error| Error::from_write(&path, &e);
+        let tmp = match to {
+            To::Temp(t) => t,
+            To::Special(mut f) => return f.flush().map_err(fail),
+        };
         tmp.as_file().sync_all().map_err(fail)?;
         if let Ok(meta) = std::fs::symlink_metadata(&path) {
             if meta.is_file() {
@@ -77,10 +118,16 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tmp.write(buf)
+        match &mut self.to {
+            To::Temp(t) => t.write(buf),
+            To::Special(f) => f.write(buf),
+        }
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.tmp.flush()
+        match &mut self.to {
+            To::Temp(t) => t.flush(),
+            To::Special(f) => f.flush(),
+        }
     }
 }
 

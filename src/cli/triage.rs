@@ -256,12 +256,12 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
 }
 
 pub fn run(a: Args) -> Result<i32, Error> {
-    check_outputs(&a)?;
-    let rules = load_rules(a.rules.as_ref())?;
-    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     for p in &a.signins {
         check_regular(p)?;
     }
+    check_outputs(&a)?;
+    let rules = load_rules(a.rules.as_ref())?;
+    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     let mut opts = Options::default();
     opts.strict = a.strict;
     opts.format = a.input_format.get();
