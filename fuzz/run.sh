@@ -5,6 +5,7 @@
 #   fuzz/run.sh                      # every target, 30 s each (what CI runs)
 #   fuzz/run.sh 3600 signins rules   # longer, chosen targets
 #   FUZZ_RUNS=1000000 fuzz/run.sh 0 session   # a number of executions instead of a time
+#   FUZZ_MAX_LEN=8192 fuzz/run.sh 600 rules   # smaller inputs, more executions per second
 #
 # On the stable toolchain, without nightly or cargo-fuzz: libFuzzer comes from
 # the libfuzzer-sys crate (built with the machine's C++ compiler) and
@@ -77,7 +78,7 @@ for t in "${targets[@]}"; do
   limit=(-max_total_time="$secs")
   if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); fi
   log="$here/artifacts/$t/last-run.log"
-  if "$bin/$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+  if "$bin/$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-262144}" -print_final_stats=1 \
        -artifact_prefix="$here/artifacts/$t/" "$here/corpus/$t" >"$log" 2>&1; then
     runs="$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')"
     cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -1)"

@@ -83,6 +83,10 @@ pub fn explain(rules: &Rules, diagnosis: &str) -> Result<(Vec<Vec<PathStep>>, bo
         seen
     };
     let start = rules.start();
+    if start.id() == diagnosis {
+        // The walk starts at the diagnosis: one path, with no steps.
+        return Ok((vec![Vec::new()], false));
+    }
     let mut frames: Vec<(&Node, Vec<String>)> = vec![(start, targets(start))];
     let mut path: Vec<PathStep> = Vec::new();
     while let Some((node, todo)) = frames.last_mut() {

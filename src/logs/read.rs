@@ -369,6 +369,15 @@ pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read,
     read_json(path, reader, bad)
 }
 
+/// A file whose every record was bad (this file's, from `before` on in the
+/// list) is an error: its first bad record says why.
+fn no_good_record<T>(out: &[T], bad: &mut Option<Vec<Error>>, before: usize) -> Result<()> {
+    match bad.as_mut() {
+        Some(list) if out.is_empty() && list.len() > before => Err(list.remove(before)),
+        _ => Ok(()),
+    }
+}
+
 /// A record's error: kept in `bad` when the read keeps going, else returned.
 fn keep_or_fail(bad: &mut Option<Vec<Error>>, e: Error) -> Result<()> {
     match bad {
@@ -382,6 +391,7 @@ fn keep_or_fail(bad: &mut Option<Vec<Error>>, e: Error) -> Result<()> {
 
 /// JSON in any shape, split record by record.
 fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
+    let before = bad.as_ref().map_or(0, Vec::len);
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut splitter = super::split::Splitter::new(reader);
     let (mut out, mut skipped, mut batch) = (Vec::new(), 0, super::split::Batch::default());
@@ -414,12 +424,7 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Op
             }
         }
     }
-    if out.is_empty() {
-        if let Some(first) = bad.as_mut().filter(|b| !b.is_empty()).map(|b| b.remove(0)) {
-            // Not one good record: the first bad one says why.
-            return Err(first);
-        }
-    }
+    no_good_record(&out, bad, before)?;
     if out.is_empty() && !(T::EMPTY_OK && skipped == 0) {
         let also = if skipped > 0 { format!(" ({skipped} Azure Monitor records of other categories were skipped)") } else { String::new() };
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records{also}", T::WHAT)).at_path(path));
@@ -429,6 +434,7 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Op
 
 /// Read a CSV export, row by row.
 fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
+    let before = bad.as_ref().map_or(0, Vec::len);
     let (mut rdr, mapper) = super::csv::open(path, reader)?;
     if let Err(hint) = T::accepts_csv(mapper.kind()) {
         return Err(Error::new(ErrorKind::NotALog, format!("not a {} export", T::WHAT)).at_path(path).at(1, 1).hint(hint));
@@ -464,6 +470,7 @@ fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Opt
         rec.set_origin(Origin { file: file.clone(), record: i, line });
         out.push(rec);
     }
+    no_good_record(&out, bad, before)?;
     if out.is_empty() && !T::EMPTY_OK {
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
     }

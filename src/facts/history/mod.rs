@@ -25,7 +25,6 @@ pub(crate) type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
 /// Caps that bound the per-user and per-IP state.
 const MAX_TIMES: usize = 512;
 const MAX_COUNTRIES: usize = 16;
-const MAX_IP_USERS: usize = 256;
 const MAX_IP_EVENTS: usize = 2048;
 
 /// No address.
@@ -286,12 +285,20 @@ fn keep_latest(v: &mut Vec<Event>, cap: usize) {
     let mut times: Vec<u32> = v.iter().map(|e| e.0).collect();
     let (_, &mut cut, _) = times.select_nth_unstable_by(cap - 1, |a, b| b.cmp(a));
     v.retain(|e| e.0 >= cut);
+    if v.len() >= 2 * cap {
+        // Thousands of events in the cut's one second (or times before 2000,
+        // which all stamp as 0): cut by the whole event, so the list stays
+        // bounded and each push does not sort it again.
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v.truncate(cap);
+    }
 }
 
-fn insert_capped(set: &mut HashSet<u32>, u: u32) {
-    if set.len() < MAX_IP_USERS {
-        set.insert(u);
-    }
+/// Users of an address are kept whole (one entry per distinct user, so
+/// bounded by the records): a capped set kept whichever users came first,
+/// which depended on the order of input and on threads.
+fn insert_user(set: &mut HashSet<u32>, u: u32) {
+    set.insert(u);
 }
 
 impl History {
@@ -336,7 +343,8 @@ impl History {
             // The earliest record's country, whatever order the records came in.
             let t = g.time.map_or(u32::MAX, stamp);
             let st = &self.ips[ip as usize];
-            if st.country == NO_COUNTRY || t < st.country_time {
+            let earlier = t < st.country_time || (t == st.country_time && self.countries.get(st.country as usize).is_some_and(|x| c.to_ascii_uppercase() < x.to_ascii_uppercase()));
+            if st.country == NO_COUNTRY || earlier {
                 let c = self.country_index(c);
                 let st = &mut self.ips[ip as usize];
                 st.country = c;
@@ -395,13 +403,13 @@ impl History {
         if ip != NO_IP {
             let st = &mut self.ips[ip as usize];
             if g.bad_password() {
-                insert_capped(&mut st.bad_users, u);
+                insert_user(&mut st.bad_users, u);
             }
             if g.password_right() {
-                insert_capped(&mut st.ok_users, u);
+                insert_user(&mut st.ok_users, u);
             }
             if g.code == Some(0) {
-                insert_capped(&mut st.success_users, u);
+                insert_user(&mut st.success_users, u);
             }
         }
     }
@@ -422,7 +430,9 @@ impl History {
             let i = self.ip_id(key);
             ip_map[oi as usize] = i;
             let mine = &self.ips[i as usize];
-            if c != NO_COUNTRY && (mine.country == NO_COUNTRY || ct < mine.country_time) {
+            let theirs = other.countries.get(c as usize).map(|x| x.to_ascii_uppercase());
+            let earlier = ct < mine.country_time || (ct == mine.country_time && theirs.is_some_and(|x| self.countries.get(mine.country as usize).is_some_and(|m| x < m.to_ascii_uppercase())));
+            if c != NO_COUNTRY && (mine.country == NO_COUNTRY || earlier) {
                 let c = self.country_index(&other.countries[c as usize]);
                 let mine = &mut self.ips[i as usize];
                 mine.country = c;
@@ -470,7 +480,7 @@ impl History {
             }
             for (dst, src) in [(&mut mine.bad_users, st.bad_users), (&mut mine.ok_users, st.ok_users), (&mut mine.success_users, st.success_users)] {
                 for u in src {
-                    insert_capped(dst, map[u as usize]);
+                    insert_user(dst, map[u as usize]);
                 }
             }
         }
