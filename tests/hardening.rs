@@ -429,3 +429,23 @@ fn an_endless_line_on_standard_input_is_an_error() {
     assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("a line is longer than 64 KiB"));
 }
+
+/// With bad records skipped, a file is judged by its own records: a valid
+/// empty audit log after one with a bad record is no error, and a file of
+/// nothing but bad records is one, in JSON and in CSV alike.
+#[test]
+fn every_file_is_judged_by_its_own_records() {
+    use signin_doctor::Evidence;
+    let good = r#"{"id":"a1","activityDisplayName":"User registered security info","activityDateTime":"2024-05-01T08:00:00Z"}"#;
+    let bad = r#"{"id":"a2","activityDisplayName":"User registered security info","activityDateTime":"not a time"}"#;
+    let ev = Evidence::builder().skip_bad_records(true).audit_str("a.json", &format!("[{good},{bad}]")).unwrap().audit_str("b.json", "[]").unwrap().build();
+    assert_eq!(ev.bad_records().len(), 1);
+    assert_eq!(ev.audit().len(), 1);
+    let e = Evidence::builder().skip_bad_records(true).audit_str("c.json", &format!("[{bad}]")).unwrap_err();
+    assert!(e.to_string().starts_with("c.json:"), "{e}");
+    let csv = std::fs::read_to_string(root().join("tests/fixtures/csv/la-auditlogs.csv")).unwrap();
+    let broken = csv.replace(".000 PM", ".000 ZZ").replace(".000 AM", ".000 ZZ");
+    assert_ne!(broken, csv);
+    let e = Evidence::builder().skip_bad_records(true).audit_str("d.csv", &broken).unwrap_err();
+    assert!(e.to_string().starts_with("d.csv:") && e.to_string().contains("record 1: cannot read this audit event"), "a CSV of only bad rows is an error, as JSON is: {e}");
+}

@@ -598,6 +598,20 @@ mod tests {
         }
     }
 
+    /// Events that all share one second (times before 2000 all stamp as 0)
+    /// keep the lists bounded, without sorting them again at every push.
+    #[test]
+    fn ties_at_the_cut_keep_the_lists_bounded() {
+        let mut h = History::default();
+        for i in 0..20_000 {
+            h.add(&fail("ann", 0, if i % 2 == 0 { "203.0.113.7" } else { "198.51.100.9" }, "GB"));
+        }
+        let st = &h.state[0];
+        assert!(st.mfa_fail.len() < 2 * MAX_TIMES, "{}", st.mfa_fail.len());
+        h.finish();
+        assert!(h.state[0].mfa_fail.len() < 2 * MAX_TIMES);
+    }
+
     #[test]
     fn times_round_trip_through_the_compact_stamp() {
         for t in [EPOCH_2000, 1_700_000_000, 4_000_000_000] {
