@@ -127,6 +127,30 @@ fn pty_dont_know_follows_the_unknown_branch() {
     assert_eq!(wait_exit(&mut p), 0);
 }
 
+/// Typing the answer's first word picks that answer, not the first label
+/// that merely contains the letters ("no" is in "did not approve"); Ctrl-C
+/// without --save saves to a new file named for the time and the user,
+/// never over an earlier call's.
+#[test]
+fn pty_typing_no_picks_no_and_ctrl_c_saves_to_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("signin-doctor-session.json"), "an earlier call").unwrap();
+    let args: Vec<String> = example(&[]).iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let mut p = pty(&args, dir.path());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "no");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, CTRL_C);
+    expect(&mut p, "Session saved to signin-doctor-session-");
+    assert_eq!(wait_exit(&mut p), 130);
+    assert_eq!(std::fs::read_to_string(dir.path().join("signin-doctor-session.json")).unwrap(), "an earlier call");
+    let saved: Vec<PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().ends_with("-alex.wilber.json")).collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved[0]).unwrap()).unwrap();
+    assert_eq!(s["answers"], serde_json::json!([{"question": "prompt-seen", "choice": "no"}]));
+}
+
 #[test]
 fn pty_ctrl_c_saves_and_the_session_resumes() {
     let dir = tempfile::tempdir().unwrap();
@@ -344,4 +368,25 @@ fn graph_highlights_a_saved_session() {
     let dot = String::from_utf8_lossy(&o.stdout);
     assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
     assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");
+}
+
+/// A resumed session saves back to its own file; a `save` line stays below
+/// the working directory.
+#[test]
+fn a_resumed_session_saves_back_and_save_lines_stay_in_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("call.json");
+    let (code, _, err) = piped(&example(&["--save", save.to_str().unwrap()]), "quit\n", &root());
+    assert_eq!(code, 3, "{err}");
+    let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
+    let (code, _, err) = piped(&resume, "note rang back at 10:05\nsave\nquit\n", dir.path());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains(&format!("session saved to {}", save.display())), "{err}");
+    assert!(std::fs::read_to_string(&save).unwrap().contains("rang back at 10:05"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no other file");
+    for bad in ["save ../escape.json", "save /tmp/escape.json"] {
+        let (code, _, err) = piped(&resume, &format!("{bad}\n"), dir.path());
+        assert_eq!(code, 7, "{bad}: {err}");
+        assert!(err.contains("writes only below the working directory"), "{bad}: {err}");
+    }
 }

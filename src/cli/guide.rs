@@ -71,8 +71,6 @@ pub struct Args {
     accept_rule_changes: bool,
 }
 
-const DEFAULT_SAVE: &str = "signin-doctor-session.json";
-
 fn save(session: &Session, path: &Path) -> Result<(), Error> {
     let text = session.to_sealed_json(&super::key::session_key()?)?;
     super::outfile::write_file(path, (text + "\n").as_bytes())
@@ -137,7 +135,17 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
     Ok(())
 }
 
-/// A `save FILE` line names its file at run time: the same checks first.
+/// A file named on a `save FILE` line (a chat bot may pass a caller's text
+/// into it) must stay below the working directory.
+fn confined(path: &Path) -> Result<(), Error> {
+    if path.is_absolute() || path.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+        return Err(Error::from_parts(ErrorKind::Write, "a `save` line writes only below the working directory (no absolute path, no `..`)", path)
+            .with_hint("give --save FILE on the command line to save elsewhere"));
+    }
+    Ok(())
+}
+
+/// A save at run time gets the same checks as --save.
 fn save_checked(a: &Args, session: &Session, path: &Path) -> Result<(), Error> {
     let inputs = inputs_of(a);
     let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
@@ -233,20 +241,58 @@ impl std::fmt::Display for Pick {
     }
 }
 
-/// Typing a number picks the choice with that number; other text filters by words.
-fn score(input: &str, _: &Pick, label: &str, _: usize) -> Option<i64> {
-    let input = input.trim();
+/// What typed text picks, best first: a number picks the choice with that
+/// number; a choice id picks that choice; otherwise the typed words must
+/// begin the label's words from its start ("no" is "No, nothing arrived",
+/// never "... did not approve ..."); "back", "note" and "save" pick the
+/// actions. Nothing else matches, so a stray word cannot pick an answer.
+fn score(input: &str, pick: &Pick, label: &str, _: usize) -> Option<i64> {
+    let input = input.trim().to_lowercase();
     if input.is_empty() {
         return Some(0);
     }
     if input.chars().all(|c| c.is_ascii_digit()) {
         return label.starts_with(&format!("{input}. ")).then_some(100);
     }
-    label.to_lowercase().contains(&input.to_lowercase()).then_some(1)
+    let keyword = match pick {
+        Pick::Choice(id, _) => return (id.eq_ignore_ascii_case(&input).then_some(90)).or_else(|| leading_words(&input, label).then_some(50)),
+        Pick::Back => "back",
+        Pick::Note => "note",
+        Pick::Save => "save",
+    };
+    keyword.starts_with(&input).then_some(40)
+}
+
+/// Whether the typed words begin the label's words, in order, from the
+/// label's first word (its number left out).
+fn leading_words(typed: &str, label: &str) -> bool {
+    let text = label.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit())).map_or(label, |(_, t)| t);
+    let words = |s: &str| -> Vec<String> { s.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).map(str::to_lowercase).collect() };
+    let (typed, words) = (words(typed), words(text));
+    !typed.is_empty() && typed.len() <= words.len() && typed.iter().zip(&words).enumerate().all(|(i, (t, w))| if i + 1 == typed.len() { w.starts_with(t.as_str()) } else { t == w })
+}
+
+/// Where a session is saved when no file was named: back to the file it
+/// was resumed from, else a new file named for the time and the user, never
+/// over an existing one.
+fn save_path(a: &Args, session: &Session) -> PathBuf {
+    if let Some(p) = a.save.clone().or_else(|| a.resume.clone()) {
+        return p;
+    }
+    let user: String =
+        session.subject.user.as_deref().unwrap_or("no-log").split('@').next().unwrap_or("").chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(40).collect();
+    let stem = format!("signin-doctor-session-{}-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"), if user.is_empty() { "user" } else { &user });
+    let mut path = PathBuf::from(format!("{stem}.json"));
+    let mut n = 2;
+    while path.exists() {
+        path = PathBuf::from(format!("{stem}-{n}.json"));
+        n += 1;
+    }
+    path
 }
 
 fn interrupted(a: &Args, session: &Session) -> Result<Option<i32>, Error> {
-    let path = a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+    let path = save_path(a, session);
     save(session, &path)?;
     eprintln!("\nInterrupted. Session saved to {}; continue with: signin-doctor guide --resume {}", path.display(), path.display());
     Ok(Some(130))
@@ -258,7 +304,12 @@ fn ask_choice(q: &Prompt, current: Option<&str>, with_actions: bool) -> Result<P
         options.extend([Pick::Back, Pick::Note, Pick::Save]);
     }
     let cursor = current.and_then(|c| q.choices.iter().position(|x| x.id == c)).unwrap_or(0);
-    inquire::Select::new(&q.text, options).with_help_message("↑↓ or type the number, then Enter · Esc goes back").with_scorer(&score).with_starting_cursor(cursor).with_page_size(12).prompt()
+    inquire::Select::new(&q.text, options)
+        .with_help_message("↑↓, or type the number or the answer's first words, then Enter · Esc goes back")
+        .with_scorer(&score)
+        .with_starting_cursor(cursor)
+        .with_page_size(12)
+        .prompt()
 }
 
 fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
@@ -289,7 +340,7 @@ fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Op
                 Err(e) => return Err(Error::from_parts(ErrorKind::Session, e.to_string(), Path::new(""))),
             },
             Ok(Pick::Save) => {
-                let path = a.save.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+                let path = save_path(a, session);
                 save(session, &path)?;
                 outln!("Session saved to {}; continue with: signin-doctor guide --resume {}", path.display(), path.display());
                 return Ok(Some(exit::NEEDS_ANSWER));
@@ -400,7 +451,14 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
                 _ => {}
             },
             Applied::Save(file) => {
-                let p = file.map(PathBuf::from).or_else(|| a.save.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+                let p = match file {
+                    Some(f) => {
+                        let p = PathBuf::from(f);
+                        confined(&p)?;
+                        p
+                    }
+                    None => save_path(a, session),
+                };
                 save_checked(a, session, &p)?;
                 eprintln!("session saved to {}", p.display());
             }
