@@ -390,3 +390,44 @@ fn a_resumed_session_saves_back_and_save_lines_stay_in_the_working_directory() {
         assert!(err.contains("writes only below the working directory"), "{bad}: {err}");
     }
 }
+
+/// A log of several users' failures and no --user: guide asks who is on the
+/// line in a terminal, and refuses with the list without one.
+#[test]
+fn several_users_ask_who_is_on_the_line() {
+    let log = root().join("tests/fixtures/mfa-outage/signin.json").display().to_string();
+    let (code, _, err) = piped(&["guide".into(), "--signin".into(), log.clone()], "", &root());
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("the log holds failed sign-ins of 4 users; say who is on the line with --user"), "{err}");
+    assert!(err.contains("megan.bowen@contoso.com (1 failed sign-in)"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = pty(&["guide".into(), "--signin".into(), log], dir.path());
+    expect(&mut p, "Who is on the line?");
+    send(&mut p, "meg");
+    send(&mut p, ENTER);
+    expect(&mut p, "Sign-in attempt: megan.bowen@contoso.com");
+    send(&mut p, CTRL_C);
+    let _ = wait_exit(&mut p);
+}
+
+/// A user with several failures: the newest is taken without a terminal,
+/// and a note lists the others with their ids.
+#[test]
+fn a_user_with_several_failures_is_told_which_was_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("examples/stale-authenticator/signin.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let list = v["value"].as_array_mut().unwrap();
+    let mut earlier = list.last().unwrap().clone();
+    earlier["id"] = "earlier-failure".into();
+    earlier["correlationId"] = "earlier-attempt".into();
+    earlier["createdDateTime"] = "2026-11-19T08:00:00Z".into();
+    list.insert(0, earlier);
+    let log = dir.path().join("two.json");
+    std::fs::write(&log, v.to_string()).unwrap();
+    let (code, out, err) = piped(&["guide".into(), "--signin".into(), log.display().to_string(), "--user".into(), "alex.wilber@contoso.com".into()], "", dir.path());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("alex.wilber@contoso.com has 2 failed sign-ins; taking the latest (2026-11-20 09:14 UTC"), "{err}");
+    assert!(err.contains("id earlier-failure"), "{err}");
+    assert!(out.contains("2026-11-20T09:14:05Z"), "{out}");
+}
