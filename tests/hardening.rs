@@ -449,3 +449,17 @@ fn every_file_is_judged_by_its_own_records() {
     let e = Evidence::builder().skip_bad_records(true).audit_str("d.csv", &broken).unwrap_err();
     assert!(e.to_string().starts_with("d.csv:") && e.to_string().contains("record 1: cannot read this audit event"), "a CSV of only bad rows is an error, as JSON is: {e}");
 }
+
+/// Redaction finds the personal values the live-call review listed.
+#[test]
+fn redaction_covers_names_in_any_order_guests_phones_and_short_ipv6() {
+    use signin_doctor::output::redact_text;
+    let text = "alex wilber / WILBER, Alex / alex.wilber / alex_fabrikam.com#EXT#@contoso.onmicrosoft.com / \"alex w\"@contoso.com / \
+                zoë.müller@contoso.de / registered +1 4255550100 / from 2001:db8::1 and fe80::1 / at 09:14:05 on 2026-11-20";
+    let t = redact_text(text, &["Alex Wilber", "alex.wilber@contoso.com"]);
+    for leak in ["wilber", "Wilber", "WILBER", "alex", "Alex", "fabrikam.com#EXT#", "alex w", "zoë.müller", "4255550100", "2001:db8::1", "fe80::1"] {
+        assert!(!t.contains(leak), "{leak} leaks: {t}");
+    }
+    assert!(t.contains("at 09:14:05 on 2026-11-20"), "times and dates stay: {t}");
+    assert!(t.contains("@contoso.onmicrosoft.com") && t.contains("[phone]") && t.contains("2001:db8::x:x"), "{t}");
+}

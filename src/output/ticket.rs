@@ -31,7 +31,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     // itself, then made inert: a code span in Markdown, control characters
     // shown as escapes in both formats. A question filled in from the log is
     // prose with its Markdown escaped.
-    let known: Vec<&str> = [session.subject.user_name.as_deref()].into_iter().flatten().collect();
+    let known: Vec<&str> = [session.subject.user_name.as_deref(), session.subject.user.as_deref()].into_iter().flatten().collect();
     let clean = |s: &str| if redact { redact_text(s, &known) } else { s.to_string() };
     let code = |s: &str| if md { super::markdown_code(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
     let prose = |s: &str| if md { super::markdown_text(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
@@ -187,7 +187,9 @@ fn facts_used(outcome: &Outcome) -> Vec<(String, String, String)> {
 #[allow(clippy::expect_used)]
 fn email_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?i)\b([a-z0-9._%+-])[a-z0-9._%+-]*@([a-z0-9.-]+\.[a-z]{2,})\b").expect("valid regex"))
+    // Local parts as Entra writes them: letters of any script, guests'
+    // `name_domain#EXT#`, apostrophes; or a quoted local part.
+    RE.get_or_init(|| Regex::new(r#"(?i)(?:\b([\p{L}\p{N}._%+#'-])[\p{L}\p{N}._%+#'-]*|"[^"@]+")@([\p{L}\p{N}.-]+\.[\p{L}]{2,})\b"#).expect("valid regex"))
 }
 #[allow(clippy::expect_used)]
 fn ipv4_re() -> &'static Regex {
@@ -197,23 +199,65 @@ fn ipv4_re() -> &'static Regex {
 #[allow(clippy::expect_used)]
 fn ipv6_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?i)\b([0-9a-f]{1,4}):([0-9a-f]{0,4})(?::[0-9a-f]{0,4}){2,6}\b").expect("valid regex"))
+    // Candidates only: a run of hex digits and colons with two colons or
+    // more; what parses as an IPv6 address is masked (so "09:14:05" is not).
+    RE.get_or_init(|| Regex::new(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}").expect("valid regex"))
+}
+#[allow(clippy::expect_used)]
+fn phone_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // International numbers as Entra writes them ("+1 4255550100", "+44 7700 900123").
+    RE.get_or_init(|| Regex::new(r"\+\d[\d ().-]{5,}\d").expect("valid regex"))
+}
+
+/// Replace every whole-word, case-insensitive occurrence of `what`.
+fn replace_words(text: &str, what: &str, with: &str) -> String {
+    match Regex::new(&format!(r"(?i)\b{}\b", regex::escape(what))) {
+        Ok(re) => re.replace_all(text, regex::NoExpand(with)).into_owned(),
+        Err(_) => text.to_string(),
+    }
 }
 
 /// Mask personal data in a text: user principal names and e-mail addresses
-/// (`a***@contoso.com`), the given names (`[name]`), IPv4 addresses (the last two
-/// octets) and IPv6 addresses (all but the first two groups).
+/// (`a***@contoso.com`, guests' `#EXT#` names and quoted local parts too),
+/// the given names (a display name in any case or order, each of its parts,
+/// becomes `[name]`; a UPN's local part alone becomes `[user]`), phone
+/// numbers (`[phone]`), IPv4 addresses (the last two octets) and IPv6
+/// addresses in any form (all but the first two groups).
 ///
 /// ```
 /// use signin_doctor::output::redact_text;
 /// let t = redact_text("alex.wilber@contoso.com (Alex Wilber) from 203.0.113.24", &["Alex Wilber"]);
 /// assert_eq!(t, "a***@contoso.com ([name]) from 203.0.x.x");
+/// let t = redact_text("Wilber, Alex; alex wilber; +44 7700 900123; fe80::1; 09:14:05", &["Alex Wilber"]);
+/// assert_eq!(t, "[name], [name]; [name]; [phone]; fe80::x:x; 09:14:05");
 /// ```
 pub fn redact_text(text: &str, names: &[&str]) -> String {
-    let mut t = email_re().replace_all(text, "$1***@$2").into_owned();
-    for n in names.iter().filter(|n| n.len() > 2) {
-        t = t.replace(n, "[name]");
+    let mut t = email_re().replace_all(text, |c: &regex::Captures<'_>| format!("{}***@{}", c.get(1).map_or("", |m| m.as_str()), &c[2])).into_owned();
+    for n in names.iter().map(|n| n.trim()).filter(|n| n.len() > 2) {
+        if let Some((local, _)) = n.split_once('@') {
+            if local.len() > 2 {
+                t = replace_words(&t, local, "[user]");
+            }
+            continue;
+        }
+        t = replace_words(&t, n, "[name]");
+        for part in n.split(|c: char| c.is_whitespace() || c == ',').filter(|p| p.chars().count() > 2) {
+            t = replace_words(&t, part, "[name]");
+        }
     }
+    t = phone_re().replace_all(&t, "[phone]").into_owned();
     t = ipv4_re().replace_all(&t, "$1.$2.x.x").into_owned();
-    ipv6_re().replace_all(&t, "$1:$2:x:x").into_owned()
+    ipv6_re()
+        .replace_all(&t, |c: &regex::Captures<'_>| {
+            let s = &c[0];
+            match s.parse::<std::net::Ipv6Addr>() {
+                Ok(ip) => {
+                    let g = ip.segments();
+                    format!("{:x}:{:x}::x:x", g[0], g[1]).replace(":0::x:x", "::x:x")
+                }
+                Err(_) => s.to_string(),
+            }
+        })
+        .into_owned()
 }
