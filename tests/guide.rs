@@ -151,6 +151,31 @@ fn pty_typing_no_picks_no_and_ctrl_c_saves_to_a_new_file() {
     assert_eq!(s["answers"], serde_json::json!([{"question": "prompt-seen", "choice": "no"}]));
 }
 
+/// A note pasted as several lines (no bracketed paste: the lines arrive as
+/// typed keys with Enter between them) is kept whole and answers nothing.
+#[test]
+fn pty_a_pasted_note_answers_no_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("call.json");
+    let args: Vec<String> = example(&["--save", save.to_str().unwrap()]).iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let mut p = pty(&args, dir.path());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "note");
+    send(&mut p, ENTER);
+    expect(&mut p, "Note for the ticket:");
+    // One write, as a paste arrives: three lines, the second of them "no".
+    p.send("Caller says:\rno\rthe phone is new\r").unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    expect(&mut p, "the pasted lines went into the note");
+    // Still at the same question: the pasted "no" answered nothing.
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, CTRL_C);
+    assert_eq!(wait_exit(&mut p), 130);
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    assert_eq!(saved["answers"], serde_json::json!([]), "{saved}");
+    assert_eq!(saved["notes"][0]["text"], "Caller says:\nno\nthe phone is new", "{saved}");
+}
+
 #[test]
 fn pty_ctrl_c_saves_and_the_session_resumes() {
     let dir = tempfile::tempdir().unwrap();

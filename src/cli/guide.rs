@@ -367,6 +367,35 @@ fn save_path(a: &Args, session: &Session) -> PathBuf {
     path
 }
 
+/// Keystrokes already waiting after a prompt returned (the rest of a paste),
+/// as text: characters and line breaks, taken until the input has been
+/// quiet for 60 ms. Empty when nothing is waiting or the terminal cannot say.
+fn rest_of_paste() -> String {
+    use crossterm::event::{poll, read, Event, KeyCode, KeyEventKind};
+    let mut text = String::new();
+    if crossterm::terminal::enable_raw_mode().is_err() {
+        return text;
+    }
+    while poll(std::time::Duration::from_millis(60)).unwrap_or(false) {
+        match read() {
+            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match k.code {
+                KeyCode::Char(c) => text.push(c),
+                KeyCode::Enter => text.push('\n'),
+                KeyCode::Tab => text.push('\t'),
+                _ => {}
+            },
+            Ok(Event::Paste(p)) => text.push_str(&p),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+        if text.len() > MAX_LINE {
+            break;
+        }
+    }
+    let _ = crossterm::terminal::disable_raw_mode();
+    text
+}
+
 fn interrupted(a: &Args, session: &Session) -> Result<Option<i32>, Error> {
     let path = save_path(a, session);
     save(session, &path)?;
@@ -409,9 +438,22 @@ fn interactive_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Op
             .collect();
         match ask_choice(&q, None, true) {
             Ok(Pick::Choice(id, _)) => session.answer(rules, &q.id, &id)?,
-            Ok(Pick::Note) => match inquire::Text::new("Note for the ticket:").prompt() {
-                Ok(t) if !t.trim().is_empty() => session.add_note(&q.id, t.trim()),
-                Ok(_) | Err(OperationCanceled) => {}
+            Ok(Pick::Note) => match inquire::Text::new("Note for the ticket:").with_help_message("Enter ends the note; a pasted text of several lines is kept whole").prompt() {
+                Ok(t) => {
+                    // A paste of several lines (a terminal without bracketed
+                    // paste) ends the prompt at its first line break: the rest
+                    // is still waiting as keystrokes. It belongs to the note,
+                    // never to the next question.
+                    let rest = rest_of_paste();
+                    let note = if rest.is_empty() { t.trim().to_string() } else { format!("{}\n{}", t.trim_end(), rest.trim_end()) };
+                    if !note.trim().is_empty() {
+                        session.add_note(&q.id, note.trim());
+                        if !rest.is_empty() {
+                            outln!("  (the pasted lines went into the note: {} lines in all)", note.lines().count());
+                        }
+                    }
+                }
+                Err(OperationCanceled) => {}
                 Err(OperationInterrupted) => return interrupted(a, session),
                 Err(e) => return Err(Error::from_parts(ErrorKind::Session, e.to_string(), Path::new(""))),
             },
