@@ -456,3 +456,15 @@ fn a_user_with_several_failures_is_told_which_was_taken() {
     assert!(err.contains("id earlier-failure"), "{err}");
     assert!(out.contains("2026-11-20T09:14:05Z"), "{out}");
 }
+
+/// Lines after the diagnosis are not dropped: a note goes into the ticket,
+/// anything else is an error naming its line.
+#[test]
+fn lines_after_the_diagnosis_are_notes_or_errors() {
+    let (code, out, err) = piped(&example(&[]), "no\nyes\nyes\nnote user thanked us\n\n", &root());
+    assert_eq!(code, 0, "{err}");
+    assert!(ticket_part(&out).contains("user thanked us"), "{out}");
+    let (code, _, err) = piped(&example(&[]), "no\nyes\nyes\nyes\n", &root());
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("standard input line 4: the walk has already reached its diagnosis (stale-authenticator-registration); only notes can follow, not `yes`"), "{err}");
+}

@@ -517,6 +517,28 @@ fn next_line<R: BufRead>(input: &mut R) -> Option<std::io::Result<String>> {
     }
 }
 
+/// Lines after the walk has reached its diagnosis are not dropped: a note
+/// goes into the ticket, blank lines and comments are nothing, and anything
+/// else (an answer no question is waiting for) is an error naming its line.
+fn after_the_end(input: &mut impl BufRead, n: &mut usize, session: &mut Session, at: &str) -> Result<(), Error> {
+    while let Some(l) = next_line(input) {
+        let l = l.map_err(|e| Error::from_parts(ErrorKind::Io, format!("cannot read standard input: {e}"), Path::new("")))?;
+        *n += 1;
+        match Line::parse(&l) {
+            Ok(Line::Nothing | Line::Quit) => {}
+            Ok(Line::Note(text)) => session.add_note(at, &text),
+            _ => {
+                return Err(Error::from_parts(
+                    ErrorKind::BadAnswer,
+                    format!("standard input line {n}: the walk has already reached its diagnosis ({at}); only notes can follow, not `{}`", l.trim()),
+                    Path::new(""),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -526,7 +548,10 @@ fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i3
     loop {
         let outcome = session.outcome(rules)?;
         print_new_steps(&outcome, &mut shown);
-        let Some(q) = outcome.question().cloned() else { return Ok(None) };
+        let Some(q) = outcome.question().cloned() else {
+            after_the_end(&mut input, &mut n, session, outcome.diagnosis().map_or("the end", |d| d.id.as_str()))?;
+            return Ok(None);
+        };
         if asked != q.id {
             outln!("\n? [{}] {}", q.id, q.text);
             if let Some(h) = &q.help {
