@@ -1,0 +1,248 @@
+//! `signin-doctor guide`: a guided walk for a helpdesk agent with a caller on
+//! the line. On a terminal it asks with arrow keys or numbers; with no
+//! terminal it reads answers line by line from standard input (README,
+//! "Guided mode without a terminal"), and never waits for a terminal.
+
+mod lines;
+mod select;
+mod terminal;
+
+use lines::{line_walk, MAX_LINE};
+use select::who_and_which;
+use terminal::interactive_walk;
+
+use super::common::load_rules;
+use super::exit;
+use super::{out, outln};
+use clap::ValueEnum;
+use signin_doctor::output::{self, TicketFormat};
+use signin_doctor::{Answer, Applied, Line, Outcome, Prompt, Step};
+use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NoteFormat {
+    /// Markdown.
+    Markdown,
+    /// Plain text.
+    Text,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Sign-in log. Without one, the walk starts from what the user sees.
+    #[arg(long, value_name = "FILE")]
+    signin: Vec<PathBuf>,
+    /// Audit log.
+    #[arg(long, value_name = "FILE", requires = "signin")]
+    audit: Vec<PathBuf>,
+    /// Organisation settings (RON).
+    #[arg(long, value_name = "FILE", requires = "signin")]
+    org: Option<PathBuf>,
+    /// Diagnose the attempt holding this record id.
+    #[arg(long, value_name = "ID", requires = "signin", conflicts_with_all = ["correlation_id", "user"])]
+    id: Option<String>,
+    /// Diagnose the attempt with this correlation id.
+    #[arg(long, value_name = "ID", requires = "signin", conflicts_with = "user")]
+    correlation_id: Option<String>,
+    /// Diagnose this user's latest failure (UPN or object id).
+    #[arg(long, value_name = "UPN", requires = "signin")]
+    user: Option<String>,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Answer questions ahead: QUESTION_ID=CHOICE_ID (repeatable).
+    #[arg(long, value_name = "QUESTION_ID=CHOICE_ID")]
+    answer: Vec<String>,
+    /// Also write the ticket note to this file.
+    #[arg(long, value_name = "FILE")]
+    ticket: Option<PathBuf>,
+    /// The ticket note's format.
+    #[arg(long, value_enum, default_value_t = NoteFormat::Markdown)]
+    ticket_format: NoteFormat,
+    /// Mask user names, UPNs and IP addresses in the ticket note.
+    #[arg(long)]
+    redact: bool,
+    /// Save the session here at the end, on "save", and on Ctrl-C.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
+    input_format: super::common::FormatArg,
+    /// Resume a saved session (its facts are in the file; no log is needed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org"])]
+    resume: Option<PathBuf>,
+    /// Resume a session saved with other rules: walk it again with these
+    /// (answers they no longer accept are dropped, and you are told).
+    #[arg(long, requires = "resume")]
+    accept_rule_changes: bool,
+}
+
+fn save(session: &Session, path: &Path) -> Result<(), Error> {
+    let text = session.to_sealed_json(&super::key::session_key()?)?;
+    super::outfile::write_file(path, (text + "\n").as_bytes())
+}
+
+/// A library error about a session, with the file it came from.
+pub fn at_file(e: Error, path: &Path) -> Error {
+    let err = Error::from_parts(e.kind(), e.message(), path);
+    match e.hint_text() {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+pub fn load_session(path: &Path, rules: &Rules, accept_rule_changes: bool) -> Result<Session, Error> {
+    let text = signin_doctor::read_text_file(path)?;
+    let (s, notes) = Session::from_sealed_json(&text, rules, &super::key::session_key()?, accept_rule_changes).map_err(|e| at_file(e, path))?;
+    for msg in notes {
+        eprintln!("note: {msg}");
+    }
+    Ok(s)
+}
+
+fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
+    if let Some(p) = &a.resume {
+        return load_session(p, rules, a.accept_rule_changes);
+    }
+    if a.signin.is_empty() {
+        return Ok(Session::without_log(rules));
+    }
+    let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format, false)?;
+    let selector = who_and_which(a, &ev)?;
+    let attempt = ev.select(&selector)?;
+    super::common::say_if_success(&attempt, &selector);
+    Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
+}
+
+/// The files the call reads, which nothing it writes may replace.
+fn inputs_of(a: &Args) -> Vec<(&'static str, PathBuf)> {
+    let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
+    inputs.extend(a.signin.iter().map(|p| ("--signin", p.clone())));
+    inputs.extend(a.audit.iter().map(|p| ("--audit", p.clone())));
+    inputs.extend(a.org.iter().map(|p| ("--org", p.clone())));
+    inputs
+}
+
+/// Refuse a ticket or session path that would overwrite an input (a saved
+/// session may be written back over the one resumed) or cannot be written,
+/// before the call starts rather than at its end; and make sure the key that
+/// seals a saved session is at hand, so a Ctrl-C save cannot fail on it.
+fn check_outputs(a: &Args) -> Result<(), Error> {
+    let inputs = inputs_of(a);
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    outputs.extend(a.ticket.iter().map(|p| ("--ticket", p.as_path())));
+    outputs.extend(a.save.iter().map(|p| ("--save", p.as_path())));
+    super::outfile::check(&outputs, &inputs)?;
+    if let (Some(t), Some(r)) = (&a.ticket, &a.resume) {
+        super::outfile::check(&[("--ticket", t)], &[("--resume", r)])?;
+    }
+    super::key::session_key()?;
+    Ok(())
+}
+
+/// A file named on a `save FILE` line (a chat bot may pass a caller's text
+/// into it) must stay below the working directory.
+fn confined(path: &Path) -> Result<(), Error> {
+    if path.is_absolute() || path.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+        return Err(Error::from_parts(ErrorKind::Write, "a `save` line writes only below the working directory (no absolute path, no `..`)", path)
+            .with_hint("give --save FILE on the command line to save elsewhere"));
+    }
+    Ok(())
+}
+
+/// A save at run time gets the same checks as --save.
+fn save_checked(a: &Args, session: &Session, path: &Path) -> Result<(), Error> {
+    let inputs = inputs_of(a);
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(f, p)| (*f, p.as_path())).collect();
+    super::outfile::check(&[("save", path)], &inputs)?;
+    if let Some(t) = &a.ticket {
+        super::outfile::check(&[("save", path)], &[("--ticket", t)])?;
+    }
+    save(session, path)
+}
+
+pub fn run(a: Args) -> Result<i32, Error> {
+    check_outputs(&a)?;
+    let rules = load_rules(a.rules.as_ref())?;
+    let mut session = start(&a, &rules)?;
+    for s in &a.answer {
+        let ans: Answer = s.parse()?;
+        session.answer(&rules, &ans.question, &ans.choice)?;
+    }
+    if !session.subject.records.is_empty() {
+        outln!("Sign-in attempt: {}", output::subject_line(&session.subject));
+    } else {
+        outln!("No sign-in log: the walk goes by what the caller tells you.");
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let code = if interactive { interactive_walk(&a, &rules, &mut session)? } else { line_walk(&a, &rules, &mut session)? };
+    if let Some(code) = code {
+        return Ok(code);
+    }
+    finish(&a, &rules, &session)
+}
+
+fn finish(a: &Args, rules: &Rules, session: &Session) -> Result<i32, Error> {
+    let outcome = session.outcome(rules)?;
+    outln!("");
+    out!("{}", diagnosis_part(&outcome, rules, session));
+    let fmt = match a.ticket_format {
+        NoteFormat::Markdown => TicketFormat::Markdown,
+        NoteFormat::Text => TicketFormat::Text,
+    };
+    let note = output::ticket(session, &outcome, rules, fmt, a.redact);
+    outln!("\n──────── ticket note ────────\n");
+    out!("{note}");
+    if let Some(p) = &a.ticket {
+        super::outfile::write_file(p, note.as_bytes())?;
+        eprintln!("ticket note written to {}", p.display());
+    }
+    if let Some(p) = &a.save {
+        save(session, p)?;
+        eprintln!("session saved to {}", p.display());
+    }
+    Ok(exit::OK)
+}
+
+/// The diagnosis, its evidence and next steps (the text output without the trace).
+fn diagnosis_part(outcome: &Outcome, rules: &Rules, session: &Session) -> String {
+    let full = output::text(outcome, &session.subject, rules);
+    match full.find("Diagnosis: ") {
+        Some(i) => full[i..].to_string(),
+        None => full,
+    }
+}
+
+fn print_new_steps(outcome: &Outcome, shown: &mut usize) {
+    if *shown == 0 && outcome.trace.iter().any(|s| !matches!(s, Step::Question { .. })) {
+        outln!("\nWhat the data settled (and what the caller answered):");
+    }
+    // Each line says where its answer came from: the data, or the caller.
+    for line in output::trace_lines_from(&outcome.trace[(*shown).min(outcome.trace.len())..], *shown) {
+        let source = if line.split_once(". ").is_some_and(|(_, rest)| rest.starts_with("Asked: ")) { "caller" } else { "data  " };
+        outln!("  {source} │ {line}");
+    }
+    *shown = outcome.trace.len();
+}
+
+/// Where a session is saved when no file was named: back to the file it
+/// was resumed from, else a new file named for the time and the user, never
+/// over an existing one.
+fn save_path(a: &Args, session: &Session) -> PathBuf {
+    if let Some(p) = a.save.clone().or_else(|| a.resume.clone()) {
+        return p;
+    }
+    let user: String =
+        session.subject.user.as_deref().unwrap_or("no-log").split('@').next().unwrap_or("").chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(40).collect();
+    let stem = format!("signin-doctor-session-{}-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"), if user.is_empty() { "user" } else { &user });
+    let mut path = PathBuf::from(format!("{stem}.json"));
+    let mut n = 2;
+    while path.exists() {
+        path = PathBuf::from(format!("{stem}-{n}.json"));
+        n += 1;
+    }
+    path
+}

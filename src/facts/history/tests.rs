@@ -1,0 +1,99 @@
+//! The history: merges, caps, countries, stamps.
+
+use super::*;
+
+fn g<'a>(user: &'a str, time: i64, code: i64, ip: &'a str, country: &'a str) -> Glimpse<'a> {
+    Glimpse { user: Some(user), time: Some(time), code: Some(code), mfa_ok_hint: true, ip: Some(ip), country: Some(country), interactive: Some(true) }
+}
+
+#[test]
+fn countries_by_address_survive_a_merge_and_match_however_an_ipv6_address_is_written() {
+    let mut a = History::default();
+    a.add(&g("ann", 1_700_000_000, 0, "203.0.113.7", "GB"));
+    let mut b = History::default();
+    b.add(&g("bob", 1_700_000_100, 0, "2001:db8::1", "IE"));
+    b.add(&g("bob", 1_700_000_200, 0, "not an address", "FR"));
+    a.merge(b);
+    assert_eq!(a.country_of("203.0.113.7"), Some("GB"));
+    assert_eq!(a.country_of("2001:0db8:0000:0000:0000:0000:0000:0001"), Some("IE"));
+    assert_eq!(a.country_of("not an address"), Some("FR"));
+    assert_eq!(a.country_of("198.51.100.1"), None);
+}
+
+#[test]
+fn the_last_mfa_success_counts_past_the_cap_on_kept_times() {
+    let mut h = History::default();
+    let t0 = 1_700_000_000;
+    for i in 0..(MAX_TIMES as i64 + 10) {
+        h.add(&g("ann", t0 + i * 60, 0, "203.0.113.7", "GB"));
+    }
+    assert_eq!(h.last_mfa_ok(Some("ANN")), Some(t0 + (MAX_TIMES as i64 + 9) * 60));
+    assert!(h.user_mfa_ok(Some("ann")));
+    assert!(!h.user_mfa_ok(Some("bob")));
+}
+
+fn fail<'a>(user: &'a str, time: i64, ip: &'a str, country: &'a str) -> Glimpse<'a> {
+    Glimpse { user: Some(user), time: Some(time), code: Some(500121), mfa_ok_hint: false, ip: Some(ip), country: Some(country), interactive: Some(true) }
+}
+
+/// What the capped lists keep does not depend on the order of the
+/// records nor on how they were split between worker threads, and a late
+/// burst after many earlier denials is seen.
+#[test]
+fn caps_keep_the_latest_whatever_the_order_and_the_split() {
+    let t0 = 1_700_000_000;
+    // 2,000 denials over two weeks, then a burst of 12 within ten minutes.
+    let mut events: Vec<Glimpse<'_>> = (0..2000).map(|i| fail("ann", t0 + i * 600, "203.0.113.7", "GB")).collect();
+    let burst_at = t0 + 2000 * 600 + 86_400;
+    events.extend((0..12).map(|i| fail("ann", burst_at + i * 50, "198.51.100.9", "NL")));
+    // The address first seen (in time) from GB, though a later record says FR.
+    events.push(fail("bob", t0 - 10, "192.0.2.1", "GB"));
+    events.push(fail("bob", t0 + 10, "192.0.2.1", "FR"));
+    let at = chrono::DateTime::from_timestamp(burst_at + 600, 0).unwrap();
+    let answers = |h: &History| (h.mfa_burst(Some("ann"), at).unwrap().failures, h.user_mfa_failures_24h(Some("ann"), at), h.country_of("192.0.2.1").map(String::from));
+    let mut forward = History::default();
+    events.iter().for_each(|g| forward.add(g));
+    forward.finish();
+    let expected = answers(&forward);
+    assert_eq!(expected, (12, Some(12), Some("GB".to_string())), "the burst is not hidden by the cap");
+    let mut backward = History::default();
+    events.iter().rev().for_each(|g| backward.add(g));
+    backward.finish();
+    assert_eq!(answers(&backward), expected);
+    // Split as worker threads might take batches: interleaved, merged in either order.
+    for first_odd in [false, true] {
+        let (mut a, mut b) = (History::default(), History::default());
+        for (i, g) in events.iter().enumerate() {
+            if (i / 37) % 2 == usize::from(first_odd) {
+                a.add(g)
+            } else {
+                b.add(g)
+            }
+        }
+        a.merge(b);
+        a.finish();
+        assert_eq!(answers(&a), expected, "split {first_odd}");
+    }
+}
+
+/// Events that all share one second (times before 2000 all stamp as 0)
+/// keep the lists bounded, without sorting them again at every push.
+#[test]
+fn ties_at_the_cut_keep_the_lists_bounded() {
+    let mut h = History::default();
+    for i in 0..20_000 {
+        h.add(&fail("ann", 0, if i % 2 == 0 { "203.0.113.7" } else { "198.51.100.9" }, "GB"));
+    }
+    let st = &h.state[0];
+    assert!(st.mfa_fail.len() < 2 * MAX_TIMES, "{}", st.mfa_fail.len());
+    h.finish();
+    assert!(h.state[0].mfa_fail.len() < 2 * MAX_TIMES);
+}
+
+#[test]
+fn times_round_trip_through_the_compact_stamp() {
+    for t in [EPOCH_2000, 1_700_000_000, 4_000_000_000] {
+        assert_eq!(unstamp(stamp(t)), t);
+    }
+    assert_eq!(stamp(0), 0, "times before 2000 clamp, they cannot be Entra sign-ins");
+}
