@@ -49,8 +49,8 @@ pub enum ErrorKind {
 /// // The underlying error is kept as the cause.
 /// let err = Evidence::builder().signins_file("no/such/file.json").unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::Io);
-/// let cause = std::error::Error::source(&err).expect("the I/O error");
-/// assert!(cause.downcast_ref::<std::io::Error>().is_some());
+/// let cause = std::error::Error::source(&err);
+/// assert!(cause.is_some_and(|c| c.downcast_ref::<std::io::Error>().is_some()));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]

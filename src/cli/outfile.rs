@@ -143,31 +143,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_uncommitted_file_leaves_the_target_and_no_litter() {
-        let dir = tempfile::tempdir().unwrap();
+    fn an_uncommitted_file_leaves_the_target_and_no_litter() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let target = dir.path().join("out.txt");
-        std::fs::write(&target, "old").unwrap();
+        std::fs::write(&target, "old")?;
         {
-            let mut f = AtomicFile::create(&target).unwrap();
-            f.write_all(b"half of the new").unwrap();
+            let mut f = AtomicFile::create(&target)?;
+            f.write_all(b"half of the new")?;
         }
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is gone");
-        write_file(&target, b"new").unwrap();
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(&target)?, "old");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "the temporary file is gone");
+        write_file(&target, b"new")?;
+        assert_eq!(std::fs::read_to_string(&target)?, "new");
+        Ok(())
     }
 
     #[test]
-    fn an_output_that_is_an_input_is_refused_by_identity() {
-        let dir = tempfile::tempdir().unwrap();
+    fn an_output_that_is_an_input_is_refused_by_identity() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let input = dir.path().join("in.jsonl");
-        std::fs::write(&input, "{}\n").unwrap();
+        std::fs::write(&input, "{}\n")?;
         let other_spelling = dir.path().join(".").join("in.jsonl");
         let e = check(&[("-o", &other_spelling)], &[("--signins", &input)]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Write);
         assert!(e.to_string().contains("would overwrite the input given as --signins"), "{e}");
-        assert_eq!(std::fs::read_to_string(&input).unwrap(), "{}\n");
+        assert_eq!(std::fs::read_to_string(&input)?, "{}\n");
         let e = check(&[("-o", &dir.path().join("no/such/dir/out.csv"))], &[]).unwrap_err();
         assert!(e.to_string().contains("cannot write the file"), "{e}");
+        Ok(())
     }
 }

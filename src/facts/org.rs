@@ -19,9 +19,10 @@ fn default_recent_days() -> u32 {
 ///     break_glass_accounts: ["svc-emergency-alpha@contoso.com"],
 ///     trusted_countries: ["GB"],
 ///     trusted_ip_ranges: ["203.0.113.0/24"],
-/// )"#).unwrap();
+/// )"#)?;
 /// assert!(org.is_break_glass(None, Some("SVC-emergency-alpha@contoso.com")));
-/// assert!(org.ip_trusted("203.0.113.9").unwrap());
+/// assert_eq!(org.ip_trusted("203.0.113.9"), Some(true));
+/// # Ok::<(), signin_doctor::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -222,29 +222,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_writer_holds_a_split_character_and_shows_bad_bytes() {
+    fn the_writer_holds_a_split_character_and_shows_bad_bytes() -> Result<(), Box<dyn std::error::Error>> {
         let mut w = SafeWriter::new(Vec::new());
         let e_acute = "é".as_bytes();
-        w.write_all(&[b'a', e_acute[0]]).unwrap();
-        w.write_all(&[e_acute[1], 0x1b, b'[', b'2', b'J', 0xff, b'z']).unwrap();
-        w.write_all("\u{9b}".as_bytes()).unwrap();
-        w.flush().unwrap();
-        assert_eq!(String::from_utf8(w.inner).unwrap(), "aé\\u001b[2J\\xffz\\u009b");
+        w.write_all(&[b'a', e_acute[0]])?;
+        w.write_all(&[e_acute[1], 0x1b, b'[', b'2', b'J', 0xff, b'z'])?;
+        w.write_all("\u{9b}".as_bytes())?;
+        w.flush()?;
+        assert_eq!(String::from_utf8(w.inner)?, "aé\\u001b[2J\\xffz\\u009b");
+        Ok(())
     }
 
     #[test]
-    fn json_stays_json_meaning_the_same() {
+    fn json_stays_json_meaning_the_same() -> Result<(), Box<dyn std::error::Error>> {
         let v = serde_json::json!({"app": "x\u{9b}31m\u{202e}y\u{1b}"});
-        let text = serde_json::to_string(&v).unwrap();
+        let text = serde_json::to_string(&v)?;
         let safe = terminal_safe(&text);
         assert!(!safe.chars().any(is_unsafe));
-        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&safe)?;
         assert_eq!(back, v);
+        Ok(())
     }
 
     #[test]
-    fn a_block_cannot_be_closed_from_inside() {
+    fn a_block_cannot_be_closed_from_inside() -> Result<(), Box<dyn std::error::Error>> {
         let b = markdown_block(&["1. app ```".to_string(), "```".to_string(), "<b>x</b>".to_string()]);
         assert!(b.starts_with("````text\n") && b.ends_with("\n````\n"), "{b}");
+        Ok(())
     }
 }

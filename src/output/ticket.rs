@@ -182,39 +182,43 @@ fn facts_used(outcome: &Outcome) -> Vec<(String, String, String)> {
     facts
 }
 
-// The patterns are constants, compiled by the redaction tests: a failure is a
-// bug in this file, not a condition at run time.
-#[allow(clippy::expect_used)]
-fn email_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    // Local parts as Entra writes them: letters of any script, guests'
-    // `name_domain#EXT#`, apostrophes; or a quoted local part.
-    RE.get_or_init(|| Regex::new(r#"(?i)(?:\b([\p{L}\p{N}._%+#'-])[\p{L}\p{N}._%+#'-]*|"[^"@]+")@([\p{L}\p{N}.-]+\.[\p{L}]{2,})\b"#).expect("valid regex"))
+/// The redaction patterns, compiled once.
+struct Patterns {
+    email: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    phone: Regex,
 }
-#[allow(clippy::expect_used)]
-fn ipv4_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\b(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b").expect("valid regex"))
+
+/// The patterns are constants and a test compiles them; were one ever not to
+/// compile, `None`, and redaction fails closed rather than panic or leak.
+fn patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
+    P.get_or_init(|| {
+        Some(Patterns {
+            // Local parts as Entra writes them: letters of any script, guests'
+            // `name_domain#EXT#`, apostrophes; or a quoted local part.
+            email: Regex::new(r#"(?i)(?:\b([\p{L}\p{N}._%+#'-])[\p{L}\p{N}._%+#'-]*|"[^"@]+")@([\p{L}\p{N}.-]+\.[\p{L}]{2,})\b"#).ok()?,
+            ipv4: Regex::new(r"\b(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b").ok()?,
+            // Candidates only: a run of hex digits and colons with two colons or
+            // more; what parses as an IPv6 address is masked (so "09:14:05" is not).
+            ipv6: Regex::new(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}").ok()?,
+            // International numbers as Entra writes them ("+1 4255550100", "+44 7700 900123").
+            phone: Regex::new(r"\+\d[\d ().-]{5,}\d").ok()?,
+        })
+    })
+    .as_ref()
 }
-#[allow(clippy::expect_used)]
-fn ipv6_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    // Candidates only: a run of hex digits and colons with two colons or
-    // more; what parses as an IPv6 address is masked (so "09:14:05" is not).
-    RE.get_or_init(|| Regex::new(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}").expect("valid regex"))
-}
-#[allow(clippy::expect_used)]
-fn phone_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    // International numbers as Entra writes them ("+1 4255550100", "+44 7700 900123").
-    RE.get_or_init(|| Regex::new(r"\+\d[\d ().-]{5,}\d").expect("valid regex"))
-}
+
+/// What a redacted text becomes if the patterns could not be compiled.
+const REDACTION_FAILED: &str = "[redacted in full: the redaction patterns could not be compiled]";
 
 /// Replace every whole-word, case-insensitive occurrence of `what`.
 fn replace_words(text: &str, what: &str, with: &str) -> String {
     match Regex::new(&format!(r"(?i)\b{}\b", regex::escape(what))) {
         Ok(re) => re.replace_all(text, regex::NoExpand(with)).into_owned(),
-        Err(_) => text.to_string(),
+        // A name too long to compile as a pattern: replaced as it is written.
+        Err(_) => text.replace(what, with),
     }
 }
 
@@ -233,7 +237,8 @@ fn replace_words(text: &str, what: &str, with: &str) -> String {
 /// assert_eq!(t, "[name], [name]; [name]; [phone]; fe80::x:x; 09:14:05");
 /// ```
 pub fn redact_text(text: &str, names: &[&str]) -> String {
-    let mut t = email_re().replace_all(text, |c: &regex::Captures<'_>| format!("{}***@{}", c.get(1).map_or("", |m| m.as_str()), &c[2])).into_owned();
+    let Some(p) = patterns() else { return REDACTION_FAILED.to_string() };
+    let mut t = p.email.replace_all(text, |c: &regex::Captures<'_>| format!("{}***@{}", c.get(1).map_or("", |m| m.as_str()), &c[2])).into_owned();
     for n in names.iter().map(|n| n.trim()).filter(|n| n.len() > 2) {
         if let Some((local, _)) = n.split_once('@') {
             if local.len() > 2 {
@@ -246,9 +251,9 @@ pub fn redact_text(text: &str, names: &[&str]) -> String {
             t = replace_words(&t, part, "[name]");
         }
     }
-    t = phone_re().replace_all(&t, "[phone]").into_owned();
-    t = ipv4_re().replace_all(&t, "$1.$2.x.x").into_owned();
-    ipv6_re()
+    t = p.phone.replace_all(&t, "[phone]").into_owned();
+    t = p.ipv4.replace_all(&t, "$1.$2.x.x").into_owned();
+    p.ipv6
         .replace_all(&t, |c: &regex::Captures<'_>| {
             let s = &c[0];
             match s.parse::<std::net::Ipv6Addr>() {
@@ -260,4 +265,12 @@ pub fn redact_text(text: &str, names: &[&str]) -> String {
             }
         })
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_redaction_patterns_compile() {
+        assert!(super::patterns().is_some(), "redaction would fail closed on every text");
+    }
 }

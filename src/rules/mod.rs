@@ -52,8 +52,9 @@ pub(crate) struct Entry {
 ///
 /// ```
 /// use signin_doctor::Rules;
-/// let rules = Rules::embedded().expect("the shipped rules are valid");
+/// let rules = Rules::embedded()?;
 /// assert!(rules.diagnosis("stale-authenticator-registration").is_some());
+/// # Ok::<(), signin_doctor::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Rules {

@@ -31,10 +31,11 @@ impl Line {
     ///
     /// ```
     /// use signin_doctor::Line;
-    /// assert_eq!(Line::parse("  no ").unwrap(), Line::Choice("no".into()));
-    /// assert_eq!(Line::parse("note caller rang back").unwrap(), Line::Note("caller rang back".into()));
-    /// assert_eq!(Line::parse("# a comment").unwrap(), Line::Nothing);
+    /// assert_eq!(Line::parse("  no ")?, Line::Choice("no".into()));
+    /// assert_eq!(Line::parse("note caller rang back")?, Line::Note("caller rang back".into()));
+    /// assert_eq!(Line::parse("# a comment")?, Line::Nothing);
     /// assert!(Line::parse("=x").is_err());
+    /// # Ok::<(), signin_doctor::Error>(())
     /// ```
     pub fn parse(line: &str) -> Result<Line> {
         let t = line.trim();
