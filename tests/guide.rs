@@ -29,6 +29,11 @@ fn example(extra: &[&str]) -> Vec<String> {
     v
 }
 
+/// [`example`] with absolute paths, for a run in another directory.
+fn example_anywhere(extra: &[&str]) -> Vec<String> {
+    example(extra).into_iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a }).collect()
+}
+
 type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream>;
 
 fn pty(args: &[String], dir: &Path) -> Pty {
@@ -135,7 +140,7 @@ fn pty_dont_know_follows_the_unknown_branch() {
 fn pty_typing_no_picks_no_and_ctrl_c_saves_to_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("signin-doctor-session.json"), "an earlier call").unwrap();
-    let args: Vec<String> = example(&[]).iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let args = example_anywhere(&[]);
     let mut p = pty(&args, dir.path());
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     send(&mut p, "no");
@@ -157,7 +162,7 @@ fn pty_typing_no_picks_no_and_ctrl_c_saves_to_a_new_file() {
 fn pty_a_pasted_note_answers_no_question() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("call.json");
-    let args: Vec<String> = example(&["--save", save.to_str().unwrap()]).iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let args = example_anywhere(&["--save", save.to_str().unwrap()]);
     let mut p = pty(&args, dir.path());
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     send(&mut p, "note");
@@ -180,8 +185,7 @@ fn pty_a_pasted_note_answers_no_question() {
 fn pty_ctrl_c_saves_and_the_session_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("call.json");
-    let args = example(&["--save", save.to_str().unwrap()]);
-    let args: Vec<String> = args.iter().map(|a| if a.starts_with("examples/") { root().join(a).display().to_string() } else { a.clone() }).collect();
+    let args = example_anywhere(&["--save", save.to_str().unwrap()]);
     let mut p = pty(&args, dir.path());
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     send(&mut p, "2");

@@ -21,8 +21,13 @@ struct Out {
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Out {
+    run_with(dir, args, "")
+}
+
+/// The binary in `dir`, with `stdin` as standard input (guide's line protocol).
+fn run_with(dir: &Path, args: &[&str], stdin: &str) -> Out {
     // A timeout turns a hang into a failure instead of a stuck suite.
-    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir).env("SIGNIN_DOCTOR_KEY_FILE", key_file()).timeout(Duration::from_secs(60)).args(args).output().unwrap();
+    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir).env("SIGNIN_DOCTOR_KEY_FILE", key_file()).timeout(Duration::from_secs(60)).args(args).write_stdin(stdin).output().unwrap();
     Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
 }
 
@@ -203,16 +208,8 @@ fn a_markdown_ticket_quotes_log_text_inert() {
     assert_eq!(o.code, 3, "{}", o.stderr);
     let o = run_in(d.path(), &["diagnose", "--signin", "hostile.json"]);
     assert_eq!(o.code, 3);
-    let input = "no\nyes\nyes\n";
-    let out = Command::cargo_bin("signin-doctor")
-        .unwrap()
-        .current_dir(d.path())
-        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
-        .args(["guide", "--signin", "hostile.json", "--ticket", "ticket.md"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let o = run_with(d.path(), &["guide", "--signin", "hostile.json", "--ticket", "ticket.md"], "no\nyes\nyes\n");
+    assert_eq!(o.code, 0, "{}", o.stderr);
     let t = std::fs::read_to_string(d.path().join("ticket.md")).unwrap();
     assert!(!has_raw_controls(&t), "{t}");
     // The display name is one code span on its item line: no link, no tag, no heading.
@@ -340,24 +337,11 @@ fn a_question_quoting_the_log_is_inert_in_the_markdown_ticket() {
     let log = std::fs::read_to_string(root().join("tests/fixtures/review/s33-ropc-attacker-single-user.signin.json")).unwrap();
     let log = log.replace("\"python-requests/2.31.0\"", "\"python-requests/2.31.0 [Reset MFA](https://evil.example) <img src=https://evil.example/t> ana@contoso.com\"");
     std::fs::write(d.path().join("script.json"), log).unwrap();
-    let out = Command::cargo_bin("signin-doctor")
-        .unwrap()
-        .current_dir(d.path())
-        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
-        .args(["guide", "--signin", "script.json", "--org", "org.ron", "--ticket", "t.md", "--redact"])
-        .write_stdin("quit\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
-    let o = Command::cargo_bin("signin-doctor")
-        .unwrap()
-        .current_dir(d.path())
-        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
-        .args(["guide", "--signin", "script.json", "--org", "org.ron", "--ticket", "t.md", "--redact"])
-        .write_stdin("yes\n")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let args = ["guide", "--signin", "script.json", "--org", "org.ron", "--ticket", "t.md", "--redact"];
+    let o = run_with(d.path(), &args, "quit\n");
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    let o = run_with(d.path(), &args, "yes\n");
+    assert_eq!(o.code, 0, "{}", o.stderr);
     let t = std::fs::read_to_string(d.path().join("t.md")).unwrap();
     assert!(t.contains("python\\-requests") || t.contains("python-requests"), "{t}");
     let q = t.lines().find(|l| l.starts_with("1. A script")).expect("the script question in the ticket");
@@ -401,15 +385,8 @@ impl CharDevice for std::fs::FileType {
 fn a_save_line_cannot_overwrite_an_input() {
     let d = scratch();
     let before = std::fs::read(d.path().join("signin.json")).unwrap();
-    let o = Command::cargo_bin("signin-doctor")
-        .unwrap()
-        .current_dir(d.path())
-        .env("SIGNIN_DOCTOR_KEY_FILE", key_file())
-        .args(["guide", "--signin", "signin.json"])
-        .write_stdin("save signin.json\n")
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(7), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_with(d.path(), &["guide", "--signin", "signin.json"], "save signin.json\n");
+    assert_eq!(o.code, 7, "{}", o.stderr);
     assert_eq!(std::fs::read(d.path().join("signin.json")).unwrap(), before);
 }
 

@@ -64,20 +64,33 @@ pub struct Args {
 /// the previous file stays).
 struct Dest {
     out: Out,
-    file: Option<std::rc::Rc<std::cell::RefCell<Option<outfile::AtomicFile>>>>,
     name: PathBuf,
+    to_file: bool,
 }
 
-/// The shared end of an [`outfile::AtomicFile`], so that [`Dest::finish`]
-/// can take it back from behind the buffers and commit it.
-struct SharedFile(std::rc::Rc<std::cell::RefCell<Option<outfile::AtomicFile>>>);
+enum Out {
+    Plain(Sink),
+    Csv(Box<csv::Writer<Sink>>),
+}
 
-impl Write for SharedFile {
+/// The bytes' end: a file written aside, or standard output.
+enum Sink {
+    File(std::io::BufWriter<outfile::AtomicFile>),
+    Stdout(Box<dyn Write>),
+}
+
+impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().as_mut().map_or(Ok(buf.len()), |f| f.write(buf))
+        match self {
+            Sink::File(w) => w.write(buf),
+            Sink::Stdout(w) => w.write(buf),
+        }
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.borrow_mut().as_mut().map_or(Ok(()), Write::flush)
+        match self {
+            Sink::File(w) => w.flush(),
+            Sink::Stdout(w) => w.flush(),
+        }
     }
 }
 
@@ -86,31 +99,25 @@ impl Dest {
     /// default import reads CSV without one in the local code page, turning
     /// non-ASCII names into mojibake).
     fn open(path: Option<&Path>, csv: bool, bom: bool) -> Result<Dest, Error> {
-        let (mut inner, file): (Box<dyn Write>, _) = match path {
-            Some(p) => {
-                let shared = std::rc::Rc::new(std::cell::RefCell::new(Some(outfile::AtomicFile::create(p)?)));
-                (Box::new(std::io::BufWriter::with_capacity(1 << 16, SharedFile(shared.clone()))), Some(shared))
-            }
+        let mut sink = match path {
+            Some(p) => Sink::File(std::io::BufWriter::with_capacity(1 << 16, outfile::AtomicFile::create(p)?)),
             // JSON stays JSON through the escaping; CSV data is escaped only on a terminal.
-            None if !csv || std::io::stdout().is_terminal() => (Box::new(signin_doctor::output::SafeWriter::new(std::io::BufWriter::new(std::io::stdout()))), None),
-            None => (Box::new(std::io::BufWriter::new(std::io::stdout())), None),
+            None if !csv || std::io::stdout().is_terminal() => Sink::Stdout(Box::new(signin_doctor::output::SafeWriter::new(std::io::BufWriter::new(std::io::stdout())))),
+            None => Sink::Stdout(Box::new(std::io::BufWriter::new(std::io::stdout()))),
         };
         let name = path.map_or_else(|| PathBuf::from("standard output"), Path::to_path_buf);
         if csv && bom {
-            inner.write_all("\u{feff}".as_bytes()).map_err(|e| Error::from_write(&name, &e))?;
+            sink.write_all("\u{feff}".as_bytes()).map_err(|e| Error::from_write(&name, &e))?;
         }
-        let out = if csv { Out::Csv(Box::new(csv::WriterBuilder::new().from_writer(inner))) } else { Out::Plain(inner) };
-        Ok(Dest { out, file, name })
+        let out = if csv { Out::Csv(Box::new(csv::WriterBuilder::new().from_writer(sink))) } else { Out::Plain(sink) };
+        Ok(Dest { out, name, to_file: path.is_some() })
     }
     fn is_file(&self) -> bool {
-        self.file.is_some()
+        self.to_file
     }
     /// A write error: a reader gone from a pipe ends the run quietly.
     fn fail(&self, e: std::io::Error) -> Error {
-        if e.kind() == std::io::ErrorKind::BrokenPipe && self.file.is_none() {
-            std::process::exit(exit::OK);
-        }
-        Error::from_write(&self.name, &e)
+        fail(&self.name, self.to_file, e)
     }
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let r = match &mut self.out {
@@ -130,22 +137,25 @@ impl Dest {
         r.map_err(|e| self.fail(e))
     }
     /// Flush everything, then put the file in place.
-    fn finish(mut self) -> Result<(), Error> {
-        let r = match &mut self.out {
-            Out::Plain(w) => w.flush(),
-            Out::Csv(w) => w.flush(),
+    fn finish(self) -> Result<(), Error> {
+        let Dest { out, name, to_file } = self;
+        let sink = match out {
+            Out::Plain(s) => s,
+            Out::Csv(w) => w.into_inner().map_err(|e| fail(&name, to_file, e.into_error()))?,
         };
-        r.map_err(|e| self.fail(e))?;
-        if let Some(f) = self.file.take().and_then(|s| s.borrow_mut().take()) {
-            f.commit()?;
+        match sink {
+            Sink::File(w) => w.into_inner().map_err(|e| fail(&name, to_file, e.into_error()))?.commit(),
+            Sink::Stdout(mut w) => w.flush().map_err(|e| fail(&name, to_file, e)),
         }
-        Ok(())
     }
 }
 
-enum Out {
-    Plain(Box<dyn Write>),
-    Csv(Box<csv::Writer<Box<dyn Write>>>),
+/// A write error on the output: a reader gone from a pipe ends the run quietly.
+fn fail(name: &Path, to_file: bool, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe && !to_file {
+        std::process::exit(exit::OK);
+    }
+    Error::from_write(name, &e)
 }
 
 struct Bar(Option<ProgressBar>);
