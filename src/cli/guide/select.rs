@@ -13,16 +13,16 @@ pub(super) fn who_and_which(a: &Args, ev: &signin_doctor::Evidence) -> Result<Se
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let failed: Vec<signin_doctor::Attempt> = ev.attempts().into_iter().filter(signin_doctor::Attempt::failed).collect();
+    // Only named users can be on the line: a record without one is picked by --id.
     let user_of = |at: &signin_doctor::Attempt| {
         let d = at.deciding();
-        d.user_principal_name.clone().or_else(|| d.user_id.clone()).unwrap_or_else(|| "(no user in the log)".into())
+        d.user_principal_name.clone().or_else(|| d.user_id.clone())
     };
     let user = match &a.user {
         Some(u) => u.clone(),
         None => {
             let mut users: Vec<(String, usize)> = Vec::new();
-            for at in failed.iter().rev() {
-                let u = user_of(at);
+            for u in failed.iter().rev().filter_map(user_of) {
                 match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
                     Some((_, n)) => *n += 1,
                     None => users.push((u, 1)),
