@@ -73,4 +73,4 @@ pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Subject, V
 pub use limit::{read_limits, read_text_file, set_read_limits, DEFAULT_LOG_FILE, DEFAULT_TEXT_FILE};
 pub use logs::{Attempt, Evidence, EvidenceBuilder, InputFormat, Selector};
 pub use rules::{Diagnosis, RuleError, RuleErrors, Rules, Severity, DONT_KNOW};
-pub use walk::{Answer, Applied, Confidence, End, FactUse, Line, Note, Outcome, Prompt, PromptChoice, Session, SessionKey, Step, Tri, SESSION_VERSION};
+pub use walk::{Answer, Applied, Call, Confidence, End, FactUse, Line, Note, Outcome, Progress, Prompt, PromptChoice, Session, SessionKey, Step, Tri, SESSION_VERSION};

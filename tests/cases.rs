@@ -74,3 +74,40 @@ fn every_required_diagnosis_id_exists_and_is_reached_with_and_without_questions(
         assert!(data_only, "no data-only case reaches {id}");
     }
 }
+
+/// Every walk the shipped rules allow without a log, every answer tried at
+/// every question: no question or help text shows "(unknown)" (a value the
+/// caller cannot have read out), and "question N of at most M" never
+/// under-counts and is reached by some walk (the bound is tight).
+#[test]
+fn walks_without_a_log_show_no_unknown_values_and_count_their_questions_truly() {
+    use signin_doctor::Session;
+    let rules = rules();
+    let mut open = vec![Session::without_log(&rules)];
+    let (mut walks, mut deepest) = (0, 0);
+    let mut first_at_most = None;
+    while let Some(session) = open.pop() {
+        let outcome = session.outcome(&rules).unwrap();
+        let Some(q) = outcome.question() else {
+            walks += 1;
+            deepest = deepest.max(session.answers.len());
+            continue;
+        };
+        let shown = format!("{} {}", q.text, q.help.as_deref().unwrap_or(""));
+        assert!(!shown.contains("(unknown)"), "question `{}` without a log shows an unknown value: {shown}", q.id);
+        let progress = q.progress.expect("every open question says where it stands");
+        assert_eq!(progress.number, session.answers.len() + 1);
+        first_at_most.get_or_insert(progress.at_most);
+        for c in &q.choices {
+            let mut next = session.clone();
+            next.answer(&rules, &q.id, &c.id).unwrap();
+            let later = next.outcome(&rules).unwrap();
+            if let Some(p) = later.question().and_then(|q| q.progress) {
+                assert!(p.at_most <= progress.at_most, "after `{}`={}, the bound grew from {} to {}", q.id, c.id, progress.at_most, p.at_most);
+            }
+            open.push(next);
+        }
+    }
+    assert!(walks > 30, "only {walks} walks");
+    assert_eq!(first_at_most, Some(deepest), "the first question's bound is the longest walk");
+}

@@ -11,6 +11,7 @@ mod validate;
 
 use crate::text::SourceFile;
 pub use crate::text::{RuleError, RuleErrors};
+pub(crate) use validate::placeholders;
 pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};
 
 use crate::error::{Error, Result};

@@ -88,6 +88,56 @@ fn route<'r>(sw: &'r Switch, value: Option<&Value>) -> (&'r str, Option<&'r str>
     }
 }
 
+/// Where a check goes with these facts: (its result, the next node).
+fn check_next<'r>(c: &'r Check, facts: &Facts, rules: &Rules) -> (Tri, Option<&'r str>) {
+    let result = eval::eval(&c.when, facts, rules);
+    let next = match result {
+        Tri::Yes => &c.yes,
+        Tri::No => &c.no,
+        Tri::Unknown => &c.unknown,
+    };
+    (result, next.as_deref())
+}
+
+/// The most questions a walk from node `from` can still ask (`from` itself
+/// included), the data deciding every check and switch on the way and the
+/// answers only the questions. It is what "question 2 of at most 4" counts.
+/// Each node is counted once, without recursion, so a deep tree cannot
+/// overflow the stack; a cycle (in rules nobody validated) counts as nothing.
+pub(crate) fn questions_ahead(rules: &Rules, facts: &Facts, from: &str) -> usize {
+    use std::collections::HashMap;
+    let next_of = |node: &'_ Node| -> Vec<String> {
+        match node {
+            Node::Check(c) => check_next(c, facts, rules).1.into_iter().map(String::from).collect(),
+            Node::Switch(sw) => route(sw, facts.value(&sw.fact)).1.into_iter().map(String::from).collect(),
+            Node::Question(q) => q.choices.iter().filter_map(|c| c.next.clone()).chain(q.dont_know.clone()).collect(),
+            Node::Diagnosis(_) => Vec::new(),
+        }
+    };
+    // None while a node is being counted; Some(n) once it is.
+    let mut counted: HashMap<String, Option<usize>> = HashMap::new();
+    let mut stack: Vec<(String, bool)> = vec![(from.to_string(), false)];
+    while let Some((id, expanded)) = stack.pop() {
+        let Some(node) = rules.node(&id) else {
+            counted.insert(id, Some(0));
+            continue;
+        };
+        let next = next_of(node);
+        if expanded {
+            let most = next.iter().filter_map(|n| counted.get(n).copied().flatten()).max().unwrap_or(0);
+            counted.insert(id, Some(most + usize::from(matches!(node, Node::Question(_)))));
+            continue;
+        }
+        if counted.contains_key(&id) {
+            continue;
+        }
+        counted.insert(id.clone(), None);
+        stack.push((id, true));
+        stack.extend(next.into_iter().filter(|n| !counted.contains_key(n)).map(|n| (n, false)));
+    }
+    counted.get(from).copied().flatten().unwrap_or(0)
+}
+
 fn broken(id: &str) -> Error {
     Error::new(ErrorKind::InvalidRules, format!("internal: node `{id}` has a branch the checks should have caught"))
 }
@@ -102,14 +152,8 @@ pub(crate) fn interpret<'r>(rules: &'r Rules, facts: &Facts, answers: &[Answer],
     for _ in 0..=rules.nodes().count() {
         let next = match node {
             Node::Check(c) => {
-                let result = eval::eval(&c.when, facts, rules);
-                let next = match result {
-                    Tri::Yes => &c.yes,
-                    Tri::No => &c.no,
-                    Tri::Unknown => &c.unknown,
-                }
-                .as_deref()
-                .ok_or_else(|| broken(&c.id))?;
+                let (result, next) = check_next(c, facts, rules);
+                let next = next.ok_or_else(|| broken(&c.id))?;
                 sink.check(c, facts, result, next);
                 next
             }

@@ -146,6 +146,30 @@ pub struct Prompt {
     pub help: Option<String>,
     /// The choices, "Don't know" last.
     pub choices: Vec<PromptChoice>,
+    /// Where the question stands in the walk: "question 2 of at most 4".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+/// How far a walk has come: this question's number, and the most questions
+/// the walk can ask in all, given the data (the answers to come decide how
+/// many of them are asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// This question's number on the path (the first question asked is 1).
+    pub number: usize,
+    /// The most questions the walk can ask in all, this one included.
+    pub at_most: usize,
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at_most <= self.number {
+            write!(f, "Question {}, the last one", self.number)
+        } else {
+            write!(f, "Question {} of at most {}", self.number, self.at_most)
+        }
+    }
 }
 
 /// One choice of a [`Prompt`].
@@ -210,7 +234,47 @@ impl Outcome {
 /// Fill `{fact.name}` placeholders with the facts' values. A value comes
 /// from a log, so it goes in with control characters escaped and on one
 /// line: a question is shown by terminals, prompts and web pages alike.
+///
+/// A sentence whose placeholder names a fact the data does not hold is left
+/// out ("Last registration in the audit log: {..}." says nothing without an
+/// audit log), unless that would leave nothing; then it reads "(unknown)".
 pub(crate) fn fill(text: &str, facts: &Facts) -> String {
+    fill_known(text, facts).unwrap_or_else(|| fill_all(text, facts))
+}
+
+/// [`fill`], or `None` when every sentence names a fact the data does not
+/// hold (a help text that would say nothing).
+fn fill_known(text: &str, facts: &Facts) -> Option<String> {
+    let known = |sentence: &str| crate::rules::placeholders(sentence).all(|name| facts.value(name.trim()).is_some());
+    let kept: String = sentences(text).into_iter().filter(|s| known(s)).collect();
+    (!kept.trim().is_empty()).then(|| fill_all(kept.trim(), facts))
+}
+
+/// A text cut after each ". ", "? " and "! " (each piece keeps its end and
+/// the space), so the pieces put together are the text again. Placeholders
+/// are not cut.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut depth) = (0, 0usize);
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'.' | b'?' | b'!' if depth == 0 && bytes.get(i + 1).is_some_and(u8::is_ascii_whitespace) => {
+                out.push(&text[start..=i + 1]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+fn fill_all(text: &str, facts: &Facts) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find('{') {
@@ -246,7 +310,7 @@ impl Prompt {
 fn prompt(q: &Question, facts: &Facts) -> Prompt {
     let mut choices: Vec<PromptChoice> = q.choices.iter().map(|c| PromptChoice { id: c.id.clone(), label: c.label.clone() }).collect();
     choices.push(PromptChoice { id: DONT_KNOW.into(), label: "Don't know".into() });
-    Prompt { id: q.id.clone(), text: fill(&q.text, facts), help: q.help.as_ref().map(|h| fill(h, facts)), choices }
+    Prompt { id: q.id.clone(), text: fill(&q.text, facts), help: q.help.as_ref().and_then(|h| fill_known(h, facts)), choices, progress: None }
 }
 
 fn capital(s: &str) -> String {
@@ -262,7 +326,11 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
     let trace = tracer.0;
     let confidence = Confidence::of(&trace);
     Ok(match stop {
-        interpret::Stop::Question(q) => Outcome { trace, end: End::NeedsAnswer(prompt(q, facts)), evidence: Vec::new(), confidence },
+        interpret::Stop::Question(q) => {
+            let number = 1 + trace.iter().filter(|s| matches!(s, Step::Question { .. })).count();
+            let progress = Progress { number, at_most: number - 1 + interpret::questions_ahead(rules, facts, &q.id).max(1) };
+            Outcome { trace, end: End::NeedsAnswer(Prompt { progress: Some(progress), ..prompt(q, facts) }), evidence: Vec::new(), confidence }
+        }
         interpret::Stop::Diagnosis(d) => {
             let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
             Outcome { trace, end: End::Diagnosis(d.clone()), evidence, confidence }
@@ -309,6 +377,27 @@ pub struct Note {
     pub text: String,
 }
 
+/// The call a session belongs to, for the first lines of its ticket note.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// The ticket or case number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The agent on the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// When the call started, in UTC (`2026-11-30 09:14`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+}
+
+impl Call {
+    /// Whether nothing is known about the call.
+    pub fn is_empty(&self) -> bool {
+        self.case.is_none() && self.agent.is_none() && self.started.is_none()
+    }
+}
+
 /// A resumable troubleshooting session: facts, answers and notes.
 ///
 /// It is saved as sealed JSON ([`Session::to_sealed_json`]), so a file or a
@@ -350,6 +439,9 @@ pub struct Session {
     /// The agent's notes.
     #[serde(default)]
     pub notes: Vec<Note>,
+    /// The call the session belongs to (case number, agent, time).
+    #[serde(default, skip_serializing_if = "Call::is_empty")]
+    pub call: Call,
     /// The seal of a saved session ([`Session::to_sealed_json`]); `None` in memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<String>,
@@ -358,12 +450,12 @@ pub struct Session {
 impl Session {
     /// Start a session for what was diagnosed (an [`Attempt`](crate::Attempt), or its [`Subject`]).
     pub fn new(rules: &Rules, facts: Facts, subject: impl Into<Subject>) -> Session {
-        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: subject.into(), facts, answers: Vec::new(), notes: Vec::new(), seal: None }
+        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: subject.into(), facts, answers: Vec::new(), notes: Vec::new(), call: Call::default(), seal: None }
     }
 
     /// Start a session with no log: every fact is unknown, so the walk goes by questions.
     pub fn without_log(rules: &Rules) -> Session {
-        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new(), seal: None }
+        Session { version: SESSION_VERSION, rules_fingerprint: rules.fingerprint().into(), subject: Subject::default(), facts: Facts::default(), answers: Vec::new(), notes: Vec::new(), call: Call::default(), seal: None }
     }
 
     /// Walk as far as the facts and answers go.
