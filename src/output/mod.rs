@@ -1,10 +1,12 @@
 //! Output: text for an agent, JSON for other tools, the ticket note.
 
 mod safe;
+mod summary;
 mod ticket;
 
 pub use safe::{csv_safe, markdown_block, markdown_code, markdown_text, terminal_safe, SafeWriter};
-pub use ticket::{redact_text, ticket, TicketFormat};
+pub use summary::settled_lines;
+pub use ticket::{redact_text, redact_text_keeping, ticket, TicketFormat};
 
 use crate::facts::Facts;
 use crate::facts::Subject;
@@ -124,9 +126,11 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
             let _ = writeln!(o, "Diagnosis: {} [{}] (severity: {})", d.title, d.id, d.severity);
             let _ = writeln!(o, "Confidence: {} ({})", outcome.confidence, outcome.confidence.says());
             let _ = writeln!(o, "  {}", d.summary.trim());
-            if !outcome.evidence.is_empty() {
+            // Without a log, only what the caller gave is evidence.
+            let evidence: Vec<_> = outcome.evidence.iter().filter(|e| !subject.records.is_empty() || e.value.is_some()).collect();
+            if !evidence.is_empty() {
                 o.push_str("\nEvidence:\n");
-                for e in &outcome.evidence {
+                for e in evidence {
                     let _ = writeln!(o, "  - {}", e.say());
                 }
             }

@@ -32,7 +32,8 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     // shown as escapes in both formats. A question filled in from the log is
     // prose with its Markdown escaped.
     let known: Vec<&str> = [session.subject.user_name.as_deref(), session.subject.user.as_deref()].into_iter().flatten().collect();
-    let clean = |s: &str| if redact { redact_text(s, &known) } else { s.to_string() };
+    let keep: Vec<&str> = session.subject.record_ids.iter().chain(&session.subject.correlation_id).map(String::as_str).collect();
+    let clean = |s: &str| if redact { redact_text_keeping(s, &known, &keep) } else { s.to_string() };
     let code = |s: &str| if md { super::markdown_code(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
     let prose = |s: &str| if md { super::markdown_text(&clean(s)) } else { super::terminal_safe(&clean(s)).into_owned() };
     let mut o = String::new();
@@ -45,6 +46,11 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     } else {
         let _ = writeln!(o, "Sign-in troubleshooting: {title}\n{}\n", "=".repeat(25 + title.chars().count()));
     }
+    // The lines an agent pastes first, then the full note.
+    for line in super::summary::paste_lines(session, outcome, &prose) {
+        let _ = writeln!(o, "{}{line}", if md { "- " } else { "" });
+    }
+    h(&mut o, "Details");
     let s = &session.subject;
     let item = |o: &mut String, k: &str, v: &str| {
         if md {
@@ -62,14 +68,20 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
     item(&mut o, "Confidence", &format!("{} ({})", outcome.confidence, outcome.confidence.says()));
 
-    let facts = facts_used(outcome);
-    h(&mut o, "Facts from the logs");
-    if md {
+    // Without a log, the only facts are those the caller gave (an error
+    // code read out); a table of unknowns would say nothing.
+    let no_log = s.records.is_empty();
+    let facts: Vec<_> = facts_used(outcome).into_iter().filter(|(_, v, _)| !no_log || v != "unknown").collect();
+    if facts.is_empty() {
+        // nothing to tabulate
+    } else if md {
+        h(&mut o, if no_log { "Facts from the caller" } else { "Facts from the logs" });
         let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
         for (n, v, src) in &facts {
             let _ = writeln!(o, "| {} | {} | {} |", code(n), code(v), code(src));
         }
     } else {
+        h(&mut o, if no_log { "Facts from the caller" } else { "Facts from the logs" });
         for (n, v, src) in &facts {
             let _ = writeln!(o, "{n} = {}  ({})", code(v), code(src));
         }
@@ -98,7 +110,9 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
 
     h(&mut o, "How we got here");
     // The trace quotes log values: verbatim in a code block in Markdown.
-    let lines: Vec<String> = super::trace_lines(&outcome.trace).iter().map(|l| clean(l)).collect();
+    // Without a log, the checks the data could not tell are left out.
+    let trace: Vec<Step> = outcome.trace.iter().filter(|s| !no_log || !unknown_step(s)).cloned().collect();
+    let lines: Vec<String> = super::trace_lines(&trace).iter().map(|l| clean(l)).collect();
     if md {
         o.push_str(&super::markdown_block(&lines));
     } else {
@@ -121,16 +135,30 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
     if redact {
         // A second pass over the whole note, for anything said twice.
-        redact_text(&o, &known)
+        redact_text_keeping(&o, &known, &keep)
     } else {
         o
     }
+}
+
+/// A check or switch the data could not tell.
+fn unknown_step(s: &Step) -> bool {
+    matches!(s, Step::Check { result: crate::walk::Tri::Unknown, .. }) || matches!(s, Step::Switch { case, .. } if case == "unknown")
 }
 
 /// Who, when, what and which records, as the note's header items.
 fn subject_items(o: &mut String, s: &crate::facts::Subject, item: &dyn Fn(&mut String, &str, &str), code: &dyn Fn(&str) -> String) {
     if s.records.is_empty() {
         item(o, "Sign-in log", "none (the walk went by the caller's answers)");
+        if let Some(u) = &s.user {
+            item(o, "User (as the caller gave it)", &code(u));
+        }
+        if let Some(c) = s.error_code {
+            item(o, "Error code (read out by the caller)", &c.to_string());
+        }
+        if let Some(c) = &s.correlation_id {
+            item(o, "Correlation id (read out by the caller)", &code(c));
+        }
     } else {
         item(o, "User", &s.user.as_deref().map_or_else(|| "(not in the log)".into(), code));
         if let Some(n) = &s.user_name {
@@ -188,6 +216,8 @@ struct Patterns {
     ipv4: Regex,
     ipv6: Regex,
     phone: Regex,
+    guid: Regex,
+    device: Regex,
 }
 
 /// The patterns are constants and a test compiles them; were one ever not to
@@ -205,6 +235,10 @@ fn patterns() -> Option<&'static Patterns> {
             ipv6: Regex::new(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}").ok()?,
             // International numbers as Entra writes them ("+1 4255550100", "+44 7700 900123").
             phone: Regex::new(r"\+\d[\d ().-]{5,}\d").ok()?,
+            // Object ids of users, devices, tenants and audit targets.
+            guid: Regex::new(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b").ok()?,
+            // Device names as Windows and phones make them up by default.
+            device: Regex::new(r"(?i)\b(?:DESKTOP|LAPTOP|WIN|PC|CPC)-[A-Z0-9]{4,15}\b|\b[\p{L}'’]+[’']s (?:iPhone|iPad|MacBook(?: (?:Air|Pro))?|Galaxy [\p{L}\p{N}]+|Pixel(?: \d+)?)\b").ok()?,
         })
     })
     .as_ref()
@@ -237,7 +271,28 @@ fn replace_words(text: &str, what: &str, with: &str) -> String {
 /// assert_eq!(t, "[name], [name]; [name]; [phone]; fe80::x:x; 09:14:05");
 /// ```
 pub fn redact_text(text: &str, names: &[&str]) -> String {
+    redact_text_keeping(text, names, &[])
+}
+
+/// [`redact_text`], and object ids (GUIDs) masked as `[id]` except the ones
+/// in `keep` (the sign-in's own record and correlation ids, which find the
+/// log and name no one), and device names as Windows and phones make them
+/// up (`DESKTOP-4F2K9QX`, `Alex's iPhone`) masked as `[device]`.
+///
+/// ```
+/// use signin_doctor::output::redact_text_keeping;
+/// let t = redact_text_keeping(
+///     "user 4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e on DESKTOP-4F2K9QX, record 9ebc0050-a05f-9bad-0265-81b3865cb5f7",
+///     &[],
+///     &["9ebc0050-a05f-9bad-0265-81b3865cb5f7"],
+/// );
+/// assert_eq!(t, "user [id] on [device], record 9ebc0050-a05f-9bad-0265-81b3865cb5f7");
+/// ```
+pub fn redact_text_keeping(text: &str, names: &[&str], keep: &[&str]) -> String {
     let Some(p) = patterns() else { return REDACTION_FAILED.to_string() };
+    let text = p.guid.replace_all(text, |c: &regex::Captures<'_>| if keep.iter().any(|k| k.eq_ignore_ascii_case(&c[0])) { c[0].to_string() } else { "[id]".to_string() });
+    let text = p.device.replace_all(&text, "[device]");
+    let text: &str = &text;
     let mut t = p.email.replace_all(text, |c: &regex::Captures<'_>| format!("{}***@{}", c.get(1).map_or("", |m| m.as_str()), &c[2])).into_owned();
     for n in names.iter().map(|n| n.trim()).filter(|n| n.len() > 2) {
         if let Some((local, _)) = n.split_once('@') {

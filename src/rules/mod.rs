@@ -11,8 +11,8 @@ mod validate;
 
 use crate::text::SourceFile;
 pub use crate::text::{RuleError, RuleErrors};
-pub(crate) use validate::placeholders;
 pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};
+pub(crate) use validate::placeholders;
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};

@@ -254,6 +254,10 @@ pub struct Diagnosis {
     /// Ordered steps for the agent, with portal paths (`{nav.KEY}`).
     #[serde(default)]
     pub next_steps: Vec<String>,
+    /// How many of the loaded diagnosis's `next_steps` are the shared
+    /// verification steps put first (not written in a rule file).
+    #[serde(skip)]
+    pub verify_steps: usize,
     /// Links to documentation.
     #[serde(default)]
     pub references: Vec<String>,

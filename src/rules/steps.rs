@@ -147,6 +147,7 @@ pub(super) fn prepare(entries: &mut [Entry], paths: &BTreeMap<String, String>, v
     for e in entries {
         let Node::Diagnosis(d) = &mut e.node else { continue };
         let mut steps: Vec<String> = if d.changes_credentials { verify.iter().map(|s| fill_paths(s, paths)).collect() } else { Vec::new() };
+        d.verify_steps = steps.len();
         steps.extend(d.next_steps.iter().map(|s| fill_paths(s, paths)));
         d.next_steps = steps;
         d.summary = fill_paths(&d.summary, paths);

@@ -14,6 +14,9 @@ use crate::rules::Rules;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// What a saved session says about itself: it holds personal data.
+pub const PERSONAL_DATA: &str = "Personal data: this troubleshooting session holds values from a user's sign-in logs (name, address, IP). Keep it private (the file is readable by its owner only) and delete it when the call is closed.";
+
 /// The saved-session format this build writes and reads.
 pub const SESSION_VERSION: u32 = 2;
 
@@ -92,7 +95,12 @@ impl Session {
         s.version = SESSION_VERSION;
         let tag = key.mac(&body(&s)?).finalize().into_bytes();
         s.seal = Some(tag.iter().map(|b| format!("{b:02x}")).collect());
-        serde_json::to_string_pretty(&s).map_err(|e| session_error(format!("cannot write the session: {e}")))
+        // Whoever finds the file learns what it holds; the notice is outside the seal and never read back.
+        let mut v = serde_json::to_value(&s).map_err(|e| session_error(format!("cannot write the session: {e}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("notice".into(), serde_json::Value::String(PERSONAL_DATA.into()));
+        }
+        serde_json::to_string_pretty(&v).map_err(|e| session_error(format!("cannot write the session: {e}")))
     }
 
     /// Read a saved session and believe it only if it holds up: this
