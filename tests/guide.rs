@@ -37,8 +37,15 @@ fn example_anywhere(extra: &[&str]) -> Vec<String> {
 type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream>;
 
 fn pty(args: &[String], dir: &Path) -> Pty {
+    pty_env(args, dir, &[("TERM", "xterm-256color")])
+}
+
+fn pty_env(args: &[String], dir: &Path, env: &[(&str, &str)]) -> Pty {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"));
-    cmd.args(args).current_dir(dir).env("TERM", "xterm-256color").env_remove("NO_COLOR").env("SIGNIN_DOCTOR_KEY_FILE", key_file());
+    cmd.args(args).current_dir(dir).env_remove("NO_COLOR").env_remove("SIGNIN_DOCTOR_AGENT").env("SIGNIN_DOCTOR_KEY_FILE", key_file());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let mut p = Session::spawn(cmd).expect("a pseudo-terminal");
     p.get_process_mut().set_window_size(200, 60).unwrap();
     p.set_expect_timeout(Some(Duration::from_secs(30)));
@@ -68,8 +75,12 @@ fn wait_exit(p: &mut Pty) -> i32 {
 #[test]
 fn pty_full_walk_to_stale_authenticator_registration() {
     let mut p = pty(&example(&[]), &root());
-    // Data first: what the log settled is shown before the first question, with its source.
-    expect(&mut p, "data   │ 7. What kind of failure does the error code show? The MFA step failed");
+    // Who and which sign-in, what the log settled in a few plain lines, and how far the walk has come.
+    expect(&mut p, "── alex.wilber@contoso.com · 2026-11-20T09:14:05Z · Office 365 Exchange Online · error 500121");
+    let summary = expect(&mut p, "Question 1 of at most 3");
+    assert!(summary.contains("What the log shows:") && summary.contains("The MFA step failed."), "{summary}");
+    assert!(!summary.contains("signin.") && !summary.contains("mfa."), "no fact names in the short summary: {summary}");
+    assert!(summary.lines().filter(|l| l.trim_start().starts_with('•')).count() <= 6, "{summary}");
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     expect(&mut p, "6. Don't know");
     // Arrow keys: the second choice, "No, nothing arrived".
@@ -79,8 +90,13 @@ fn pty_full_walk_to_stale_authenticator_registration() {
     // A number: choice 1, "Yes".
     send(&mut p, "1");
     send(&mut p, ENTER);
+    expect(&mut p, "Question 3, the last one");
     expect(&mut p, "Can the user still sign in with another registered method");
     send(&mut p, "1");
+    send(&mut p, ENTER);
+    // The result to review before the end; Enter finishes.
+    expect(&mut p, "Result: Stale Microsoft Authenticator registration");
+    expect(&mut p, "Finish with this result?");
     send(&mut p, ENTER);
     expect(&mut p, "Diagnosis: Stale Microsoft Authenticator registration [stale-authenticator-registration]");
     expect(&mut p, "# Sign-in troubleshooting: Stale Microsoft Authenticator registration");
@@ -99,6 +115,8 @@ fn pty_going_back_changes_the_answer_and_the_diagnosis() {
     expect(&mut p, "Can the user still sign in with another registered method");
     send(&mut p, "2");
     send(&mut p, ENTER); // No -> the verified Temporary Access Pass bootstrap
+    expect(&mut p, "Finish with this result?");
+    send(&mut p, ENTER);
     expect(&mut p, "[new-phone-no-method]");
     expect(&mut p, "1. VERIFY THE CALLER FIRST");
     assert_eq!(wait_exit(&mut p), 0);
@@ -114,7 +132,21 @@ fn pty_going_back_changes_the_answer_and_the_diagnosis() {
     send(&mut p, "1");
     send(&mut p, ENTER); // Yes, but they did not approve it in time
     expect(&mut p, "The walk again, with the changed answer:");
-    expect(&mut p, "Diagnosis: MFA request not approved in time [mfa-prompt-missed]");
+    expect(&mut p, "Result: MFA request not approved in time");
+    // Review: Esc goes back once more (the only answer), and it is changed back.
+    send(&mut p, ESC);
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "2");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "no");
+    send(&mut p, ENTER);
+    expect(&mut p, "Is Microsoft Authenticator up to date on the phone");
+    send(&mut p, "dont");
+    send(&mut p, ENTER);
+    expect(&mut p, "Finish with this result?");
+    send(&mut p, ENTER);
+    expect(&mut p, "Diagnosis: ");
     assert_eq!(wait_exit(&mut p), 0);
 }
 
@@ -127,8 +159,13 @@ fn pty_dont_know_follows_the_unknown_branch() {
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "3");
     send(&mut p, ENTER); // Don't know -> nobody said "new phone": no credential change on a guess
+    expect(&mut p, "Result: ");
+    expect(&mut p, "PROVISIONAL: ");
+    send(&mut p, ENTER);
     expect(&mut p, "[mfa-not-completed]");
     expect(&mut p, "Confidence: provisional");
+    expect(&mut p, "PROVISIONAL: ");
+    expect(&mut p, "- How sure: provisional");
     assert_eq!(wait_exit(&mut p), 0);
 }
 
@@ -171,7 +208,7 @@ fn pty_a_pasted_note_answers_no_question() {
     // One write, as a paste arrives: three lines, the second of them "no".
     p.send("Caller says:\rno\rthe phone is new\r").unwrap();
     std::thread::sleep(Duration::from_millis(600));
-    expect(&mut p, "the pasted lines went into the note");
+    expect(&mut p, "(note added, 3 lines)");
     // Still at the same question: the pasted "no" answered nothing.
     expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
     send(&mut p, CTRL_C);
@@ -208,12 +245,15 @@ fn pty_ctrl_c_saves_and_the_session_resumes() {
 
     let resume = vec!["guide".to_string(), "--resume".into(), save.display().to_string()];
     let mut p = pty(&resume, dir.path());
-    expect(&mut p, "caller │ 26. Asked: \"Did a sign-in request appear");
+    expect(&mut p, "── alex.wilber@contoso.com");
+    expect(&mut p, "Question 2 of at most 3");
     expect(&mut p, "Has the user got a new phone");
     send(&mut p, "1");
     send(&mut p, ENTER);
     expect(&mut p, "Can the user still sign in with another registered method");
     send(&mut p, "1");
+    send(&mut p, ENTER);
+    expect(&mut p, "Finish with this result?");
     send(&mut p, ENTER);
     expect(&mut p, "[stale-authenticator-registration]");
     expect(&mut p, "Caller dropped, will ring back");
@@ -224,14 +264,114 @@ fn pty_ctrl_c_saves_and_the_session_resumes() {
 fn pty_walk_with_no_log() {
     let mut p = pty(&["guide".to_string()], &root());
     expect(&mut p, "No sign-in log");
-    expect(&mut p, "What does the user see when the sign-in fails?");
+    // No error code on the caller's screen: Enter.
+    expect(&mut p, "Error code: ");
+    send(&mut p, ENTER);
+    let before = expect(&mut p, "What does the user see when the sign-in fails?");
+    assert!(!before.contains("cannot tell") && !before.contains("cannot show"), "no lines of unknowns without a log: {before}");
     send(&mut p, "4");
     send(&mut p, ENTER); // It says the account is locked
     expect(&mut p, "Did the user type a wrong password several times");
     send(&mut p, "1");
     send(&mut p, ENTER);
+    expect(&mut p, "Finish with this result?");
+    send(&mut p, ENTER);
     expect(&mut p, "[account-locked]");
     assert_eq!(wait_exit(&mut p), 0);
+}
+
+/// Free text is edited as in a shell: Ctrl-W takes the word before, Ctrl-U
+/// the line so far; "details" shows every check with its facts; the ticket
+/// starts with the lines to paste, with the case and the agent.
+#[test]
+fn pty_notes_edit_as_in_a_shell_and_details_show_every_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("call.json");
+    let args = example_anywhere(&["--save", save.to_str().unwrap(), "--case", "INC0012345", "--agent", "Jane Doe"]);
+    let mut p = pty(&args, dir.path());
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "details");
+    send(&mut p, ENTER);
+    expect(&mut p, "data   │ 7. What kind of failure does the error code show? The MFA step failed: signin.error_code is 500121");
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    send(&mut p, "note");
+    send(&mut p, ENTER);
+    expect(&mut p, "Note for the ticket:");
+    send(&mut p, "Typo heer");
+    send(&mut p, "\x17"); // Ctrl-W
+    send(&mut p, "here, no");
+    send(&mut p, "\x15"); // Ctrl-U
+    send(&mut p, "Caller on a new iPhone");
+    send(&mut p, ENTER);
+    expect(&mut p, "(note added)");
+    send(&mut p, "no");
+    send(&mut p, ENTER);
+    expect(&mut p, "Has the user got a new phone");
+    send(&mut p, "yes");
+    send(&mut p, ENTER);
+    expect(&mut p, "Can the user still sign in with another registered method");
+    send(&mut p, "yes");
+    send(&mut p, ENTER);
+    expect(&mut p, "Finish with this result?");
+    send(&mut p, ENTER);
+    let ticket = expect(&mut p, "## Details");
+    assert!(ticket.contains("- Case INC0012345 · agent Jane Doe · call at "), "{ticket}");
+    assert!(ticket.contains("- Before any change: verify the caller out of band"), "{ticket}");
+    assert_eq!(wait_exit(&mut p), 0);
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    assert_eq!(saved["notes"][0]["text"], "Caller on a new iPhone", "{saved}");
+    assert!(saved["notice"].as_str().unwrap().starts_with("Personal data"), "{saved}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&save).unwrap().permissions().mode() & 0o077, 0, "owner only");
+    }
+}
+
+/// Without a log, the walk starts from the error code the caller reads out.
+#[test]
+fn pty_no_log_starts_from_the_error_code_read_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = pty(&["guide".to_string(), "--user".into(), "alex@contoso.com".into()], dir.path());
+    expect(&mut p, "filter by User alex@contoso.com");
+    expect(&mut p, "Error code: ");
+    send(&mut p, "AADSTS5012x");
+    send(&mut p, ENTER);
+    expect(&mut p, "is not an error code");
+    send(&mut p, "AADSTS50053");
+    send(&mut p, ENTER);
+    expect(&mut p, "── no sign-in log · caller alex@contoso.com · error 50053 read out");
+    expect(&mut p, "What the caller's error code shows:");
+    expect(&mut p, "The account was locked.");
+    expect(&mut p, "Question 1, the last one");
+    assert_eq!(send_ctrl_c_and_wait(&mut p), 130);
+    let saved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(saved.len() == 1 && saved[0].ends_with("-alex.json"), "{saved:?}");
+}
+
+fn send_ctrl_c_and_wait(p: &mut Pty) -> i32 {
+    send(p, CTRL_C);
+    wait_exit(p)
+}
+
+/// TERM=dumb gets the line protocol (no cursor codes); NO_COLOR gets menus without colour.
+#[test]
+fn pty_dumb_terminals_get_lines_and_no_color_gets_no_colour() {
+    let mut p = pty_env(&example(&[]), &root(), &[("TERM", "dumb")]);
+    let before = expect(&mut p, "choices: yes-late | no |");
+    assert!(before.contains("? [prompt-seen]") && !before.contains('\x1b'), "{before:?}");
+    send(&mut p, "no\n");
+    expect(&mut p, "? [new-phone]");
+    send(&mut p, "quit\n");
+    assert_eq!(wait_exit(&mut p), 3);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = pty_env(&example_anywhere(&[]), dir.path(), &[("TERM", "xterm-256color"), ("NO_COLOR", "1")]);
+    expect(&mut p, "Did a sign-in request appear in Microsoft Authenticator");
+    let menu = expect(&mut p, "type note, details or save");
+    let sgr = regex::Regex::new(r"\x1b\[[0-9;]*[1-9][0-9;]*m").unwrap();
+    assert!(!sgr.is_match(&menu), "colour codes under NO_COLOR: {menu:?}");
+    assert_eq!(send_ctrl_c_and_wait(&mut p), 130);
 }
 
 // ---- without a terminal --------------------------------------------------------------------
@@ -240,6 +380,9 @@ fn piped(args: &[String], stdin: &str, dir: &Path) -> (i32, String, String) {
     let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().args(args).current_dir(dir).env("SIGNIN_DOCTOR_KEY_FILE", key_file()).write_stdin(stdin).output().unwrap();
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
+
+/// The call's time in a ticket is now; snapshots say `[time]`.
+const CALL_TIME: [(&str, &str); 1] = [(r"all at \d{4}-\d\d-\d\d \d\d:\d\d UTC", "all at [time] UTC")];
 
 fn ticket_part(stdout: &str) -> String {
     stdout.split("──────── ticket note ────────\n\n").nth(1).unwrap_or_default().to_string()
@@ -253,7 +396,7 @@ fn lines_on_stdin_walk_to_a_diagnosis_and_the_ticket_note_is_complete() {
     for part in ["Sign-in record ids", "## Facts from the logs", "## Questions and answers", "## Agent notes", "Caller got an iPhone 15", "## Next steps", "`stale-authenticator-registration`"] {
         assert!(ticket.contains(part), "the ticket note lacks {part}");
     }
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true, filters => CALL_TIME.to_vec()}, {
         insta::assert_snapshot!("guide-ticket-markdown", ticket);
     });
 }
@@ -269,9 +412,25 @@ fn the_ticket_note_redacts_names_upns_and_ips() {
     assert!(!note.contains("alex.wilber@contoso.com") && !note.contains("Alex Wilber") && !note.contains("203.0.113.24"), "{note}");
     assert!(note.contains("a***@contoso.com") && note.contains("203.0.x.x") && note.contains("Name: [name]"));
     assert!(!note.contains("## "), "plain text, not Markdown");
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true, filters => CALL_TIME.to_vec()}, {
         insta::assert_snapshot!("guide-ticket-text-redacted", note);
     });
+}
+
+/// Redaction also covers what an agent copies into a note: object ids,
+/// device names, phone numbers and the user's names in any order; the
+/// sign-in's own record and correlation ids stay, to find the log by.
+#[test]
+fn the_redacted_ticket_masks_object_ids_devices_and_phones_in_notes() {
+    let note = "note wilber, alex on DESKTOP-4F2K9QX and Alex's iPhone, object 4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e, rang +44 7700 900123";
+    let (code, out, err) = piped(&example(&["--redact"]), &format!("no\n{note}\nyes\nyes\n"), &root());
+    assert_eq!(code, 0, "{err}");
+    let ticket = ticket_part(&out);
+    for leak in ["DESKTOP-4F2K9QX", "iPhone", "4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e", "7700 900123", "wilber", "Wilber", "alex.wilber"] {
+        assert!(!ticket.contains(leak), "the redacted ticket holds {leak}: {ticket}");
+    }
+    assert!(ticket.contains("[name], [name] on [device] and [device], object [id], rang [phone]"), "{ticket}");
+    assert!(ticket.contains("e86220a8-ba91-4ca3-96e3-87bf86ebfec1"), "the correlation id stays: {ticket}");
 }
 
 #[test]
@@ -434,7 +593,7 @@ fn several_users_ask_who_is_on_the_line() {
     expect(&mut p, "Who is on the line?");
     send(&mut p, "meg");
     send(&mut p, ENTER);
-    expect(&mut p, "Sign-in attempt: megan.bowen@contoso.com");
+    expect(&mut p, "── megan.bowen@contoso.com");
     send(&mut p, CTRL_C);
     let _ = wait_exit(&mut p);
 }

@@ -46,7 +46,7 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 
 fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
     if file.extension().is_some_and(|x| x == "json") {
-        let session = super::guide::load_session(file, rules, true)?;
+        let (session, _) = super::guide::load_session(file, rules, true)?;
         Ok(Highlight::path(&session.outcome(rules)?.path()))
     } else {
         let run = Case::load(file)?.run(rules)?;

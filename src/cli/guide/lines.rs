@@ -39,21 +39,23 @@ fn after_the_end(input: &mut impl BufRead, n: &mut usize, session: &mut Session,
     Ok(())
 }
 
-pub(super) fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Result<Option<i32>, Error> {
+pub(super) fn line_walk(a: &Args, rules: &Rules, session: &mut Session, screen: &mut Screen) -> Result<Option<i32>, Error> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut shown = 0;
     let mut n = 0;
     let mut asked = String::new();
     loop {
         let outcome = session.outcome(rules)?;
-        print_new_steps(&outcome, &mut shown);
+        screen.steps(&outcome, session);
         let Some(q) = outcome.question().cloned() else {
             after_the_end(&mut input, &mut n, session, outcome.diagnosis().map_or("the end", |d| d.id.as_str()))?;
             return Ok(None);
         };
         if asked != q.id {
             outln!("\n? [{}] {}", q.id, q.text);
+            if let Some(p) = q.progress {
+                outln!("  progress: {p}");
+            }
             if let Some(h) = &q.help {
                 outln!("  help: {h}");
             }
@@ -88,7 +90,7 @@ pub(super) fn line_walk(a: &Args, rules: &Rules, session: &mut Session) -> Resul
                 Line::Note(_) => outln!("  (note added)"),
                 // A step back or an answer ahead can change the path: show the walk again from the top.
                 Line::Back(_) | Line::AnswerTo(_) => {
-                    shown = 0;
+                    screen.again();
                     asked.clear();
                 }
                 _ => {}

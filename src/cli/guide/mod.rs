@@ -4,10 +4,13 @@
 //! "Guided mode without a terminal"), and never waits for a terminal.
 
 mod lines;
+mod screen;
 mod select;
 mod terminal;
+mod text_input;
 
 use lines::{line_walk, MAX_LINE};
+use screen::Screen;
 use select::who_and_which;
 use terminal::interactive_walk;
 
@@ -16,7 +19,7 @@ use super::exit;
 use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::output::{self, TicketFormat};
-use signin_doctor::{Answer, Applied, Line, Outcome, Prompt, Step};
+use signin_doctor::{Answer, Applied, Confidence, Line, Outcome, Prompt, Step};
 use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -40,15 +43,32 @@ pub struct Args {
     /// Organisation settings (RON).
     #[arg(long, value_name = "FILE", requires = "signin")]
     org: Option<PathBuf>,
-    /// Diagnose the attempt holding this record id.
-    #[arg(long, value_name = "ID", requires = "signin", conflicts_with_all = ["correlation_id", "user"])]
+    /// Diagnose the attempt holding this record id (without a log: the
+    /// request id the caller read out, to say which log to fetch).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["correlation_id", "user"])]
     id: Option<String>,
-    /// Diagnose the attempt with this correlation id.
-    #[arg(long, value_name = "ID", requires = "signin", conflicts_with = "user")]
+    /// Diagnose the attempt with this correlation id (without a log: the one
+    /// the caller read out, to say which log to fetch).
+    #[arg(long, value_name = "ID", conflicts_with = "user")]
     correlation_id: Option<String>,
-    /// Diagnose this user's latest failure (UPN or object id).
-    #[arg(long, value_name = "UPN", requires = "signin")]
+    /// Diagnose this user's latest failure (UPN or object id); without a
+    /// log, the caller's name for the ticket.
+    #[arg(long, value_name = "UPN")]
     user: Option<String>,
+    /// Without a log: the error code on the caller's screen (AADSTS50126 or
+    /// 50126); the walk starts from it.
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["signin", "resume"])]
+    error_code: Option<String>,
+    /// The ticket or case number, for the ticket note.
+    #[arg(long = "case", value_name = "ID")]
+    case_id: Option<String>,
+    /// The agent's name, for the ticket note.
+    #[arg(long, value_name = "NAME", env = "SIGNIN_DOCTOR_AGENT")]
+    agent: Option<String>,
+    /// Show every check the data settled with the facts it read, not the
+    /// short summary (in a terminal, "details" shows them at any question).
+    #[arg(long)]
+    details: bool,
     /// Rule directory (default: the rules built into this binary).
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
@@ -93,27 +113,69 @@ pub fn at_file(e: Error, path: &Path) -> Error {
     }
 }
 
-pub fn load_session(path: &Path, rules: &Rules, accept_rule_changes: bool) -> Result<Session, Error> {
+/// Read a saved session; the notes about changed rules are printed and
+/// given back, to be said again next to the result.
+pub fn load_session(path: &Path, rules: &Rules, accept_rule_changes: bool) -> Result<(Session, Vec<String>), Error> {
     let text = signin_doctor::read_text_file(path)?;
     let (s, notes) = Session::from_sealed_json(&text, rules, &super::key::session_key()?, accept_rule_changes).map_err(|e| at_file(e, path))?;
-    for msg in notes {
+    for msg in &notes {
         eprintln!("note: {msg}");
     }
-    Ok(s)
+    Ok((s, notes))
 }
 
-fn start(a: &Args, rules: &Rules) -> Result<Session, Error> {
+/// An error code as a caller reads it out: `AADSTS50126`, `50126`.
+pub(super) fn parse_error_code(text: &str) -> Result<i64, Error> {
+    let t = text.trim();
+    let digits = if t.len() >= 6 && t.is_char_boundary(6) && t[..6].eq_ignore_ascii_case("aadsts") { &t[6..] } else { t };
+    match digits.parse::<i64>() {
+        Ok(c) if (1..1_000_000_000).contains(&c) && digits.chars().all(|c| c.is_ascii_digit()) => Ok(c),
+        _ => Err(Error::from_parts(ErrorKind::BadAnswer, format!("`{}` is not an error code", output::terminal_safe(t)), Path::new(""))
+            .with_hint("an error code is AADSTS followed by digits, e.g. AADSTS50126, or the digits alone")),
+    }
+}
+
+/// Without a log: what the caller read out starts the walk, and a request
+/// id, correlation id or user name says which log to fetch.
+fn start_without_log(a: &Args, rules: &Rules, interactive: bool) -> Result<Session, Error> {
+    outln!("No sign-in log: the walk goes by what the caller tells you.");
+    let filter = match (&a.id, &a.correlation_id, &a.user) {
+        (Some(id), _, _) => Some(format!("Request ID {id}")),
+        (_, Some(c), _) => Some(format!("Correlation ID {c}")),
+        (_, _, Some(u)) => Some(format!("User {u}, the last 24 hours")),
+        _ => None,
+    };
+    if let Some(f) = filter {
+        let f = output::terminal_safe(&f);
+        outln!("To diagnose from the log: Entra admin center > Monitoring & health > Sign-in logs, filter by {f}, Download > JSON;");
+        outln!("then run `signin-doctor guide --signin FILE` with the same option. Until then, the walk goes by the caller's answers.");
+    }
+    let code = match &a.error_code {
+        Some(c) => Some(parse_error_code(c)?),
+        None if interactive => terminal::ask_error_code()?,
+        None => None,
+    };
+    let mut session = match code {
+        Some(c) => Session::from_error_code(rules, c),
+        None => Session::without_log(rules),
+    };
+    session.subject.user = a.user.clone();
+    session.subject.correlation_id = a.correlation_id.clone();
+    Ok(session)
+}
+
+fn start(a: &Args, rules: &Rules, interactive: bool) -> Result<(Session, Vec<String>), Error> {
     if let Some(p) = &a.resume {
         return load_session(p, rules, a.accept_rule_changes);
     }
     if a.signin.is_empty() {
-        return Ok(Session::without_log(rules));
+        return Ok((start_without_log(a, rules, interactive)?, Vec::new()));
     }
     let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format, false)?;
     let selector = who_and_which(a, &ev)?;
     let attempt = ev.select(&selector)?;
     super::common::say_if_success(&attempt, &selector);
-    Ok(Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt))
+    Ok((Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt), Vec::new()))
 }
 
 /// The files the call reads, which nothing it writes may replace.
@@ -164,31 +226,53 @@ fn save_checked(a: &Args, session: &Session, path: &Path) -> Result<(), Error> {
     save(session, path)
 }
 
+/// Whether the walk can use the terminal's keys: both ends a terminal, and
+/// not a dumb one (TERM=dumb gets the line protocol: no cursor codes).
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
 pub fn run(a: Args) -> Result<i32, Error> {
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
-    let mut session = start(&a, &rules)?;
+    let interactive = interactive();
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
+    }
+    let (mut session, resume_notes) = start(&a, &rules, interactive)?;
+    if a.case_id.is_some() {
+        session.call.case = a.case_id.clone();
+    }
+    if a.agent.is_some() {
+        session.call.agent = a.agent.clone();
+    }
+    session.call.started.get_or_insert_with(|| chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string());
     for s in &a.answer {
         let ans: Answer = s.parse()?;
         session.answer(&rules, &ans.question, &ans.choice)?;
     }
-    if !session.subject.records.is_empty() {
-        outln!("Sign-in attempt: {}", output::subject_line(&session.subject));
-    } else {
-        outln!("No sign-in log: the walk goes by what the caller tells you.");
+    let mut screen = Screen::new(a.details);
+    if !interactive {
+        // A terminal shows the header at every question; the line protocol once.
+        screen.header(&session);
     }
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let code = if interactive { interactive_walk(&a, &rules, &mut session)? } else { line_walk(&a, &rules, &mut session)? };
+    let code = if interactive { interactive_walk(&a, &rules, &mut session, &mut screen, &resume_notes)? } else { line_walk(&a, &rules, &mut session, &mut screen)? };
     if let Some(code) = code {
         return Ok(code);
     }
-    finish(&a, &rules, &session)
+    finish(&a, &rules, &session, &resume_notes)
 }
 
-fn finish(a: &Args, rules: &Rules, session: &Session) -> Result<i32, Error> {
+fn finish(a: &Args, rules: &Rules, session: &Session, resume_notes: &[String]) -> Result<i32, Error> {
     let outcome = session.outcome(rules)?;
     outln!("");
     out!("{}", diagnosis_part(&outcome, rules, session));
+    if outcome.confidence == Confidence::Provisional {
+        outln!("\nPROVISIONAL: {}.", outcome.confidence.says());
+    }
+    for n in resume_notes {
+        outln!("Note: {n}");
+    }
     let fmt = match a.ticket_format {
         NoteFormat::Markdown => TicketFormat::Markdown,
         NoteFormat::Text => TicketFormat::Text,
@@ -214,18 +298,6 @@ fn diagnosis_part(outcome: &Outcome, rules: &Rules, session: &Session) -> String
         Some(i) => full[i..].to_string(),
         None => full,
     }
-}
-
-fn print_new_steps(outcome: &Outcome, shown: &mut usize) {
-    if *shown == 0 && outcome.trace.iter().any(|s| !matches!(s, Step::Question { .. })) {
-        outln!("\nWhat the data settled (and what the caller answered):");
-    }
-    // Each line says where its answer came from: the data, or the caller.
-    for line in output::trace_lines_from(&outcome.trace[(*shown).min(outcome.trace.len())..], *shown) {
-        let source = if line.split_once(". ").is_some_and(|(_, rest)| rest.starts_with("Asked: ")) { "caller" } else { "data  " };
-        outln!("  {source} │ {line}");
-    }
-    *shown = outcome.trace.len();
 }
 
 /// Where a session is saved when no file was named: back to the file it
