@@ -69,7 +69,7 @@ pub mod records {
 }
 
 pub use error::{Error, ErrorKind, Result};
-pub use facts::{Fact, FactSpec, FactType, Facts, OrgSettings, Source, Subject, Value, CATALOG};
+pub use facts::{Fact, FactSpec, FactType, Facts, Located, LogIndex, OrgSettings, Source, Subject, Value, CATALOG};
 pub use limit::{read_limits, read_text_file, set_read_limits, DEFAULT_LOG_FILE, DEFAULT_TEXT_FILE};
 pub use logs::{Attempt, Evidence, EvidenceBuilder, InputFormat, Selector};
 pub use rules::{Diagnosis, RuleError, RuleErrors, Rules, Severity, DONT_KNOW};

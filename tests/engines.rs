@@ -3,10 +3,12 @@
 //! walked with every question answered "don't know") and through batch
 //! triage of the same files, and both must reach the same diagnosis from
 //! the same facts. A fix made in one reader, history or walker only fails here.
+//! The index that finds one caller in a large log (`guide` and `diagnose` on
+//! a regular file) derives the same facts too.
 
 use signin_doctor::authoring::{Case, Input, OrgInput};
 use signin_doctor::triage::{self, AttemptResult, NoProgress, Options};
-use signin_doctor::{Evidence, Facts, OrgSettings, Rules, Session};
+use signin_doctor::{Evidence, Facts, InputFormat, LogIndex, OrgSettings, Rules, Selector, Session};
 use std::path::{Path, PathBuf};
 
 /// What `diagnose` says when nobody answers: (diagnosis id, facts).
@@ -152,15 +154,30 @@ fn compare_files(rules: &Rules, files: &[PathBuf]) -> usize {
     let key = |v: &[AttemptResult]| v.iter().map(|r| (r.id.clone(), r.diagnosis.id.clone())).collect::<Vec<_>>();
     assert_eq!(key(&one), key(&two), "{}: one and two threads differ", f);
     assert_eq!(one.len(), attempts.len(), "{}: diagnose finds {} failed attempts, triage {}", f, attempts.len(), one.len());
+    let mut indexed = 0;
     for a in &attempts {
         let r = one.iter().find(|r| r.correlation_id.as_deref() == a.correlation_id() && r.id == a.deciding().id).unwrap_or_else(|| panic!("{}: triage has no result for {:?}", f, a.correlation_id()));
         assert_eq!(r.record, format!("{}#{}", a.deciding().origin.file, a.deciding().origin.record), "{}: the drivers number records differently", f);
         let facts = Facts::derive(a, &ev, None);
+        // The index that finds one caller in a large log derives the same facts.
+        let sel = match (a.correlation_id(), &a.deciding().id) {
+            (Some(c), _) => Some(Selector::correlation_id(c.to_string())),
+            (None, Some(id)) => Some(Selector::id(id.clone())),
+            (None, None) => None,
+        };
+        if let Some(sel) = sel {
+            let located = LogIndex::scan(files, InputFormat::Auto).and_then(|ix| ix.locate(&sel, Evidence::builder())).unwrap_or_else(|e| panic!("{f}: the index: {e}"));
+            let again = located.evidence.select(&sel).unwrap_or_else(|e| panic!("{f}: {e}"));
+            let diff = differences(&facts, &located.facts(&again, None));
+            assert!(diff.is_empty(), "{}: {:?}: the index derived different facts:\n{}", f, a.correlation_id(), diff.join("\n"));
+            indexed += 1;
+        }
         let (diagnosis, facts) = unattended(rules, Session::new(rules, facts, a));
         assert_eq!(r.diagnosis.id, diagnosis, "{}: {:?}", f, r.correlation_id);
         let diff = differences(&facts, r.facts.as_ref().unwrap());
         assert!(diff.is_empty(), "{}: {:?}: the drivers derived different facts:\n{}", f, r.correlation_id, diff.join("\n"));
     }
+    assert!(indexed * 2 >= attempts.len(), "{f}: only {indexed} of {} attempts could be found by id", attempts.len());
     attempts.len()
 }
 

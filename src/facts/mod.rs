@@ -9,6 +9,7 @@ mod catalog;
 mod classify;
 mod derive;
 mod history;
+mod index;
 mod org;
 mod signals;
 mod subject;
@@ -16,6 +17,7 @@ mod subject;
 pub use catalog::{spec, FactSpec, CATALOG};
 pub(crate) use derive::is_legacy_client;
 pub(crate) use history::{Glimpse, HashMap as FastMap, HashSet as FastSet, History};
+pub use index::{Located, LogIndex};
 pub use org::OrgSettings;
 pub use subject::Subject;
 

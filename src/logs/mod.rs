@@ -6,7 +6,9 @@
 //! picks the attempt to diagnose.
 
 pub(crate) mod csv;
+
 mod flex;
+pub(crate) mod inputs;
 mod read;
 mod record;
 mod says;

@@ -18,6 +18,8 @@ pub(crate) struct Peek<'a> {
     pub created: Option<Cow<'a, str>>,
     #[serde(rename = "correlationId", alias = "CorrelationId", borrow, default, deserialize_with = "lenient")]
     pub corr: Option<Cow<'a, str>>,
+    #[serde(rename = "id", alias = "Id", borrow, default, deserialize_with = "lenient")]
+    pub id: Option<Cow<'a, str>>,
     #[serde(rename = "userId", alias = "UserId", borrow, default, deserialize_with = "lenient")]
     pub user_id: Option<Cow<'a, str>>,
     #[serde(rename = "userPrincipalName", alias = "UserPrincipalName", borrow, default, deserialize_with = "lenient")]
@@ -205,6 +207,8 @@ fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error>
 pub(crate) struct Seen<'a> {
     pub time: Option<i64>,
     pub corr: Option<Cow<'a, str>>,
+    /// The record's own id (the request id).
+    pub id: Option<Cow<'a, str>>,
     pub user: Option<Cow<'a, str>>,
     pub upn: Option<Cow<'a, str>>,
     pub code: Option<i64>,
@@ -289,6 +293,7 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     Peeked::SignIn(Seen {
         time,
         corr: keep(p.corr).or(env.corr),
+        id: keep(p.id),
         user: keep(p.user_id),
         upn: keep(p.upn),
         code,

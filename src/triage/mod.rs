@@ -14,7 +14,6 @@
 //! Memory grows with the number of users (history) and of failed records
 //! (16 bytes each in the index), never with the size of the log.
 
-mod inputs;
 mod report;
 mod survey;
 
@@ -23,9 +22,9 @@ pub use report::{html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};
+use crate::logs::inputs::{self, Inputs};
 use crate::logs::{Attempt, Evidence};
 use crate::rules::{Rules, Severity};
-use inputs::Inputs;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

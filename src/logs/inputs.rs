@@ -1,8 +1,9 @@
-//! Triage's inputs: each sign-in file as JSON (split by the streaming
-//! splitter) or a CSV export (streamed row by row, authentication-details
-//! CSVs joined on Request ID), and the way back to one record's bytes in
-//! the second pass. The shapes, the field mapping and the decoding are the
-//! record source's (`logs`), the same as `diagnose` reads.
+//! The sign-in files of a streaming read (batch triage, and the index that
+//! finds one user's records in a large log): each file as JSON (split by
+//! the streaming splitter) or a CSV export (streamed row by row,
+//! authentication-details CSVs joined on Request ID), and the way back to
+//! one record's bytes in a second look. The shapes, the field mapping and
+//! the decoding are the record source's, the same as `diagnose` reads.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::logs::csv::{CsvBatches, RowMapper, Steps};
@@ -14,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How a sign-in file is read.
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Json,
     Csv(RowMapper),
 }
 
 /// One sign-in file.
-pub(super) struct Input {
+pub(crate) struct Input {
     pub path: PathBuf,
     /// The name used in outputs (`file#record`).
     pub name: Arc<str>,
@@ -28,12 +29,12 @@ pub(super) struct Input {
 }
 
 /// The sign-in files of a run, and the authentication steps their CSV rows are joined with.
-pub(super) struct Inputs {
+pub(crate) struct Inputs {
     pub files: Vec<Input>,
     pub steps: Steps,
 }
 
-pub(super) fn open(path: &Path) -> Result<File> {
+pub(crate) fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::from_io(path, &e))
 }
 
@@ -103,7 +104,7 @@ fn decode_json(path: &Path, bytes: &[u8]) -> std::result::Result<SignIn, String>
 
 /// Read `buf.len()` bytes at `offset`, without moving a shared file cursor
 /// (the workers of the second pass read the same files at once).
-pub(super) fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         let _ = path;
