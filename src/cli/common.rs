@@ -113,9 +113,73 @@ pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, f
     Ok((b.build(), org))
 }
 
+/// The sign-in logs of a call: regular files are streamed once and indexed
+/// (a 300 MB export is never held whole); standard input, pipes and devices
+/// are loaded whole, as they cannot be read twice.
+pub enum Logs {
+    Indexed(Box<(signin_doctor::LogIndex, signin_doctor::EvidenceBuilder)>),
+    Whole(Evidence),
+}
+
+impl Logs {
+    pub fn open(signin: &[PathBuf], audit: &[PathBuf], format: FormatArg) -> Result<Logs, Error> {
+        let regular = |p: &PathBuf| p.as_os_str() != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
+        if !signin.iter().all(regular) {
+            let (ev, _) = load_logs(signin, audit, None, format, false)?;
+            return Ok(Logs::Whole(ev));
+        }
+        let index = match signin_doctor::LogIndex::scan(signin, format.get()) {
+            Ok(index) => index,
+            // The whole-record reader says more exactly what is wrong with a
+            // record (its column, a hint) and reads a few layouts the
+            // streaming one refuses (pages nested in an array): let it.
+            Err(_) => return Ok(Logs::Whole(load_logs(signin, audit, None, format, false)?.0)),
+        };
+        let mut b = Evidence::builder().input_format(format.get());
+        for a in audit {
+            b = b.audit_file(a)?;
+        }
+        Ok(Logs::Indexed(Box::new((index, b))))
+    }
+
+    /// The users with failed sign-ins, newest failure first, with their failed attempts.
+    pub fn failed_users(&self) -> Vec<(String, usize)> {
+        match self {
+            Logs::Indexed(ib) => ib.0.failed_users(),
+            Logs::Whole(ev) => {
+                let mut users: Vec<(String, usize)> = Vec::new();
+                for at in ev.attempts().iter().rev().filter(|a| a.failed()) {
+                    let d = at.deciding();
+                    let Some(u) = d.user_principal_name.clone().or_else(|| d.user_id.clone()) else { continue };
+                    match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
+                        Some((_, n)) => *n += 1,
+                        None => users.push((u, 1)),
+                    }
+                }
+                users
+            }
+        }
+    }
+
+    /// The records the selector picks from, with the whole log's history.
+    pub fn locate(self, sel: &Selector) -> Result<signin_doctor::Located, Error> {
+        match self {
+            Logs::Indexed(ib) => {
+                let (index, b) = *ib;
+                index.locate(sel, b)
+            }
+            Logs::Whole(ev) => Ok(signin_doctor::Located::whole(ev)),
+        }
+    }
+}
+
 impl Inputs {
-    pub fn load(&self) -> Result<(Evidence, Option<OrgSettings>), Error> {
-        load_logs(&self.signin, &self.audit, self.org.as_ref(), self.input_format, false)
+    /// The attempt the options select, with its facts' surroundings.
+    pub fn locate(&self) -> Result<(signin_doctor::Located, signin_doctor::Attempt, Option<OrgSettings>), Error> {
+        let org = self.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
+        let located = Logs::open(&self.signin, &self.audit, self.input_format)?.locate(&self.selector())?;
+        let attempt = located.evidence.select(&self.selector())?;
+        Ok((located, attempt, org))
     }
     pub fn selector(&self) -> Selector {
         Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())

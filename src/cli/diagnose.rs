@@ -4,7 +4,7 @@ use super::common::{load_rules, Format, Inputs};
 use super::exit;
 use super::{out, outln};
 use signin_doctor::Answer;
-use signin_doctor::{Error, Facts, Session};
+use signin_doctor::{Error, Session};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -25,10 +25,9 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
     let answers: Vec<Answer> = a.answer.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
-    let (evidence, org) = a.inputs.load()?;
-    let attempt = evidence.select(&a.inputs.selector())?;
+    let (located, attempt, org) = a.inputs.locate()?;
     super::common::say_if_success(&attempt, &a.inputs.selector());
-    let facts = Facts::derive(&attempt, &evidence, org.as_ref());
+    let facts = located.facts(&attempt, org.as_ref());
     let mut session = Session::new(&rules, facts, &attempt);
     for ans in &answers {
         session.answer(&rules, &ans.question, &ans.choice)?;

@@ -11,7 +11,6 @@ mod text_input;
 
 use lines::{line_walk, MAX_LINE};
 use screen::Screen;
-use select::who_and_which;
 use terminal::interactive_walk;
 
 use super::common::load_rules;
@@ -20,7 +19,7 @@ use super::{out, outln};
 use clap::ValueEnum;
 use signin_doctor::output::{self, TicketFormat};
 use signin_doctor::{Answer, Applied, Confidence, Line, Outcome, Prompt, Step};
-use signin_doctor::{Error, ErrorKind, Facts, Rules, Selector, Session};
+use signin_doctor::{Error, ErrorKind, Rules, Selector, Session};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -171,11 +170,19 @@ fn start(a: &Args, rules: &Rules, interactive: bool) -> Result<(Session, Vec<Str
     if a.signin.is_empty() {
         return Ok((start_without_log(a, rules, interactive)?, Vec::new()));
     }
-    let (ev, org) = super::common::load_logs(&a.signin, &a.audit, a.org.as_ref(), a.input_format, false)?;
-    let selector = who_and_which(a, &ev)?;
-    let attempt = ev.select(&selector)?;
+    let logs = super::common::Logs::open(&a.signin, &a.audit, a.input_format)?;
+    let org = a.org.as_ref().map(|p| signin_doctor::OrgSettings::from_file(p)).transpose()?;
+    let by_id = a.id.is_some() || a.correlation_id.is_some();
+    let user = if by_id { None } else { select::who(a, &logs.failed_users(), interactive)? };
+    let selector = Selector::new(a.id.clone(), a.correlation_id.clone(), user.clone().or_else(|| a.user.clone()));
+    let located = logs.locate(&selector)?;
+    let selector = match user {
+        Some(u) => select::which(&located.evidence, u, interactive)?,
+        None => selector,
+    };
+    let attempt = located.evidence.select(&selector)?;
     super::common::say_if_success(&attempt, &selector);
-    Ok((Session::new(rules, Facts::derive(&attempt, &ev, org.as_ref()), &attempt), Vec::new()))
+    Ok((Session::new(rules, located.facts(&attempt, org.as_ref()), &attempt), Vec::new()))
 }
 
 /// The files the call reads, which nothing it writes may replace.

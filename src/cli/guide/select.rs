@@ -2,51 +2,38 @@
 
 use super::*;
 
-/// Who is on the line, and which of their sign-ins they mean. A log of
-/// several users' failures and no --user: in a terminal the agent picks the
-/// user, without one it is an error listing them (never the newest failure
-/// of whoever). A user with several failures: in a terminal the agent picks
-/// one (newest first); without one the newest, and a note lists the others.
-pub(super) fn who_and_which(a: &Args, ev: &signin_doctor::Evidence) -> Result<Selector, Error> {
-    if a.id.is_some() || a.correlation_id.is_some() {
-        return Ok(Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone()));
+/// Who is on the line. A log of several users' failures and no --user: in a
+/// terminal the agent picks the user, without one it is an error listing
+/// them (never the newest failure of whoever). `None`: the log's newest
+/// failure is the call's (a log of one user's failures, or none).
+pub(super) fn who(a: &Args, users: &[(String, usize)], interactive: bool) -> Result<Option<String>, Error> {
+    if let Some(u) = &a.user {
+        return Ok(Some(u.clone()));
     }
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if users.len() <= 1 {
+        return Ok(None);
+    }
+    let labels: Vec<String> = users.iter().map(|(u, n)| output::terminal_safe(&format!("{u} ({n} failed sign-in{})", if *n == 1 { "" } else { "s" })).into_owned()).collect();
+    if !interactive {
+        let shown: Vec<&str> = labels.iter().take(20).map(String::as_str).collect();
+        let more = if labels.len() > 20 { format!(" and {} more", labels.len() - 20) } else { String::new() };
+        return Err(Error::from_parts(ErrorKind::NotFound, format!("the log holds failed sign-ins of {} users; say who is on the line with --user", users.len()), Path::new(""))
+            .with_hint(format!("{}{more}", shown.join(", "))));
+    }
+    match inquire::Select::new("The log holds several users' failures. Who is on the line?", labels.clone())
+        .with_scorer(&|input, _, label, _| (input.is_empty() || label.to_lowercase().starts_with(&input.trim().to_lowercase())).then_some(0))
+        .prompt()
+    {
+        Ok(l) => Ok(Some(users[labels.iter().position(|x| *x == l).unwrap_or(0)].0.clone())),
+        Err(e) => Err(Error::from_parts(ErrorKind::Session, format!("no user was picked: {e}"), Path::new(""))),
+    }
+}
+
+/// Which of the user's sign-ins the call is about: in a terminal the agent
+/// picks one (newest first); without one the newest, and a note lists the
+/// others.
+pub(super) fn which(ev: &signin_doctor::Evidence, user: String, interactive: bool) -> Result<Selector, Error> {
     let failed: Vec<signin_doctor::Attempt> = ev.attempts().into_iter().filter(signin_doctor::Attempt::failed).collect();
-    // Only named users can be on the line: a record without one is picked by --id.
-    let user_of = |at: &signin_doctor::Attempt| {
-        let d = at.deciding();
-        d.user_principal_name.clone().or_else(|| d.user_id.clone())
-    };
-    let user = match &a.user {
-        Some(u) => u.clone(),
-        None => {
-            let mut users: Vec<(String, usize)> = Vec::new();
-            for u in failed.iter().rev().filter_map(user_of) {
-                match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
-                    Some((_, n)) => *n += 1,
-                    None => users.push((u, 1)),
-                }
-            }
-            if users.len() <= 1 {
-                return Ok(Selector::new(None, None, None));
-            }
-            let labels: Vec<String> = users.iter().map(|(u, n)| format!("{u} ({n} failed sign-in{})", if *n == 1 { "" } else { "s" })).collect();
-            if !interactive {
-                let shown: Vec<&str> = labels.iter().take(20).map(String::as_str).collect();
-                let more = if labels.len() > 20 { format!(" and {} more", labels.len() - 20) } else { String::new() };
-                return Err(Error::from_parts(ErrorKind::NotFound, format!("the log holds failed sign-ins of {} users; say who is on the line with --user", users.len()), Path::new(""))
-                    .with_hint(format!("{}{more}", shown.join(", "))));
-            }
-            match inquire::Select::new("The log holds several users' failures. Who is on the line?", labels.clone())
-                .with_scorer(&|input, _, label, _| (input.is_empty() || label.to_lowercase().starts_with(&input.trim().to_lowercase())).then_some(0))
-                .prompt()
-            {
-                Ok(l) => users[labels.iter().position(|x| *x == l).unwrap_or(0)].0.clone(),
-                Err(e) => return Err(Error::from_parts(ErrorKind::Session, format!("no user was picked: {e}"), Path::new(""))),
-            }
-        }
-    };
     let theirs: Vec<&signin_doctor::Attempt> =
         failed.iter().rev().filter(|at| at.records().iter().any(|r| [&r.user_principal_name, &r.user_id].iter().any(|x| x.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(&user))))).collect();
     if theirs.len() <= 1 {
