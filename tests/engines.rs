@@ -154,6 +154,26 @@ fn compare_files(rules: &Rules, files: &[PathBuf]) -> usize {
     let key = |v: &[AttemptResult]| v.iter().map(|r| (r.id.clone(), r.diagnosis.id.clone())).collect::<Vec<_>>();
     assert_eq!(key(&one), key(&two), "{}: one and two threads differ", f);
     assert_eq!(one.len(), attempts.len(), "{}: diagnose finds {} failed attempts, triage {}", f, attempts.len(), one.len());
+    // The index finds the same callers as the log loaded whole: the users
+    // with failed attempts (counted by attempt, an interrupt then a success
+    // not among them), each user's attempt, and the newest failure.
+    let index = || LogIndex::scan(files, InputFormat::Auto).unwrap_or_else(|e| panic!("{f}: the index: {e}"));
+    let mut users: Vec<(String, usize)> = Vec::new();
+    for at in ev.attempts().iter().rev().filter(|a| a.failed()) {
+        let d = at.deciding();
+        let Some(u) = d.user_principal_name.clone().or_else(|| d.user_id.clone()) else { continue };
+        match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
+            Some((_, n)) => *n += 1,
+            None => users.push((u, 1)),
+        }
+    }
+    assert_eq!(index().failed_users(), users, "{f}: the index lists other users");
+    let place = |a: &signin_doctor::Attempt| (a.deciding().origin.file.to_string(), a.deciding().origin.record);
+    for sel in std::iter::once(Selector::default()).chain(users.iter().map(|(u, _)| Selector::user(u.clone()))) {
+        let whole = ev.select(&sel).map(|a| place(&a)).map_err(|e| e.to_string());
+        let indexed = index().locate(&sel, Evidence::builder()).and_then(|l| l.evidence.select(&sel)).map(|a| place(&a)).map_err(|e| e.to_string());
+        assert_eq!(indexed, whole, "{f}: {sel:?} picks another attempt through the index");
+    }
     let mut indexed = 0;
     for a in &attempts {
         let r = one.iter().find(|r| r.correlation_id.as_deref() == a.correlation_id() && r.id == a.deciding().id).unwrap_or_else(|| panic!("{}: triage has no result for {:?}", f, a.correlation_id()));

@@ -31,7 +31,10 @@ struct Entry {
     uid: u64,
     corr: u64,
     id: u64,
+    /// The attempt: the correlation id's key, or the record's own place.
+    attempt: u64,
     time: i64,
+    nanos: u32,
     offset: u64,
     file: u32,
     number: u32,
@@ -40,21 +43,13 @@ struct Entry {
     failed: bool,
 }
 
-/// A user with failed sign-ins: the name as the log writes it, how many, the newest.
-#[derive(Debug, Clone)]
-struct Failing {
-    name: String,
-    /// The attempts (correlation ids) with a failed record.
-    attempts: HashSet<u64>,
-    newest: i64,
-}
-
 /// The index of a sign-in log read once as a stream.
 pub struct LogIndex {
     inputs: Inputs,
     history: History,
     entries: Vec<Entry>,
-    failing: HashMap<u64, Failing>,
+    /// The names of users with a failed record, as the log writes them.
+    names: HashMap<u64, String>,
 }
 
 /// One caller's sign-ins with what the whole log says around them: the
@@ -84,7 +79,7 @@ impl LogIndex {
     /// error naming its file, record and line.
     pub fn scan(paths: &[PathBuf], format: InputFormat) -> Result<LogIndex> {
         let inputs = Inputs::open(paths, format)?;
-        let mut index = LogIndex { history: History::default(), entries: Vec::new(), failing: HashMap::new(), inputs };
+        let mut index = LogIndex { history: History::default(), entries: Vec::new(), names: HashMap::new(), inputs };
         for i in 0..index.inputs.files.len() {
             index.scan_file(i)?;
         }
@@ -119,26 +114,25 @@ impl LogIndex {
                     Peeked::Bad(message) => return Err(bad(message)),
                 };
                 self.history.add(&Glimpse::of_summary(&s));
+                // As `SignIn::is_failure`: no error code is unknown, not success.
                 let failed = s.code != Some(0);
                 let (upn, uid) = (s.upn.as_deref(), s.user.as_deref());
-                let time = s.time.unwrap_or(i64::MIN);
                 if failed {
                     if let Some(name) = upn.or(uid) {
-                        let f = self.failing.entry(key(Some(name))).or_insert_with(|| Failing { name: name.to_string(), attempts: HashSet::new(), newest: time });
-                        // A record without a correlation id is an attempt of its own.
-                        f.attempts.insert(match key(s.corr.as_deref()) {
-                            0 => key(Some(&format!("\0{i}#{}", sp.number))),
-                            k => k,
-                        });
-                        f.newest = f.newest.max(time);
+                        self.names.entry(key(Some(name))).or_insert_with(|| name.to_string());
                     }
                 }
+                let corr = key(s.corr.as_deref());
+                // A record without a correlation id is an attempt of its own.
+                let attempt = if corr != 0 { corr } else { key(Some(&format!("\0{i}#{}", sp.number))) };
                 self.entries.push(Entry {
                     upn: key(upn),
                     uid: key(uid),
-                    corr: key(s.corr.as_deref()),
+                    corr,
                     id: key(s.id.as_deref()),
-                    time,
+                    attempt,
+                    time: s.time.unwrap_or(i64::MIN),
+                    nanos: s.nanos,
                     offset: sp.offset,
                     file: i as u32,
                     number: sp.number as u32,
@@ -155,12 +149,43 @@ impl LogIndex {
         self.entries.len()
     }
 
+    /// Each attempt's last record, as [`Attempt`] orders its records (by
+    /// time, then record number): the record that says whether it failed.
+    fn last_records(&self) -> HashMap<u64, &Entry> {
+        let mut last: HashMap<u64, &Entry> = HashMap::new();
+        for e in &self.entries {
+            let l = last.entry(e.attempt).or_insert(e);
+            if (e.time, e.nanos, e.number) >= (l.time, l.nanos, l.number) {
+                *l = e;
+            }
+        }
+        last
+    }
+
+    /// The failed attempts (their last record failed: an interrupt such as
+    /// 50074 followed by a success is not a failure), newest first, by
+    /// their last record's time and number as [`Evidence::attempts`] orders them.
+    fn failed_attempts(&self) -> Vec<&Entry> {
+        let mut v: Vec<&Entry> = self.last_records().into_values().filter(|e| e.failed).collect();
+        v.sort_by_key(|e| std::cmp::Reverse((e.time, e.nanos, e.number)));
+        v
+    }
+
     /// The users with failed sign-ins, the newest failure first: (user as
-    /// the log writes it, number of attempts with a failed record).
+    /// the log writes it, number of failed attempts), as the whole log loaded counts them.
     pub fn failed_users(&self) -> Vec<(String, usize)> {
-        let mut v: Vec<&Failing> = self.failing.values().collect();
-        v.sort_by(|a, b| b.newest.cmp(&a.newest).then_with(|| a.name.cmp(&b.name)));
-        v.into_iter().map(|f| (f.name.clone(), f.attempts.len())).collect()
+        let mut users: Vec<(u64, usize)> = Vec::new();
+        for e in self.failed_attempts() {
+            let k = if e.upn != 0 { e.upn } else { e.uid };
+            if k == 0 {
+                continue;
+            }
+            match users.iter_mut().find(|(u, _)| *u == k) {
+                Some((_, n)) => *n += 1,
+                None => users.push((k, 1)),
+            }
+        }
+        users.into_iter().filter_map(|(k, n)| self.names.get(&k).map(|name| (name.clone(), n))).collect()
     }
 
     /// The sign-ins the selector can pick from, read again and decoded, in
@@ -178,18 +203,15 @@ impl LogIndex {
         } else {
             let who = match &sel.user {
                 Some(u) => key(Some(u)),
-                None => match self.entries.iter().filter(|e| e.failed).max_by_key(|e| (e.time, e.file, e.number)).copied() {
-                    Some(e) if e.upn != 0 || e.uid != 0 => {
-                        if e.upn != 0 {
-                            e.upn
-                        } else {
-                            e.uid
-                        }
+                // No selector: the newest failed attempt, as `Evidence::select` takes it.
+                None => match self.failed_attempts().first() {
+                    Some(e) => {
+                        let a = e.attempt;
+                        let hits: Vec<Entry> = self.entries.iter().filter(|x| x.attempt == a).copied().collect();
+                        return self.read(&hits, builder);
                     }
-                    // The newest failure names no user: its attempt alone.
-                    Some(e) => return self.read(&[e], builder),
                     None => {
-                        let attempts = self.entries.iter().map(|e| (e.corr, if e.corr == 0 { (e.file, e.number) } else { (0, 0) })).collect::<HashSet<_>>().len();
+                        let attempts = self.entries.iter().map(|e| e.attempt).collect::<HashSet<_>>().len();
                         return Err(Error::new(ErrorKind::NotFound, format!("the log holds no failed sign-in ({attempts} attempt{}, all successful)", if attempts == 1 { "" } else { "s" }))
                             .hint("to diagnose a successful sign-in (e.g. a break-glass account), pick it with --id"));
                     }
@@ -201,15 +223,14 @@ impl LogIndex {
         self.read(&hits, builder)
     }
 
-    /// Read again the records `hits` and every record sharing a correlation id with them.
+    /// Read again the records of the attempts of `hits`.
     fn read(self, hits: &[Entry], builder: EvidenceBuilder) -> Result<Located> {
-        let corrs: HashSet<u64> = hits.iter().map(|e| e.corr).filter(|&c| c != 0).collect();
-        let hit_at: HashSet<(u32, u32)> = hits.iter().map(|e| (e.file, e.number)).collect();
+        let attempts: HashSet<u64> = hits.iter().map(|e| e.attempt).collect();
         let files: Vec<std::fs::File> = self.inputs.files.iter().map(|f| inputs::open(&f.path)).collect::<Result<_>>()?;
         let mut signins: Vec<SignIn> = Vec::new();
         let mut buf = Vec::new();
         // Entries are in file order already.
-        for e in self.entries.iter().filter(|e| corrs.contains(&e.corr) || hit_at.contains(&(e.file, e.number))) {
+        for e in self.entries.iter().filter(|e| attempts.contains(&e.attempt)) {
             let input = &self.inputs.files[e.file as usize];
             let bad = |message: String| Error::new(ErrorKind::BadRecord, message).at_path(&input.path).at(e.line as usize, 1).record(e.number as usize);
             buf.resize(e.len as usize, 0);

@@ -77,7 +77,16 @@ impl Inputs {
     pub fn decode(&self, i: usize, bytes: &[u8], number: usize, line: usize) -> std::result::Result<SignIn, String> {
         let input = &self.files[i];
         let mut s = match &input.kind {
-            Kind::Json => decode_json(&input.path, bytes)?,
+            Kind::Json => {
+                let mut s = decode_json(&input.path, bytes)?;
+                // An authentication-details CSV given beside JSON sign-ins
+                // joins on Request ID, as `EvidenceBuilder::build` joins it.
+                let joined = s.id.as_deref().and_then(|id| self.steps.get(id));
+                if let (Some(steps), true) = (joined, s.authentication_details.as_ref().is_none_or(Vec::is_empty)) {
+                    s.authentication_details = Some(serde_json::from_value(serde_json::Value::Array(steps.clone())).map_err(|e| format!("cannot read its authentication details: {e}"))?);
+                }
+                s
+            }
             Kind::Csv(mapper) => {
                 let v = crate::logs::csv::signin_row_at(bytes, mapper, &self.steps)?;
                 serde_json::from_value::<SignIn>(v).map_err(|e| format!("cannot read this sign-in: {e}"))?

@@ -206,6 +206,8 @@ fn mfa_ok_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error>
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Seen<'a> {
     pub time: Option<i64>,
+    /// The nanoseconds of `time` (records of one second are told apart by them).
+    pub nanos: u32,
     pub corr: Option<Cow<'a, str>>,
     /// The record's own id (the request id).
     pub id: Option<Cow<'a, str>>,
@@ -279,10 +281,10 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     if !has_status && code.is_none() && created.is_none() {
         return Peeked::Bad("this object has none of the fields of a sign-in (status, createdDateTime, ResultType)".into());
     }
-    let time = match created.as_deref().map(crate::logs::parse_time) {
-        Some(Ok(t)) => Some(t.timestamp()),
+    let (time, nanos) = match created.as_deref().map(crate::logs::parse_time) {
+        Some(Ok(t)) => (Some(t.timestamp()), t.timestamp_subsec_nanos()),
         Some(Err(e)) => return Peeked::Bad(format!("cannot read this sign-in: {e}")),
-        None => None,
+        None => (None, 0),
     };
     let req = p.requirement.as_deref().unwrap_or("");
     let step_ok = p.steps_mfa_ok;
@@ -292,6 +294,7 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
     let os = keep(p.device);
     Peeked::SignIn(Seen {
         time,
+        nanos,
         corr: keep(p.corr).or(env.corr),
         id: keep(p.id),
         user: keep(p.user_id),
