@@ -5,7 +5,7 @@ mod summary;
 mod ticket;
 
 pub use safe::{csv_safe, markdown_block, markdown_code, markdown_text, terminal_safe, SafeWriter};
-pub use summary::settled_lines;
+pub use summary::{how_sure, settled_lines};
 pub use ticket::{redact_text, redact_text_keeping, ticket, TicketFormat};
 
 use crate::facts::Facts;
@@ -124,7 +124,7 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
     match &outcome.end {
         End::Diagnosis(d) => {
             let _ = writeln!(o, "Diagnosis: {} [{}] (severity: {})", d.title, d.id, d.severity);
-            let _ = writeln!(o, "Confidence: {} ({})", outcome.confidence, outcome.confidence.says());
+            let _ = writeln!(o, "Confidence: {} ({})", outcome.confidence, how_sure(outcome, !subject.records.is_empty()));
             let _ = writeln!(o, "  {}", d.summary.trim());
             // Without a log, only what the caller gave is evidence.
             let evidence: Vec<_> = outcome.evidence.iter().filter(|e| !subject.records.is_empty() || e.value.is_some()).collect();
@@ -163,9 +163,30 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
     o
 }
 
+/// The version of the JSON contract [`json`] writes (`diagnose --format
+/// json` and the HTTP API alike); it grows by one when a field changes
+/// meaning or goes away, not when one is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The outcome as the JSON contract for other tools (README, "JSON output").
+/// Besides the trace and the facts, it carries what a front end shows: the
+/// one-line `header` (who, when, app, error) and the short plain `summary`
+/// of what the data settled, and the questions already `answered` (to go
+/// back to).
 pub fn json(outcome: &Outcome, subject: &Subject, facts: &Facts, rules: &Rules) -> serde_json::Value {
+    let answered: Vec<serde_json::Value> = outcome
+        .trace
+        .iter()
+        .filter_map(|s| match s {
+            Step::Question { node, text, choice, answer, .. } => Some(json!({"question": node, "text": text, "choice": choice, "answer": answer})),
+            _ => None,
+        })
+        .collect();
     let mut v = json!({
+        "schema_version": SCHEMA_VERSION,
+        "header": if subject.records.is_empty() { None } else { Some(subject_line(subject)) },
+        "summary": settled_lines(&outcome.trace, !subject.records.is_empty()),
+        "answered": answered,
         "subject": subject,
         "trace": outcome.trace,
         "facts": facts,

@@ -77,6 +77,16 @@ fn capital(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
+/// How sure an outcome is, in words that fit whether there was a log:
+/// without one, what the walk knows came from the caller.
+pub fn how_sure(outcome: &Outcome, from_log: bool) -> &'static str {
+    use crate::walk::Confidence;
+    match (outcome.confidence, from_log) {
+        (Confidence::Provisional, _) | (_, true) => outcome.confidence.says(),
+        (_, false) => "from what the caller said (an error code read out, and their answers)",
+    }
+}
+
 /// The first sentence of a text (a diagnosis's summary), for a short line.
 fn first_sentence(text: &str) -> &str {
     let text = text.trim();
@@ -90,7 +100,7 @@ fn first_sentence(text: &str) -> &str {
 /// (case, agent, time), who and which sign-in, the diagnosis with how sure
 /// it is, its cause in a sentence, and the first step. Values from the log
 /// are passed through `clean` (redaction, escaping) by the caller.
-pub(crate) fn paste_lines(session: &Session, outcome: &Outcome, clean: &dyn Fn(&str) -> String) -> Vec<String> {
+pub(crate) fn paste_lines(session: &Session, outcome: &Outcome, clean: &dyn Fn(&str) -> String, code: &dyn Fn(&str) -> String) -> Vec<String> {
     let mut lines = Vec::new();
     let call = &session.call;
     let mut who = Vec::new();
@@ -110,12 +120,13 @@ pub(crate) fn paste_lines(session: &Session, outcome: &Outcome, clean: &dyn Fn(&
     if s.records.is_empty() {
         lines.push("Sign-in log: none; the walk went by the caller's answers.".to_string());
     } else {
-        lines.push(format!("Sign-in: {}", clean(&super::subject_line(s))));
+        // Log values (an app's name can hold a link) as inert code.
+        lines.push(format!("Sign-in: {}", code(&super::subject_line(s))));
     }
     match &outcome.end {
         End::Diagnosis(d) => {
             lines.push(format!("Diagnosis: {} (severity {}).", d.title, d.severity));
-            lines.push(format!("How sure: {}.", outcome.confidence.says()));
+            lines.push(format!("How sure: {}.", how_sure(outcome, !s.records.is_empty())));
             lines.push(format!("Cause: {}", first_sentence(&d.summary)));
             // The shared verification steps are one line; then the first step of this diagnosis.
             let verify = d.verify_steps.min(d.next_steps.len());

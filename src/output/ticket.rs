@@ -47,7 +47,7 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
         let _ = writeln!(o, "Sign-in troubleshooting: {title}\n{}\n", "=".repeat(25 + title.chars().count()));
     }
     // The lines an agent pastes first, then the full note.
-    for line in super::summary::paste_lines(session, outcome, &prose) {
+    for line in super::summary::paste_lines(session, outcome, &prose, &code) {
         let _ = writeln!(o, "{}{line}", if md { "- " } else { "" });
     }
     h(&mut o, "Details");
@@ -66,25 +66,15 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
         h(&mut o, "Diagnosis");
         let _ = writeln!(o, "{} ({}, severity {})\n\n{}", if md { format!("**{}**", d.title) } else { d.title.clone() }, code(&d.id), d.severity, d.summary.trim());
     }
-    item(&mut o, "Confidence", &format!("{} ({})", outcome.confidence, outcome.confidence.says()));
+    item(&mut o, "Confidence", &format!("{} ({})", outcome.confidence, super::how_sure(outcome, !session.subject.records.is_empty())));
 
     // Without a log, the only facts are those the caller gave (an error
     // code read out); a table of unknowns would say nothing.
     let no_log = s.records.is_empty();
     let facts: Vec<_> = facts_used(outcome).into_iter().filter(|(_, v, _)| !no_log || v != "unknown").collect();
-    if facts.is_empty() {
-        // nothing to tabulate
-    } else if md {
+    if !facts.is_empty() {
         h(&mut o, if no_log { "Facts from the caller" } else { "Facts from the logs" });
-        let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
-        for (n, v, src) in &facts {
-            let _ = writeln!(o, "| {} | {} | {} |", code(n), code(v), code(src));
-        }
-    } else {
-        h(&mut o, if no_log { "Facts from the caller" } else { "Facts from the logs" });
-        for (n, v, src) in &facts {
-            let _ = writeln!(o, "{n} = {}  ({})", code(v), code(src));
-        }
+        facts_table(&mut o, &facts, md, &code);
     }
 
     h(&mut o, "Questions and answers");
@@ -122,22 +112,41 @@ pub fn ticket(session: &Session, outcome: &Outcome, rules: &Rules, format: Ticke
     }
 
     if let End::Diagnosis(d) = &outcome.end {
-        h(&mut o, &super::steps_heading(d));
-        for (i, step) in d.next_steps.iter().enumerate() {
-            let _ = writeln!(o, "{}. {step}", i + 1);
-        }
-        if !d.references.is_empty() {
-            h(&mut o, "References");
-            for r in &d.references {
-                let _ = writeln!(o, "- {r}");
-            }
-        }
+        steps_and_references(&mut o, d, &h);
     }
     if redact {
         // A second pass over the whole note, for anything said twice.
         redact_text_keeping(&o, &known, &keep)
     } else {
         o
+    }
+}
+
+/// The diagnosis's numbered next steps and its references (rule text).
+fn steps_and_references(o: &mut String, d: &crate::rules::Diagnosis, h: &dyn Fn(&mut String, &str)) {
+    h(o, &super::steps_heading(d));
+    for (i, step) in d.next_steps.iter().enumerate() {
+        let _ = writeln!(o, "{}. {step}", i + 1);
+    }
+    if !d.references.is_empty() {
+        h(o, "References");
+        for r in &d.references {
+            let _ = writeln!(o, "- {r}");
+        }
+    }
+}
+
+/// The facts as a Markdown table, or as lines of text.
+fn facts_table(o: &mut String, facts: &[(String, String, String)], md: bool, code: &dyn Fn(&str) -> String) {
+    if md {
+        let _ = writeln!(o, "| fact | value | source |\n|---|---|---|");
+        for (n, v, src) in facts {
+            let _ = writeln!(o, "| {} | {} | {} |", code(n), code(v), code(src));
+        }
+    } else {
+        for (n, v, src) in facts {
+            let _ = writeln!(o, "{n} = {}  ({})", code(v), code(src));
+        }
     }
 }
 
@@ -238,7 +247,12 @@ fn patterns() -> Option<&'static Patterns> {
             // Object ids of users, devices, tenants and audit targets.
             guid: Regex::new(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b").ok()?,
             // Device names as Windows and phones make them up by default.
-            device: Regex::new(r"(?i)\b(?:DESKTOP|LAPTOP|WIN|PC|CPC)-[A-Z0-9]{4,15}\b|\b[\p{L}'’]+[’']s (?:iPhone|iPad|MacBook(?: (?:Air|Pro))?|Galaxy [\p{L}\p{N}]+|Pixel(?: \d+)?)\b").ok()?,
+            // The owner (group 1) may be two words or hyphenated ("Anne-Marie's iPhone", "Mary Ann's iPad");
+            // localized defaults put the name after ("iPhone von Alex", "iPhone de Alex").
+            device: Regex::new(
+                r"(?i)\b(?:DESKTOP|LAPTOP|WIN|PC|CPC)-[A-Z0-9]{4,15}\b|\b((?-i:(?:\p{Lu}[\p{L}-]* )?[\p{L}-]+))[’']s (?:iPhone|iPad|iMac|Mac mini|MacBook(?: (?:Air|Pro))?|Galaxy [\p{L}\p{N}]+|Pixel(?: \d+)?)\b|\b(?:iPhone|iPad|iMac|MacBook(?: (?:Air|Pro))?) (?:von|de|di|van|av) [\p{L}-]+(?: [\p{L}-]+)?\b",
+            )
+            .ok()?,
         })
     })
     .as_ref()
@@ -290,8 +304,25 @@ pub fn redact_text(text: &str, names: &[&str]) -> String {
 /// ```
 pub fn redact_text_keeping(text: &str, names: &[&str], keep: &[&str]) -> String {
     let Some(p) = patterns() else { return REDACTION_FAILED.to_string() };
-    let text = p.guid.replace_all(text, |c: &regex::Captures<'_>| if keep.iter().any(|k| k.eq_ignore_ascii_case(&c[0])) { c[0].to_string() } else { "[id]".to_string() });
-    let text = p.device.replace_all(&text, "[device]");
+    // A GUID inside a link (a Microsoft Learn page's address) names no one.
+    let in_link = |start: usize| text[..start].rsplit(char::is_whitespace).next().is_some_and(|word| word.contains("://"));
+    let text = p.guid.replace_all(text, |c: &regex::Captures<'_>| {
+        let keep_it = keep.iter().any(|k| k.eq_ignore_ascii_case(&c[0])) || c.get(0).is_some_and(|m| in_link(m.start()));
+        if keep_it {
+            c[0].to_string()
+        } else {
+            "[id]".to_string()
+        }
+    });
+    // "the user's iPhone" names no one; "Alex's iPhone" does.
+    let text = p.device.replace_all(&text, |c: &regex::Captures<'_>| {
+        let owner = c.get(1).map_or("", |m| m.as_str()).to_lowercase();
+        if ["user", "caller", "customer", "agent", "their", "his", "her", "my", "your", "the"].iter().any(|w| owner.ends_with(w)) {
+            c[0].to_string()
+        } else {
+            "[device]".to_string()
+        }
+    });
     let text: &str = &text;
     let mut t = p.email.replace_all(text, |c: &regex::Captures<'_>| format!("{}***@{}", c.get(1).map_or("", |m| m.as_str()), &c[2])).into_owned();
     for n in names.iter().map(|n| n.trim()).filter(|n| n.len() > 2) {
@@ -324,6 +355,14 @@ pub fn redact_text_keeping(text: &str, names: &[&str], keep: &[&str]) -> String 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn device_names_are_masked_with_their_owners_but_not_a_generic_phone() {
+        let t = super::redact_text("with Anne-Marie's iPhone, Mary Ann's iPad, iPhone von Alex Wilber; the user's iPhone was reset; DESKTOP-4F2K9QX", &[]);
+        assert_eq!(t, "with [device], [device], [device]; the user's iPhone was reset; [device]");
+        let t = super::redact_text_keeping("see https://learn.microsoft.com/troubleshoot/4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e and 4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e", &[], &[]);
+        assert_eq!(t, "see https://learn.microsoft.com/troubleshoot/4b0d3c1e-58a5-4c2c-9f3e-7a1d2b3c4d5e and [id]", "a link keeps its id");
+    }
+
     #[test]
     fn the_redaction_patterns_compile() {
         assert!(super::patterns().is_some(), "redaction would fail closed on every text");

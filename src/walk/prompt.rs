@@ -57,7 +57,7 @@ pub struct PromptChoice {
 /// from a log, so it goes in with control characters escaped and on one
 /// line: a question is shown by terminals, prompts and web pages alike.
 ///
-/// A sentence whose placeholder names a fact the data does not hold is left
+/// A sentence whose placeholders all name facts the data does not hold is left
 /// out ("Last registration in the audit log: {..}." says nothing without an
 /// audit log), unless that would leave nothing; then it reads "(unknown)".
 pub(crate) fn fill(text: &str, facts: &Facts) -> String {
@@ -67,7 +67,13 @@ pub(crate) fn fill(text: &str, facts: &Facts) -> String {
 /// [`fill`], or `None` when every sentence names a fact the data does not
 /// hold (a help text that would say nothing).
 fn fill_known(text: &str, facts: &Facts) -> Option<String> {
-    let known = |sentence: &str| crate::rules::placeholders(sentence).all(|name| facts.value(name.trim()).is_some());
+    // A sentence goes only when it would say nothing: every value it names
+    // is unknown. One known value among unknown ones keeps it (the country
+    // and address of a sign-in matter even when its risk level is unknown).
+    let known = |sentence: &str| {
+        let mut names = crate::rules::placeholders(sentence).peekable();
+        names.peek().is_none() || names.any(|name| facts.value(name.trim()).is_some())
+    };
     let kept: String = sentences(text).into_iter().filter(|s| known(s)).collect();
     (!kept.trim().is_empty()).then(|| fill_all(kept.trim(), facts))
 }
@@ -138,4 +144,19 @@ pub(crate) fn prompt(q: &Question, facts: &Facts) -> Prompt {
 pub(crate) fn capital(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sentence_goes_only_when_every_value_it_names_is_unknown() {
+        let mut f = Facts::default();
+        f.set("signin.country", Value::Text("FR".into()), "location.countryOrRegion", None);
+        let text = "The sign-in came from {signin.country} (risk {signin.risk_level}). Last change: {audit.recent_change_by}. Is the user there now?";
+        assert_eq!(fill(text, &f), "The sign-in came from FR (risk (unknown)). Is the user there now?");
+        assert_eq!(fill_known("Last change: {audit.recent_change_by}.", &f), None, "a help text that would say nothing");
+        assert_eq!(fill("Only {audit.recent_change_by}.", &f), "Only (unknown).", "a question keeps its only sentence");
+    }
 }

@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// What a saved session says about itself: it holds personal data.
-pub const PERSONAL_DATA: &str = "Personal data: this troubleshooting session holds values from a user's sign-in logs (name, address, IP). Keep it private (the file is readable by its owner only) and delete it when the call is closed.";
+pub const PERSONAL_DATA: &str = "Personal data: this troubleshooting session holds values from a user's sign-in logs (name, address, IP). Keep it private and delete it when the call is closed.";
 
 /// The saved-session format this build writes and reads.
 pub const SESSION_VERSION: u32 = 2;

@@ -100,7 +100,14 @@ pub struct Args {
 
 fn save(session: &Session, path: &Path) -> Result<(), Error> {
     let text = session.to_sealed_json(&super::key::session_key()?)?;
-    super::outfile::write_file(path, (text + "\n").as_bytes())
+    super::outfile::write_file(path, (text + "\n").as_bytes())?;
+    // Personal data: readable by its owner only, even saved over a file that was not.
+    #[cfg(unix)]
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::from_write(path, &e))?;
+    }
+    Ok(())
 }
 
 /// A library error about a session, with the file it came from.
@@ -160,6 +167,7 @@ fn start_without_log(a: &Args, rules: &Rules, interactive: bool) -> Result<Sessi
     };
     session.subject.user = a.user.clone();
     session.subject.correlation_id = a.correlation_id.clone();
+    session.subject.record_ids = a.id.iter().cloned().collect();
     Ok(session)
 }
 

@@ -100,13 +100,13 @@ pub(super) fn question_intro(q: &Prompt) {
 /// The result in a few lines, before the agent finishes: the diagnosis, how
 /// sure it is (a provisional one says so in capitals), its cause, and the
 /// notes about changed rules again, next to the result they changed.
-pub(super) fn result_lines(outcome: &Outcome, resume_notes: &[String]) -> Vec<String> {
+pub(super) fn result_lines(outcome: &Outcome, session: &Session, resume_notes: &[String]) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(d) = outcome.diagnosis() {
         lines.push(format!("Result: {} [{}] (severity {})", d.title, d.id, d.severity));
         lines.push(match outcome.confidence {
             Confidence::Provisional => format!("PROVISIONAL: {}", outcome.confidence.says()),
-            c => format!("How sure: {}", c.says()),
+            _ => format!("How sure: {}", output::how_sure(outcome, !session.subject.records.is_empty())),
         });
         lines.push(format!("  {}", d.summary.trim()));
     }

@@ -49,7 +49,7 @@ pub(super) fn which(ev: &signin_doctor::Evidence, user: String, interactive: boo
     };
     let labels: Vec<String> = theirs.iter().map(|at| describe(at)).collect();
     let pick = if interactive {
-        match inquire::Select::new(&format!("{user} has {} failed sign-ins. Which one is the call about?", theirs.len()), labels.clone()).prompt() {
+        match inquire::Select::new(&format!("{} has {} failed sign-ins. Which one is the call about?", output::terminal_safe(&user), theirs.len()), labels.clone()).prompt() {
             Ok(l) => labels.iter().position(|x| *x == l).unwrap_or(0),
             Err(e) => return Err(Error::from_parts(ErrorKind::Session, format!("no sign-in was picked: {e}"), Path::new(""))),
         }

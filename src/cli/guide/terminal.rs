@@ -176,7 +176,7 @@ fn go_back(a: &Args, rules: &Rules, session: &mut Session, outcome: &Outcome, sc
 fn review(a: &Args, rules: &Rules, session: &mut Session, outcome: &Outcome, screen: &mut Screen, resume_notes: &[String]) -> Result<Flow, Error> {
     use inquire::InquireError::{OperationCanceled, OperationInterrupted};
     outln!("");
-    for l in screen::result_lines(outcome, resume_notes) {
+    for l in screen::result_lines(outcome, session, resume_notes) {
         outln!("{l}");
     }
     let asked = outcome.trace.iter().any(|s| matches!(s, Step::Question { .. }));

@@ -69,18 +69,46 @@ fn delete_word(text: &mut String) {
     text.truncate(start);
 }
 
+/// Whether an event is input (a key pressed, a paste), not a key released,
+/// a resize or a change of focus.
+fn is_input(ev: &Event) -> bool {
+    matches!(ev, Event::Paste(_)) || matches!(ev, Event::Key(k) if k.kind != KeyEventKind::Release)
+}
+
+/// After Enter: the next input if it comes within 60 ms (the rest of a
+/// paste), ignoring key releases (Windows reports them), resizes and focus.
+fn more_within_60ms() -> std::io::Result<Option<Event>> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(60);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || !event::poll(left)? {
+            return Ok(None);
+        }
+        let ev = event::read()?;
+        if is_input(&ev) {
+            return Ok(Some(ev));
+        }
+    }
+}
+
 /// Read one text at `prompt`.
 pub(super) fn read_text(prompt: &str) -> std::io::Result<Typed> {
     let raw = Raw::on()?;
     let mut out = std::io::stdout();
     let mut text = String::new();
+    let mut pending: Option<Event> = None;
+    let mut cut = false;
     render(&mut out, prompt, &text)?;
     let typed = loop {
-        let ev = event::read()?;
+        let ev = match pending.take() {
+            Some(ev) => ev,
+            None => event::read()?,
+        };
         match ev {
             Event::Paste(p) => text.push_str(&p.replace("\r\n", "\n").replace('\r', "\n")),
             Event::Key(k) if k.kind != KeyEventKind::Release => {
-                let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+                // AltGr arrives as Ctrl+Alt on Windows: with Alt held it is a character, not a shortcut.
+                let ctrl = k.modifiers.contains(KeyModifiers::CONTROL) && !k.modifiers.contains(KeyModifiers::ALT);
                 match k.code {
                     KeyCode::Char('c') if ctrl => break Typed::Interrupted,
                     KeyCode::Char('d') if ctrl && text.is_empty() => break Typed::Cancelled,
@@ -92,8 +120,14 @@ pub(super) fn read_text(prompt: &str) -> std::io::Result<Typed> {
                         text.pop();
                     }
                     KeyCode::Esc => break Typed::Cancelled,
-                    KeyCode::Enter if event::poll(Duration::from_millis(60))? => text.push('\n'),
-                    KeyCode::Enter => break Typed::Text(text),
+                    KeyCode::Enter => match more_within_60ms()? {
+                        // More input at once: a paste goes on past its line break.
+                        Some(next) => {
+                            text.push('\n');
+                            pending = Some(next);
+                        }
+                        None => break Typed::Text(text),
+                    },
                     _ => {}
                 }
             }
@@ -106,12 +140,20 @@ pub(super) fn read_text(prompt: &str) -> std::io::Result<Typed> {
                 end -= 1;
             }
             text.truncate(end);
+            cut = true;
             break Typed::Text(text);
         }
         render(&mut out, prompt, &text)?;
     };
+    if cut {
+        // The rest of an overlong paste goes nowhere, not into the next prompt.
+        while more_within_60ms()?.is_some() {}
+    }
     drop(raw);
     queue!(out, style::Print("\r\n"))?;
+    if cut {
+        queue!(out, style::Print(format!("(the text was cut at {} KiB)\r\n", MAX_LINE >> 10)))?;
+    }
     out.flush()?;
     Ok(typed)
 }
