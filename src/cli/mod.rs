@@ -7,6 +7,7 @@ mod guide;
 mod key;
 mod outfile;
 mod reference;
+mod serve;
 mod test;
 mod triage;
 
@@ -104,6 +105,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Show every path that leads to a diagnosis.
     Explain(graph::ExplainArgs),
+    /// The helpdesk web console and the HTTP API (loopback by default).
+    Serve(serve::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.
@@ -127,6 +130,7 @@ pub fn run() -> i32 {
         Command::Test(a) => test::run(a),
         Command::Graph(a) => graph::graph(a),
         Command::Explain(a) => graph::explain(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -63,10 +63,26 @@ impl OrgSettings {
         if text.trim().is_empty() {
             return Err(Error::new(ErrorKind::Empty, "the organisation settings file is empty").at_path(path).hint("see examples/org.ron"));
         }
-        let mut org: OrgSettings = crate::text::ron_options().from_str(text).map_err(|e| {
+        let org: OrgSettings = crate::text::ron_options().from_str(text).map_err(|e| {
             let (line, col, msg) = ron_error(&e);
             Error::new(ErrorKind::BadOrg, format!("invalid organisation settings: {msg}")).at_path(path).at(line, col).hint("see examples/org.ron for the fields")
         })?;
+        org.checked(path, text)
+    }
+
+    /// Settings given as a JSON object with the RON file's fields (the HTTP
+    /// API takes either); `name` is used in errors.
+    pub fn from_json_value(name: impl AsRef<Path>, value: serde_json::Value) -> Result<Self> {
+        let path = name.as_ref();
+        let org: OrgSettings =
+            serde_json::from_value(value).map_err(|e| Error::new(ErrorKind::BadOrg, format!("invalid organisation settings: {e}")).at_path(path).hint("the fields are those of examples/org.ron"))?;
+        org.checked(path, "")
+    }
+
+    /// Check the ranges and country codes; `text` (the file's, if any)
+    /// places an error.
+    fn checked(mut self, path: &Path, text: &str) -> Result<Self> {
+        let org = &mut self;
         for r in &org.trusted_ip_ranges {
             let parsed = r.parse::<IpNet>().or_else(|_| r.parse::<IpAddr>().map(IpNet::from));
             match parsed {
@@ -93,7 +109,7 @@ impl OrgSettings {
                     .hint("use ISO 3166 codes as the sign-in log writes them, e.g. \"GB\", \"US\""));
             }
         }
-        Ok(org)
+        Ok(self)
     }
 
     fn listed(list: &[String], id: Option<&str>, upn: Option<&str>) -> bool {

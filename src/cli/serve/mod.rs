@@ -1,0 +1,177 @@
+//! `signin-doctor serve`: the helpdesk web console at `/` and the JSON API
+//! under `/v1`, on axum. Loopback by default; any other address needs an
+//! API token, checked on every API request. Sessions stay on the server
+//! (the client holds an opaque id), bodies are capped, requests time out,
+//! and the server's log names no person: method, path, status and time.
+
+mod api;
+mod assets;
+mod store;
+
+use super::common::load_rules;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use signin_doctor::{Error, ErrorKind, OrgSettings, Rules};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address and port to listen on (port 0 picks a free one). Any address
+    /// other than loopback needs --token-file.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Rule directory (default: the rules built into this binary).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Organisation settings (RON) for requests that bring none.
+    #[arg(long, value_name = "FILE")]
+    org: Option<PathBuf>,
+    /// A file holding the API token (16 characters or more); every /v1
+    /// request must then send `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The largest request body taken, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 50)]
+    max_body_mib: u64,
+    /// A session unused this long ends (its personal data with it).
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    session_minutes: u64,
+    /// The most sessions kept; past it the least recently used ends.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_sessions: usize,
+    /// A request taking longer than this is answered 408.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout_secs: u64,
+}
+
+/// What every request shares.
+pub struct State {
+    pub rules: Rules,
+    pub org: Option<OrgSettings>,
+    pub store: Mutex<store::Store>,
+    pub ttl_secs: u64,
+    token: Option<String>,
+}
+
+fn io_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::from_parts(ErrorKind::Io, format!("{what}: {e}"), Path::new(""))
+}
+
+fn read_token(path: &Path) -> Result<String, Error> {
+    let t = signin_doctor::read_text_file(path)?.trim().to_string();
+    if t.chars().count() < 16 || t.chars().any(char::is_whitespace) {
+        return Err(Error::from_parts(ErrorKind::BadAnswer, "the API token must be 16 characters or more, without spaces", path).with_hint("e.g. openssl rand -hex 32 > token.txt"));
+    }
+    Ok(t)
+}
+
+/// Compare without stopping at the first difference.
+fn same_token(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every `/v1` request carries the token, when there is one.
+async fn check_token(state: axum::extract::State<Arc<State>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &state.token {
+        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+        if !same_token(given.as_bytes(), token.as_bytes()) {
+            return api::ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this server needs its API token: send `Authorization: Bearer TOKEN`").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// One line per request on standard error: no body, no query, no person.
+async fn log_request(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let start = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    eprintln!("{method} {path} {} {:.1} ms", res.status().as_u16(), start.elapsed().as_secs_f64() * 1000.0);
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn router(state: Arc<State>, max_body: usize, timeout: Duration) -> axum::Router {
+    let v1 = axum::Router::new()
+        .route("/diagnose", post(api::diagnose))
+        .route("/sessions", post(api::create))
+        .route("/sessions/{id}", get(api::get).delete(api::end))
+        .route("/sessions/{id}/answers", post(api::answer))
+        .route("/sessions/{id}/back", post(api::back))
+        .route("/sessions/{id}/notes", post(api::note))
+        .route("/sessions/{id}/ticket", get(api::ticket))
+        .route("/triage", post(api::triage))
+        .route("/diagnoses", get(api::diagnoses))
+        .route("/rules", get(api::rules))
+        .route("/openapi.json", get(assets::openapi))
+        .fallback(|| async { api::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint").into_response() })
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), check_token));
+    axum::Router::new()
+        .route("/", get(assets::page))
+        .route("/console.js", get(assets::script))
+        .route("/console.css", get(assets::style))
+        .route("/healthz", get(|st: axum::extract::State<Arc<State>>| async move { axum::Json(serde_json::json!({"status": "ok", "rules": st.rules.fingerprint()})) }))
+        .nest("/v1", v1)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Ctrl-C or SIGTERM: stop taking requests, finish those under way.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("stopping: finishing the requests under way");
+}
+
+pub fn run(a: Args) -> Result<i32, Error> {
+    let rules = load_rules(a.rules.as_ref())?;
+    let org = a.org.as_deref().map(OrgSettings::from_file).transpose()?;
+    let token = a.token_file.as_deref().map(read_token).transpose()?;
+    let addr: SocketAddr = a
+        .listen
+        .parse()
+        .map_err(|e| Error::from_parts(ErrorKind::BadAnswer, format!("--listen {}: not an address and port ({e})", a.listen), Path::new("")).with_hint("e.g. 127.0.0.1:8080, or [::1]:8080"))?;
+    if !addr.ip().is_loopback() && token.is_none() {
+        return Err(Error::from_parts(ErrorKind::BadAnswer, format!("--listen {addr} is reachable from other machines, and sign-in logs are personal data"), Path::new(""))
+            .with_hint("give --token-file FILE (clients then send Authorization: Bearer TOKEN), or listen on 127.0.0.1 behind a reverse proxy"));
+    }
+    let ttl = Duration::from_secs(a.session_minutes.max(1) * 60);
+    let state = Arc::new(State { rules, org, store: Mutex::new(store::Store::new(ttl, a.max_sessions)), ttl_secs: ttl.as_secs(), token });
+    let max_body = usize::try_from(a.max_body_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    let app = router(state, max_body, Duration::from_secs(a.timeout_secs.max(1)));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| io_error("cannot start the server's runtime", e))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| io_error(&format!("cannot listen on {addr}"), e))?;
+        let local = listener.local_addr().map_err(|e| io_error("the listening socket", e))?;
+        super::outln!("signin-doctor serves the console at http://{local}/ and the API at http://{local}/v1/ (Ctrl-C stops)");
+        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| io_error("the server stopped", e))
+    })?;
+    Ok(super::exit::OK)
+}

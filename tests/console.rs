@@ -1,0 +1,153 @@
+//! The web console in a real headless Chromium, driven through ChromeDriver
+//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them): an
+//! agent pastes the README example, answers to the diagnosis, goes back,
+//! adds a note and reads the ticket, redacted and not.
+//!
+//! `SIGNIN_DOCTOR_SCREENSHOT=docs/console.png cargo test --test console`
+//! also saves a screenshot of the diagnosis.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The server on a free loopback port: (process, base URL).
+fn server() -> (Kill, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--org", "examples/org.ron"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the server says where it listens").trim_end_matches('/').to_string();
+    (Kill(child), url)
+}
+
+/// ChromeDriver on a free port.
+fn chromedriver() -> (Kill, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap_or_else(|| {
+        panic!("ChromeDriver is not installed: `apt-get install chromium chromium-driver` (.ci/run does this)");
+    });
+    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Kill(child), url)
+}
+
+async fn browser(driver: &str) -> Client {
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1100,1400", format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(caps).connect(driver).await.expect("a headless Chromium session")
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// Wait until the element's text holds `want`.
+async fn wait_text(c: &Client, css: &str, want: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(want) {
+                    return t;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {want:?}; it shows {:?}", text_of(c, css).await);
+}
+
+/// Click the button whose text holds `label`.
+async fn click(c: &Client, label: &str) {
+    let xpath = format!("//button[contains(normalize-space(.), {})]", serde_json::to_string(label).unwrap().replace('"', "'"));
+    c.find(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("no button {label:?}: {e}")).click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_walks_a_call_in_the_console() {
+    let (_server, url) = server();
+    let (_driver, driver_url) = chromedriver();
+    let c = browser(&driver_url).await;
+    c.goto(&format!("{url}/")).await.unwrap();
+    assert_eq!(c.title().await.unwrap(), "signin-doctor: sign-in troubleshooting");
+    // Paste the README example (as a paste fills the box), with its audit log.
+    let signins = std::fs::read_to_string(root().join("examples/stale-authenticator/signin.json")).unwrap();
+    let audit = std::fs::read_to_string(root().join("examples/stale-authenticator/audit.json")).unwrap();
+    c.execute("document.getElementById('signins').value = arguments[0]; document.getElementById('audit').value = arguments[1];", vec![json!(signins), json!(audit)]).await.unwrap();
+    c.find(Locator::Id("case")).await.unwrap().send_keys("INC0012345").await.unwrap();
+    c.find(Locator::Id("start-button")).await.unwrap().click().await.unwrap();
+
+    let header = wait_text(&c, "#header", "alex.wilber@contoso.com").await;
+    assert!(header.contains("error 500121"), "{header}");
+    assert!(text_of(&c, "#summary").await.contains("The MFA step failed."));
+    wait_text(&c, "#question", "Did a sign-in request appear in Microsoft Authenticator").await;
+    assert_eq!(text_of(&c, "#progress").await, "Question 1 of at most 3");
+    // The first choice has the focus: the keyboard alone can answer.
+    let focused = c.active_element().await.unwrap().text().await.unwrap();
+    assert_eq!(focused, "1. Yes, but they did not approve it in time");
+    click(&c, "No, nothing arrived").await;
+    wait_text(&c, "#question", "Has the user got a new phone").await;
+    click(&c, "1. Yes").await;
+    wait_text(&c, "#question", "Can the user still sign in with another registered method").await;
+    click(&c, "Yes, another method works").await;
+    wait_text(&c, "#diagnosis", "Stale Microsoft Authenticator registration").await;
+    assert!(text_of(&c, "#steps-h").await.contains("verify the caller first"));
+    assert!(text_of(&c, "#steps").await.starts_with("VERIFY THE CALLER FIRST"));
+
+    // Back to the first question, another answer, another diagnosis.
+    c.find(Locator::Css("button[aria-label^='Change the answer to: Did a sign-in request appear']")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#question", "Did a sign-in request appear").await;
+    click(&c, "Yes, but they did not approve it in time").await;
+    wait_text(&c, "#diagnosis", "MFA request not approved in time").await;
+
+    // A note, and the ticket with it; redacted on request.
+    c.find(Locator::Id("note")).await.unwrap().send_keys("Caller on a new iPhone since Friday").await.unwrap();
+    click(&c, "Add note").await;
+    let ticket = wait_text(&c, "#ticket", "Caller on a new iPhone since Friday").await;
+    assert!(ticket.starts_with("# Sign-in troubleshooting: MFA request not approved in time"), "{ticket}");
+    assert!(ticket.contains("Case INC0012345") && ticket.contains("alex.wilber@contoso.com"), "{ticket}");
+    c.find(Locator::Id("redact")).await.unwrap().click().await.unwrap();
+    let redacted = wait_text(&c, "#ticket", "a***@contoso.com").await;
+    assert!(!redacted.contains("alex.wilber@contoso.com") && !redacted.contains("203.0.113.24"), "{redacted}");
+    if let Some(p) = std::env::var_os("SIGNIN_DOCTOR_SCREENSHOT") {
+        std::fs::write(root().join(p), c.screenshot().await.unwrap()).unwrap();
+    }
+    // The call ends: the session is gone from the server.
+    click(&c, "End the call").await;
+    wait_text(&c, "#start-h", "Start a call").await;
+    c.close().await.unwrap();
+}
