@@ -155,9 +155,15 @@ fn bad_input_gets_a_json_error_naming_what_and_where() {
     let (st, o) = post("/v1/diagnose", &json!({"signins": example("signin.json"), "answers": {"prompt-seen": "maybe"}}).to_string());
     assert_eq!((st, o["error"]["kind"].as_str()), (400, Some("bad_answer")), "{o}");
     assert!(o["error"]["hint"].as_str().unwrap().contains("yes-late"), "{o}");
-    let big = format!("{{\"signins\": \"{}\"}}", "x".repeat(2 << 20));
-    let (st, o) = post("/v1/diagnose", &big);
-    assert_eq!((st, o["error"]["kind"].as_str()), (413, Some("too_large")), "{o}");
+    // A body over the limit is refused from its Content-Length, before it is read.
+    let host = s.url.trim_start_matches("http://").to_string();
+    let mut tcp = std::net::TcpStream::connect(&host).unwrap();
+    use std::io::{Read, Write};
+    write!(tcp, "POST /v1/diagnose HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", 2 << 20).unwrap();
+    let mut reply = String::new();
+    tcp.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("\"kind\":\"too_large\""), "{reply}");
     let (st, o) = post("/v1/sessions/0123456789abcdef0123456789abcdef/answers", "{\"question\": \"prompt-seen\", \"choice\": \"no\"}");
     assert_eq!((st, o["error"]["kind"].as_str()), (404, Some("no_session")), "a made-up session id is refused: {o}");
 }
@@ -208,4 +214,18 @@ fn rules_openapi_console_and_triage() {
     let Err(ureq::Error::Status(400, r)) = r else { panic!("a bad body is a 400") };
     let e: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
     assert!(e["error"]["message"].as_str().unwrap().starts_with("body"), "{e}");
+}
+
+#[test]
+fn a_request_that_never_finishes_times_out_with_a_json_error() {
+    use std::io::{Read, Write};
+    let s = Server::start(&["--timeout-secs", "1"]);
+    let host = s.url.trim_start_matches("http://").to_string();
+    let mut tcp = std::net::TcpStream::connect(&host).unwrap();
+    // A body announced and never sent.
+    write!(tcp, "POST /v1/diagnose HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{").unwrap();
+    let mut reply = String::new();
+    tcp.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("\"kind\":\"timeout\""), "{reply}");
 }

@@ -28,6 +28,9 @@ impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, kind, message: message.into(), hint: None }
     }
+    pub fn with_hint(self, hint: impl Into<String>) -> ApiError {
+        self.hint(hint)
+    }
     fn hint(mut self, hint: impl Into<String>) -> ApiError {
         self.hint = Some(hint.into());
         self
@@ -202,17 +205,25 @@ fn store(state: &State) -> std::sync::MutexGuard<'_, super::store::Store> {
 pub async fn create(state: axum::extract::State<Arc<State>>, body: Result<Bytes, BytesRejection>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     let b: Start = parse(body)?;
     let session = start_session(&state, &b)?;
-    let id = store(&state).insert(session.clone())?;
+    let packed = super::store::pack(&session)?;
+    let id = store(&state).insert(packed)?;
     Ok((StatusCode::CREATED, with_id(&state, &id, &session)?))
+}
+
+/// A live session (the store is locked only to take it out and put it back).
+fn session_of(state: &State, id: &str) -> ApiResult<Session> {
+    let packed = store(state).get(id).ok_or_else(ApiError::no_session)?;
+    Ok(super::store::unpack(&packed)?)
 }
 
 /// Run `f` on a live session and answer with its new outcome.
 fn on_session(state: &State, id: &str, f: impl FnOnce(&Rules, &mut Session) -> ApiResult<()>) -> ApiResult<axum::Json<Value>> {
-    let mut st = store(state);
-    let session = st.get_mut(id).ok_or_else(ApiError::no_session)?;
-    f(&state.rules, session)?;
-    let session = session.clone();
-    drop(st);
+    let mut session = session_of(state, id)?;
+    f(&state.rules, &mut session)?;
+    let packed = super::store::pack(&session)?;
+    if !store(state).put(id, packed) {
+        return Err(ApiError::no_session());
+    }
     with_id(state, id, &session)
 }
 
@@ -273,7 +284,8 @@ pub async fn note(state: axum::extract::State<Arc<State>>, UrlPath(id): UrlPath<
 }
 
 pub async fn get(state: axum::extract::State<Arc<State>>, UrlPath(id): UrlPath<String>) -> ApiResult<axum::Json<Value>> {
-    on_session(&state, &id, |_, _| Ok(()))
+    let session = session_of(&state, &id)?;
+    with_id(&state, &id, &session)
 }
 
 pub async fn end(state: axum::extract::State<Arc<State>>, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
@@ -298,7 +310,7 @@ pub async fn ticket(state: axum::extract::State<Arc<State>>, UrlPath(id): UrlPat
         "text" => (TicketFormat::Text, "text/plain; charset=utf-8"),
         other => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("no ticket format `{other}`")).hint("format=markdown or format=text")),
     };
-    let session = store(&state).get_mut(&id).ok_or_else(ApiError::no_session)?.clone();
+    let session = session_of(&state, &id)?;
     let o = session.outcome(&state.rules)?;
     let note = output::ticket(&session, &o, &state.rules, format, q.redact.unwrap_or(false));
     Ok(([(header::CONTENT_TYPE, mime)], note).into_response())

@@ -56,6 +56,7 @@ pub struct State {
     pub org: Option<OrgSettings>,
     pub store: Mutex<store::Store>,
     pub ttl_secs: u64,
+    max_body: usize,
     token: Option<String>,
 }
 
@@ -87,11 +88,26 @@ async fn check_token(state: axum::extract::State<Arc<State>>, req: Request, next
     next.run(req).await
 }
 
+/// A body whose Content-Length is over the limit is refused at once, before
+/// it is sent (a client should not upload 2 GB to learn that).
+async fn check_length(state: axum::extract::State<Arc<State>>, req: Request, next: Next) -> Response {
+    let length = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > state.max_body as u64) {
+        return api::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is over {} MiB", state.max_body >> 20))
+            .with_hint("the server takes bodies up to --max-body-mib")
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// One line per request on standard error: no body, no query, no person.
 async fn log_request(req: Request, next: Next) -> Response {
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let start = std::time::Instant::now();
     let mut res = next.run(req).await;
+    if res.status() == StatusCode::REQUEST_TIMEOUT {
+        res = api::ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took longer than the server allows").with_hint("see --timeout-secs").into_response();
+    }
     eprintln!("{method} {path} {} {:.1} ms", res.status().as_u16(), start.elapsed().as_secs_f64() * 1000.0);
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -122,6 +138,7 @@ fn router(state: Arc<State>, max_body: usize, timeout: Duration) -> axum::Router
         .route("/healthz", get(|st: axum::extract::State<Arc<State>>| async move { axum::Json(serde_json::json!({"status": "ok", "rules": st.rules.fingerprint()})) }))
         .nest("/v1", v1)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), check_length))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
@@ -163,8 +180,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
             .with_hint("give --token-file FILE (clients then send Authorization: Bearer TOKEN), or listen on 127.0.0.1 behind a reverse proxy"));
     }
     let ttl = Duration::from_secs(a.session_minutes.max(1) * 60);
-    let state = Arc::new(State { rules, org, store: Mutex::new(store::Store::new(ttl, a.max_sessions)), ttl_secs: ttl.as_secs(), token });
     let max_body = usize::try_from(a.max_body_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    let state = Arc::new(State { rules, org, store: Mutex::new(store::Store::new(ttl, a.max_sessions)), ttl_secs: ttl.as_secs(), max_body, token });
     let app = router(state, max_body, Duration::from_secs(a.timeout_secs.max(1)));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| io_error("cannot start the server's runtime", e))?;
     rt.block_on(async move {

@@ -1,14 +1,17 @@
 //! Sessions kept on the server: a browser or a ticketing system holds only
 //! an opaque, unguessable id (128 random bits), so nothing it sends back can
 //! change a fact. Each session expires after a quiet spell, and the store
-//! holds at most so many (the least recently used goes first).
+//! holds at most so many (the least recently used goes first). A session is
+//! kept packed (its JSON, deflated: about a fifth of its size in memory),
+//! so ten thousand open calls fit in a few tens of megabytes.
 
 use signin_doctor::{Error, ErrorKind, Session};
 use std::collections::HashMap;
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 struct Entry {
-    session: Session,
+    packed: Vec<u8>,
     used: Instant,
 }
 
@@ -16,45 +19,95 @@ pub struct Store {
     map: HashMap<String, Entry>,
     ttl: Duration,
     cap: usize,
+    /// When expired sessions were last swept out (a sweep walks them all).
+    swept: Instant,
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::from_parts(ErrorKind::Session, format!("cannot {what} the session: {e}"), std::path::Path::new(""))
+}
+
+/// A session packed for the store (done before the store is locked).
+pub struct Packed(Vec<u8>);
+
+/// Pack a session: its JSON, deflated.
+pub fn pack(session: &Session) -> Result<Packed, Error> {
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    serde_json::to_writer(&mut z, session).map_err(|e| failed("keep", e))?;
+    let mut packed = z.finish().map_err(|e| failed("keep", e))?;
+    packed.shrink_to_fit();
+    Ok(Packed(packed))
+}
+
+/// The session a [`Packed`] holds.
+pub fn unpack(Packed(packed): &Packed) -> Result<Session, Error> {
+    let mut json = Vec::new();
+    flate2::read::DeflateDecoder::new(packed.as_slice()).read_to_end(&mut json).map_err(|e| failed("read", e))?;
+    serde_json::from_slice(&json).map_err(|e| failed("read", e))
 }
 
 impl Store {
     pub fn new(ttl: Duration, cap: usize) -> Store {
-        Store { map: HashMap::new(), ttl, cap: cap.max(1) }
+        Store { map: HashMap::new(), ttl, cap: cap.max(1), swept: Instant::now() }
     }
 
-    fn purge(&mut self, now: Instant) {
+    /// Sweep out expired sessions, at most every few seconds (a session
+    /// past its time is refused when asked for, swept or not).
+    fn purge(&mut self, now: Instant, force: bool) {
+        if !force && now.duration_since(self.swept) < Duration::from_secs(5).min(self.ttl) {
+            return;
+        }
+        self.swept = now;
         let ttl = self.ttl;
         self.map.retain(|_, e| now.duration_since(e.used) < ttl);
     }
 
     /// Keep a new session; its id.
-    pub fn insert(&mut self, session: Session) -> Result<String, Error> {
+    pub fn insert(&mut self, Packed(packed): Packed) -> Result<String, Error> {
         let now = Instant::now();
-        self.purge(now);
+        // Full: expired sessions go first, then the least recently used.
+        let full = self.map.len() >= self.cap;
+        self.purge(now, full);
         while self.map.len() >= self.cap {
             let Some(oldest) = self.map.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| k.clone()) else { break };
             self.map.remove(&oldest);
         }
         let mut b = [0u8; 16];
-        getrandom::fill(&mut b).map_err(|e| Error::from_parts(ErrorKind::Session, format!("cannot make a session id: {e}"), std::path::Path::new("")))?;
+        getrandom::fill(&mut b).map_err(|e| failed("name", e))?;
         let id: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        self.map.insert(id.clone(), Entry { session, used: now });
+        self.map.insert(id.clone(), Entry { packed, used: now });
         Ok(id)
     }
 
-    /// A live session, marked as used now.
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut Session> {
+    /// A live session, packed (unpack it with [`unpack`] once the store is
+    /// unlocked), marked as used now; `None` when there is no such session
+    /// or it expired.
+    pub fn get(&mut self, id: &str) -> Option<Packed> {
         let now = Instant::now();
         let ttl = self.ttl;
-        let live = self.map.get(id).is_some_and(|e| now.duration_since(e.used) < ttl);
-        if !live {
-            self.map.remove(id);
-            return None;
+        match self.map.get_mut(id) {
+            Some(e) if now.duration_since(e.used) < ttl => {
+                e.used = now;
+                Some(Packed(e.packed.clone()))
+            }
+            Some(_) => {
+                self.map.remove(id);
+                None
+            }
+            None => None,
         }
-        let e = self.map.get_mut(id)?;
-        e.used = now;
-        Some(&mut e.session)
+    }
+
+    /// Keep a changed session under its id, if it is still open.
+    pub fn put(&mut self, id: &str, Packed(packed): Packed) -> bool {
+        match self.map.get_mut(id) {
+            Some(e) => {
+                e.packed = packed;
+                e.used = Instant::now();
+                true
+            }
+            None => false,
+        }
     }
 
     /// End a session (the call is over): its personal data goes with it.
@@ -79,24 +132,38 @@ mod tests {
     #[test]
     fn the_least_recently_used_session_goes_when_the_store_is_full() -> Result<(), Error> {
         let mut s = Store::new(Duration::from_secs(60), 2);
-        let a = s.insert(session()?)?;
-        let b = s.insert(session()?)?;
-        assert!(s.get_mut(&a).is_some(), "a is used again");
-        let c = s.insert(session()?)?;
+        let a = s.insert(pack(&session()?)?)?;
+        let b = s.insert(pack(&session()?)?)?;
+        assert!(s.get(&a).is_some(), "a is used again");
+        let c = s.insert(pack(&session()?)?)?;
         assert_eq!(s.len(), 2);
-        assert!(s.get_mut(&b).is_none(), "b was the least recently used");
-        assert!(s.get_mut(&a).is_some() && s.get_mut(&c).is_some());
+        assert!(s.get(&b).is_none(), "b was the least recently used");
+        assert!(s.get(&a).is_some() && s.get(&c).is_some());
         assert_ne!(a, c);
         assert_eq!(a.len(), 32);
         Ok(())
     }
 
     #[test]
+    fn a_session_comes_back_as_it_went_in() -> Result<(), Error> {
+        let rules = signin_doctor::Rules::embedded()?;
+        let mut one = Session::from_error_code(&rules, 50053);
+        one.add_note("lockout-user-tried", "Caller: \"locked since 9\"");
+        let mut s = Store::new(Duration::from_secs(60), 10);
+        let id = s.insert(pack(&one)?)?;
+        assert_eq!(s.get(&id).map(|p| unpack(&p)).transpose()?.as_ref(), Some(&one));
+        one.answer(&rules, "lockout-user-tried", "yes")?;
+        assert!(s.put(&id, pack(&one)?));
+        assert_eq!(s.get(&id).map(|p| unpack(&p)).transpose()?, Some(one));
+        Ok(())
+    }
+
+    #[test]
     fn an_expired_session_is_gone() -> Result<(), Error> {
         let mut s = Store::new(Duration::from_millis(1), 10);
-        let a = s.insert(session()?)?;
+        let a = s.insert(pack(&session()?)?)?;
         std::thread::sleep(Duration::from_millis(5));
-        assert!(s.get_mut(&a).is_none());
+        assert!(s.get(&a).is_none());
         assert!(!s.remove(&a));
         Ok(())
     }
