@@ -163,7 +163,7 @@ pub fn text(outcome: &Outcome, subject: &Subject, rules: &Rules) -> String {
     o
 }
 
-/// The version of the JSON contract [`json`] writes (`diagnose --format
+/// The version of the JSON contract [`json()`] writes (`diagnose --format
 /// json` and the HTTP API alike); it grows by one when a field changes
 /// meaning or goes away, not when one is added.
 pub const SCHEMA_VERSION: u32 = 1;
