@@ -26,9 +26,10 @@ impl Drop for Kill {
 }
 
 /// The server on a free loopback port: (process, base URL).
-fn server() -> (Kill, String) {
+fn server(extra: &[&str]) -> (Kill, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
         .args(["serve", "--listen", "127.0.0.1:0", "--org", "examples/org.ron"])
+        .args(extra)
         .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -57,7 +58,7 @@ fn chromedriver() -> (Kill, String) {
     (Kill(child), url)
 }
 
-async fn browser(driver: &str) -> Client {
+async fn browser(driver: &str, width: u32, height: u32) -> Client {
     let profile = tempfile::tempdir().unwrap().keep();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -65,7 +66,7 @@ async fn browser(driver: &str) -> Client {
         json!({
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1100,1400", format!("--user-data-dir={}", profile.display())]
+                     "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -99,9 +100,9 @@ async fn click(c: &Client, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_walks_a_call_in_the_console() {
-    let (_server, url) = server();
+    let (_server, url) = server(&[]);
     let (_driver, driver_url) = chromedriver();
-    let c = browser(&driver_url).await;
+    let c = browser(&driver_url, 1100, 1400).await;
     c.goto(&format!("{url}/")).await.unwrap();
     assert_eq!(c.title().await.unwrap(), "signin-doctor: sign-in troubleshooting");
     // Paste the README example (as a paste fills the box), with its audit log.
@@ -149,5 +150,39 @@ async fn an_agent_walks_a_call_in_the_console() {
     // The call ends: the session is gone from the server.
     click(&c, "End the call").await;
     wait_text(&c, "#start-h", "Start a call").await;
+    c.close().await.unwrap();
+}
+
+/// On a phone's width, with a server that needs its API token: the console
+/// asks for the token, walks to the diagnosis, and nothing runs off the
+/// side of the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_fits_a_phone_and_sends_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "3f6c1b2a9e8d7c6b5a4f3e2d1c0b9a88";
+    std::fs::write(dir.path().join("token"), token).unwrap();
+    let (_server, url) = server(&["--token-file", dir.path().join("token").to_str().unwrap()]);
+    let (_driver, driver_url) = chromedriver();
+    let c = browser(&driver_url, 400, 900).await;
+    c.goto(&format!("{url}/")).await.unwrap();
+    let field = c.wait().for_element(Locator::Css("#token-box:not([hidden]) #token")).await.expect("the console asks for the token");
+    field.send_keys(token).await.unwrap();
+    let signins = std::fs::read_to_string(root().join("examples/stale-authenticator/signin.json")).unwrap();
+    c.execute("document.getElementById('signins').value = arguments[0];", vec![json!(signins)]).await.unwrap();
+    c.find(Locator::Id("start-button")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#question", "Did a sign-in request appear").await;
+    click(&c, "No, nothing arrived").await;
+    wait_text(&c, "#question", "Has the user got a new phone").await;
+    click(&c, "1. Yes").await;
+    wait_text(&c, "#question", "Can the user still sign in with another registered method").await;
+    click(&c, "Yes, another method works").await;
+    wait_text(&c, "#diagnosis", "Stale Microsoft Authenticator registration").await;
+    wait_text(&c, "#ticket", "# Sign-in troubleshooting").await;
+    let overflow = c.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (page, window) = (overflow[0].as_u64().unwrap(), overflow[1].as_u64().unwrap());
+    assert!(page <= window, "the page is {page} px wide in a {window} px window");
+    if let Some(p) = std::env::var_os("SIGNIN_DOCTOR_SCREENSHOT_PHONE") {
+        std::fs::write(root().join(p), c.screenshot().await.unwrap()).unwrap();
+    }
     c.close().await.unwrap();
 }

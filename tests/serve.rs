@@ -18,8 +18,10 @@ pub struct Server {
 
 impl Server {
     pub fn start(extra: &[&str]) -> Server {
+        let listen: &[&str] = if extra.contains(&"--listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--org", "examples/org.ron"])
+            .args(["serve", "--org", "examples/org.ron"])
+            .args(listen)
             .args(extra)
             .current_dir(root())
             .stdout(Stdio::piped())
@@ -180,7 +182,9 @@ fn a_non_loopback_address_needs_a_token_and_every_api_request_checks_it() {
     assert_eq!(o.status.code(), Some(6), "a short token is refused");
     let token = "3f6c1b2a9e8d7c6b5a4f3e2d1c0b9a88";
     std::fs::write(&token_file, format!("{token}\n")).unwrap();
-    let s = Server::start(&["--token-file", token_file.to_str().unwrap()]);
+    // Reachable from other machines, with the token.
+    let mut s = Server::start(&["--token-file", token_file.to_str().unwrap(), "--listen", "0.0.0.0:0"]);
+    s.url = s.url.replace("0.0.0.0", "127.0.0.1");
     let (st, o) = call("GET", &format!("{}/v1/diagnoses", s.url), None, None);
     assert_eq!((st, o["error"]["kind"].as_str()), (401, Some("unauthorized")));
     let (st, _) = call("GET", &format!("{}/v1/diagnoses", s.url), None, Some("3f6c1b2a9e8d7c6b5a4f3e2d1c0b9a89"));
@@ -206,11 +210,13 @@ fn rules_openapi_console_and_triage() {
     let lines: String = serde_json::from_str::<Value>(&example("signin.json")).unwrap()["value"].as_array().unwrap().iter().map(|r| format!("{r}\n")).collect();
     let r = ureq::post(&format!("{}/v1/triage", s.url)).set("Content-Type", "application/x-ndjson").send_string(&lines).unwrap();
     assert_eq!(r.header("Content-Type"), Some("application/x-ndjson"));
+    assert_eq!((r.header("x-records"), r.header("x-bad-records")), (Some("3"), Some("0")));
     let rows: Vec<Value> = r.into_string().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["user"], "alex.wilber@contoso.com");
+    assert!(rows[0]["record"].as_str().unwrap().starts_with("body#"), "the rows name the body, not a server file: {}", rows[0]["record"]);
     assert_eq!(rows[0]["needs_answer"]["id"], "prompt-seen");
-    let r = ureq::post(&format!("{}/v1/triage", s.url)).send_string("{not json\n");
+    let r = ureq::post(&format!("{}/v1/triage", s.url)).set("Content-Type", "application/x-ndjson").send_string("{not json\n");
     let Err(ureq::Error::Status(400, r)) = r else { panic!("a bad body is a 400") };
     let e: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
     assert!(e["error"]["message"].as_str().unwrap().starts_with("body"), "{e}");
@@ -228,4 +234,44 @@ fn a_request_that_never_finishes_times_out_with_a_json_error() {
     tcp.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
     assert!(reply.contains("\"kind\":\"timeout\""), "{reply}");
+}
+
+/// A web page the agent has open cannot drive the API: no cross-site
+/// fetches, no foreign Origin, no form posts (not JSON), no other host name
+/// (DNS rebinding); wrong methods and unknown paths answer in the JSON shape.
+#[test]
+fn other_sites_cannot_drive_the_api() {
+    let s = Server::start(&[]);
+    let url = format!("{}/v1/sessions", s.url);
+    let status = |r: Result<ureq::Response, ureq::Error>| -> (u16, Value) {
+        let r = match r {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        let st = r.status();
+        (st, serde_json::from_str(&r.into_string().unwrap()).unwrap_or(Value::Null))
+    };
+    let (st, o) = status(ureq::post(&url).set("Content-Type", "text/plain").send_string("{}"));
+    assert_eq!((st, o["error"]["kind"].as_str()), (415, Some("bad_body")), "a no-cors POST needs no preflight: refused");
+    let (st, o) = status(ureq::post(&url).set("Content-Type", "application/json").set("Sec-Fetch-Site", "cross-site").send_string("{}"));
+    assert_eq!((st, o["error"]["kind"].as_str()), (403, Some("cross_site")));
+    let (st, _) = status(ureq::post(&url).set("Content-Type", "application/json").set("Origin", "https://evil.example").send_string("{}"));
+    assert_eq!(st, 403);
+    let (st, _) = status(ureq::post(&url).set("Content-Type", "application/json").set("Host", "evil.example:8080").send_string("{}"));
+    assert_eq!(st, 403, "a rebound host name");
+    let origin = s.url.clone();
+    let (st, _) = status(ureq::post(&url).set("Content-Type", "application/json").set("Origin", &origin).send_string("{\"error_code\": \"50126\"}"));
+    assert_eq!(st, 201, "the console's own origin is welcome");
+    let (st, o) = status(ureq::get(&format!("{}/v1/diagnose", s.url)).call());
+    assert_eq!((st, o["error"]["kind"].as_str()), (405, Some("bad_method")));
+    let (st, o) = status(ureq::get(&format!("{}/nothing", s.url)).call());
+    assert_eq!((st, o["error"]["kind"].as_str()), (404, Some("not_found")));
+    // Nothing in the log matches: understood, but no attempt (422).
+    let (st, o) = status(
+        ureq::post(&format!("{}/v1/diagnose", s.url))
+            .set("Content-Type", "application/json")
+            .send_string(&json!({"signins": example("signin.json"), "select": {"user": "nobody@contoso.com"}}).to_string()),
+    );
+    assert_eq!((st, o["error"]["kind"].as_str()), (422, Some("no_match")), "{o}");
 }

@@ -13,6 +13,18 @@ use std::time::{Duration, Instant};
 struct Entry {
     packed: Vec<u8>,
     used: Instant,
+    /// Bumped at every change: a change made from an older copy is refused.
+    version: u64,
+}
+
+/// What became of a changed session put back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Put {
+    Done,
+    /// The session ended or expired meanwhile.
+    Gone,
+    /// Another request changed it since this one took it.
+    Changed,
 }
 
 pub struct Store {
@@ -75,20 +87,20 @@ impl Store {
         let mut b = [0u8; 16];
         getrandom::fill(&mut b).map_err(|e| failed("name", e))?;
         let id: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        self.map.insert(id.clone(), Entry { packed, used: now });
+        self.map.insert(id.clone(), Entry { packed, used: now, version: 0 });
         Ok(id)
     }
 
     /// A live session, packed (unpack it with [`unpack`] once the store is
     /// unlocked), marked as used now; `None` when there is no such session
     /// or it expired.
-    pub fn get(&mut self, id: &str) -> Option<Packed> {
+    pub fn get(&mut self, id: &str) -> Option<(Packed, u64)> {
         let now = Instant::now();
         let ttl = self.ttl;
         match self.map.get_mut(id) {
             Some(e) if now.duration_since(e.used) < ttl => {
                 e.used = now;
-                Some(Packed(e.packed.clone()))
+                Some((Packed(e.packed.clone()), e.version))
             }
             Some(_) => {
                 self.map.remove(id);
@@ -98,16 +110,25 @@ impl Store {
         }
     }
 
-    /// Keep a changed session under its id, if it is still open.
-    pub fn put(&mut self, id: &str, Packed(packed): Packed) -> bool {
+    /// Keep a changed session under its id, if it is still open and no
+    /// other request changed it since it was taken at `version`.
+    pub fn put(&mut self, id: &str, version: u64, Packed(packed): Packed) -> Put {
         match self.map.get_mut(id) {
+            Some(e) if e.version != version => Put::Changed,
             Some(e) => {
                 e.packed = packed;
                 e.used = Instant::now();
-                true
+                e.version += 1;
+                Put::Done
             }
-            None => false,
+            None => Put::Gone,
         }
+    }
+
+    /// Drop every expired session now (a timer calls this, so an idle
+    /// server does not keep a finished call's personal data).
+    pub fn sweep(&mut self) {
+        self.purge(Instant::now(), true);
     }
 
     /// End a session (the call is over): its personal data goes with it.
@@ -151,10 +172,15 @@ mod tests {
         one.add_note("lockout-user-tried", "Caller: \"locked since 9\"");
         let mut s = Store::new(Duration::from_secs(60), 10);
         let id = s.insert(pack(&one)?)?;
-        assert_eq!(s.get(&id).map(|p| unpack(&p)).transpose()?.as_ref(), Some(&one));
+        let (p, v) = s.get(&id).ok_or_else(|| failed("find", "gone"))?;
+        assert_eq!(unpack(&p)?, one);
         one.answer(&rules, "lockout-user-tried", "yes")?;
-        assert!(s.put(&id, pack(&one)?));
-        assert_eq!(s.get(&id).map(|p| unpack(&p)).transpose()?, Some(one));
+        assert_eq!(s.put(&id, v, pack(&one)?), Put::Done);
+        // A second change made from the same old copy is refused, not lost silently.
+        assert_eq!(s.put(&id, v, pack(&one)?), Put::Changed);
+        let (p, _) = s.get(&id).ok_or_else(|| failed("find", "gone"))?;
+        assert_eq!(unpack(&p)?, one);
+        assert_eq!(s.put("nope", 0, pack(&one)?), Put::Gone);
         Ok(())
     }
 
@@ -162,8 +188,11 @@ mod tests {
     fn an_expired_session_is_gone() -> Result<(), Error> {
         let mut s = Store::new(Duration::from_millis(1), 10);
         let a = s.insert(pack(&session()?)?)?;
+        let b = s.insert(pack(&session()?)?)?;
         std::thread::sleep(Duration::from_millis(5));
         assert!(s.get(&a).is_none());
+        s.sweep();
+        assert_eq!(s.len(), 0, "the sweep took {b} too");
         assert!(!s.remove(&a));
         Ok(())
     }

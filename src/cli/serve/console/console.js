@@ -14,9 +14,13 @@ function fail(message) {
   e.focus?.();
 }
 
+// The API token, when the server needs one: kept for this tab only.
+function token() { return sessionStorage.getItem("signin-doctor-token") || ""; }
+
 async function api(method, path, body) {
   show($("error"), false);
   const opts = { method, headers: {} };
+  if (token()) opts.headers["Authorization"] = "Bearer " + token();
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
@@ -34,6 +38,8 @@ async function api(method, path, body) {
 function list(el, items, fn) {
   el.replaceChildren(...items.map((x) => { const li = document.createElement("li"); fn(li, x); return li; }));
 }
+
+let shownQuestion = null;
 
 function render(o) {
   session = o.session;
@@ -75,8 +81,11 @@ function render(o) {
       b.addEventListener("click", () => step("answers", { question: q.id, choice: c.id }));
       return b;
     }));
-    $("choices").firstChild?.focus();
+    // The focus moves only when the question changed (a note or a ticket
+    // switch must not move a screen reader's place, or arm an answer).
+    if (shownQuestion !== q.id) $("choices").firstChild?.focus();
   }
+  const where = q ? q.id : (o.diagnosis ? "diagnosis:" + o.diagnosis.id : null);
   if (o.diagnosis) {
     const d = o.diagnosis;
     $("diagnosis").textContent = `${d.title} (severity ${d.severity})`;
@@ -98,19 +107,32 @@ function render(o) {
       li.append(a);
     });
     $("diagnosis").setAttribute("tabindex", "-1");
-    $("diagnosis").focus();
+    if (shownQuestion !== where) $("diagnosis").focus();
     ticket();
   }
+  shownQuestion = where;
 }
 
+// Whether the step went through; buttons are held while it is under way.
+let busy = false;
 async function step(kind, body) {
-  try { render(await api("POST", `/v1/sessions/${session}/${kind}`, body)); } catch (e) { fail(e.message); }
+  if (busy) return false;
+  busy = true;
+  try { render(await api("POST", `/v1/sessions/${session}/${kind}`, body)); return true; } catch (e) { fail(e.message); return false; } finally { busy = false; }
 }
 
+// Only the newest ticket request may fill the box: an older, unredacted
+// answer arriving late must not replace a redacted one.
+let ticketAsked = 0;
 async function ticket() {
+  const n = ++ticketAsked;
   const fmt = $("ticket-format").value;
   const redact = $("redact").checked;
-  try { $("ticket").textContent = await api("GET", `/v1/sessions/${session}/ticket?format=${fmt}&redact=${redact}`); } catch (e) { fail(e.message); }
+  $("ticket").textContent = "";
+  try {
+    const t = await api("GET", `/v1/sessions/${session}/ticket?format=${fmt}&redact=${redact}`);
+    if (n === ticketAsked) $("ticket").textContent = t;
+  } catch (e) { fail(e.message); }
 }
 
 function readFile(input, target) {
@@ -123,6 +145,7 @@ function readFile(input, target) {
 
 function start(ev) {
   ev.preventDefault();
+  if (!$("token-box").hidden) sessionStorage.setItem("signin-doctor-token", $("token").value.trim());
   const body = {};
   const signins = $("signins").value.trim();
   const audit = $("audit").value.trim();
@@ -144,15 +167,25 @@ document.addEventListener("DOMContentLoaded", () => {
   $("add-note").addEventListener("click", () => {
     const text = $("note").value.trim();
     if (!text) return;
-    step("notes", { text }).then(() => { $("note").value = ""; if (!$("ticket-box").hidden) ticket(); });
+    // The box is cleared only when the note was kept.
+    step("notes", { text }).then((ok) => { if (ok) $("note").value = ""; });
   });
+  fetch("/healthz").then((r) => r.json()).then((h) => { show($("token-box"), !!h.token_required); }, () => {});
+  $("token").addEventListener("change", () => { sessionStorage.setItem("signin-doctor-token", $("token").value.trim()); });
   $("redact").addEventListener("change", ticket);
   $("ticket-format").addEventListener("change", ticket);
   $("copy").addEventListener("click", () => {
-    navigator.clipboard.writeText($("ticket").textContent).then(() => { $("copied").textContent = "Copied."; }, () => { $("copied").textContent = "Select the text and copy it."; });
+    const manual = () => { $("copied").textContent = "Select the text and copy it."; };
+    // The clipboard is there on https and on localhost only.
+    if (!navigator.clipboard) { manual(); return; }
+    navigator.clipboard.writeText($("ticket").textContent).then(() => { $("copied").textContent = "Copied."; }, manual);
   });
   $("new-call").addEventListener("click", () => {
-    const done = () => { session = null; show($("walk"), false); show($("start"), true); $("start-form").reset(); $("signins").value = ""; $("audit").value = ""; };
+    const done = () => {
+      session = null; shownQuestion = null;
+      show($("walk"), false); show($("start"), true); $("start-form").reset(); $("signins").value = ""; $("audit").value = "";
+      $("start-h").setAttribute("tabindex", "-1"); $("start-h").focus();
+    };
     if (session) api("DELETE", `/v1/sessions/${session}`).then(done, done); else done();
   });
 });
