@@ -78,7 +78,7 @@ impl LogIndex {
     /// log and an index of its records. A record that cannot be read is an
     /// error naming its file, record and line.
     pub fn scan(paths: &[PathBuf], format: InputFormat) -> Result<LogIndex> {
-        let inputs = Inputs::open(paths, format)?;
+        let inputs = Inputs::open(paths, format, &[])?;
         let mut index = LogIndex { history: History::default(), entries: Vec::new(), names: HashMap::new(), inputs };
         for i in 0..index.inputs.files.len() {
             index.scan_file(i)?;

@@ -40,11 +40,19 @@ pub(crate) fn open(path: &Path) -> Result<File> {
 
 impl Inputs {
     /// Look at each file's first bytes (and a CSV's header row) only.
-    pub fn open(signins: &[PathBuf], format: crate::InputFormat) -> Result<Inputs> {
+    /// `names` gives the name shown for a file that is not its path.
+    pub fn open(signins: &[PathBuf], format: crate::InputFormat, names: &[(PathBuf, String)]) -> Result<Inputs> {
         let mut inputs = Inputs { files: Vec::new(), steps: Steps::new() };
         for p in signins {
-            let json = crate::logs::is_json(&mut BufReader::new(open(p)?), format).map_err(|e| Error::from_io(p, &e))?;
-            let name: Arc<str> = Arc::from(p.display().to_string());
+            let shown = names.iter().find(|(path, _)| path == p).map_or_else(|| p.display().to_string(), |(_, n)| n.clone());
+            let mut first = BufReader::new(open(p)?);
+            if crate::logs::is_gzip(std::io::BufRead::fill_buf(&mut first).map_err(|e| Error::from_io(p, &e))?) {
+                return Err(Error::new(ErrorKind::NotALog, "this file is gzip-compressed, and this reader reads a file twice at its offsets")
+                    .at_path(Path::new(&shown))
+                    .hint("the command line decompresses it aside first; a library user decompresses it to a file"));
+            }
+            let json = crate::logs::is_json(&mut first, format).map_err(|e| Error::from_io(Path::new(&shown), &e))?;
+            let name: Arc<str> = Arc::from(shown);
             if json {
                 inputs.files.push(Input { path: p.clone(), name, kind: Kind::Json });
                 continue;

@@ -121,7 +121,7 @@ impl EvidenceBuilder {
     /// sign-in file and is joined on Request ID).
     pub fn signins_file(self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let open = || std::fs::File::open(path).map(crate::limit::Capped::log).map_err(|e| Error::io(path, &e));
+        let open = || open_log(path);
         self.signins_from(path, open()?, open)
     }
     /// Read sign-ins from text (any shape a file may have); `name` is used in errors and traces.
@@ -150,7 +150,7 @@ impl EvidenceBuilder {
     /// center's or Log Analytics' CSV), streamed.
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let f = std::fs::File::open(path).map(crate::limit::Capped::log).map_err(|e| Error::io(path, &e))?;
+        let f = open_log(path)?;
         let events = read::read_stream::<AuditEvent>(path, f, self.format, &mut self.bad)?;
         self.add_audit(events);
         Ok(self)
@@ -195,6 +195,22 @@ impl EvidenceBuilder {
         self.ev.bad_records = self.bad.unwrap_or_default();
         self.ev
     }
+}
+
+/// Whether a stream's first bytes are gzip's.
+pub(crate) fn is_gzip(first: &[u8]) -> bool {
+    first.starts_with(&[0x1f, 0x8b])
+}
+
+/// A log file to read whole: gzip-compressed ones (told by their first
+/// bytes, whatever their name) are decompressed as they are read, and the
+/// log cap counts the decompressed bytes.
+fn open_log(path: &Path) -> Result<Box<dyn std::io::Read>> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut r = std::io::BufReader::new(f);
+    let gz = is_gzip(r.fill_buf().map_err(|e| Error::io(path, &e))?);
+    Ok(if gz { Box::new(crate::limit::Capped::log(flate2::bufread::MultiGzDecoder::new(r))) } else { Box::new(crate::limit::Capped::log(r)) })
 }
 
 /// Which attempt to diagnose. The default picks the most recent failure.

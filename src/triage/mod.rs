@@ -43,11 +43,15 @@ pub struct Options {
     /// Keep each result's facts (for drill-down and for checking that
     /// triage and `diagnose` derive the same ones).
     pub keep_facts: bool,
+    /// The name to show for a file in records and errors, where it is not
+    /// its path (a gzip file or standard input copied aside to be read
+    /// twice is shown by the name it was given).
+    pub names: Vec<(PathBuf, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto, keep_facts: false }
+        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto, keep_facts: false, names: Vec::new() }
     }
 }
 
@@ -252,7 +256,7 @@ pub fn run(
 ) -> Result<Summary> {
     let timing = std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
     let t0 = std::time::Instant::now();
-    let inputs = Inputs::open(signins, opts.format)?;
+    let inputs = Inputs::open(signins, opts.format, &opts.names)?;
     // Pass 1.
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let total: u64 = inputs.files.iter().map(|f| size(&f.path)).sum();
@@ -271,7 +275,8 @@ pub fn run(
     let t1 = std::time::Instant::now();
     if sv.records == 0 && sv.bad_count == 0 {
         let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
-        return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(p));
+        let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
+        return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(shown));
     }
     let (mut cands, attempts) = failed_records(&mut sv);
     sort_by_attempt(&mut cands);
