@@ -286,22 +286,32 @@ fn bad_audit_records_are_listed_and_triage_carries_on() {
     assert!(o.stderr.contains("audit-bad.json:") && o.stderr.contains("record 1"), "{}", o.stderr);
 }
 
-/// Triage names what a special file is instead of "no such file".
+/// Triage takes special files for what they are: a directory is walked, a
+/// FIFO is read as it is written (copied aside, to be read twice), a device
+/// that gives nothing is an empty input, a missing file is named.
 #[cfg(unix)]
 #[test]
-fn special_files_are_named_for_what_they_are() {
+fn special_files_are_read_for_what_they_are() {
     let d = scratch();
     std::fs::create_dir(d.path().join("logs")).unwrap();
-    let fifo = d.path().join("pipe");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false) || !fifo.exists());
-    let mut cases = vec![("logs", "it is a directory"), ("/dev/null", "it is a device or other special file"), ("missing.json", "no such file")];
-    if fifo.exists() {
-        cases.push(("pipe", "it is a pipe (FIFO)"));
-    }
-    for (f, says) in cases {
+    for (f, says) in
+        [("logs", "logs: no sign-in log was found there"), ("/dev/null", "/dev/null: no sign-in records in the input"), ("missing.json", "missing.json: cannot read the file: no such file")]
+    {
         let o = run_in(d.path(), &["triage", "--signins", f]);
         assert_eq!(o.code, 4, "{f}: {}", o.stderr);
-        assert!(o.stderr.contains(&format!("{f}: cannot read the file: {says}")), "{f}: {}", o.stderr);
+        assert!(o.stderr.contains(says), "{f}: {}", o.stderr);
+    }
+    let fifo = d.path().join("pipe");
+    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let text = std::fs::read_to_string(d.path().join("signin.json")).unwrap();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+        };
+        let o = run_in(d.path(), &["triage", "--signins", "pipe", "--format", "json"]);
+        writer.join().unwrap();
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("\"record\":\"pipe#"), "{}", o.stdout);
     }
 }
 

@@ -227,3 +227,108 @@ fn a_passing_break_glass_check_does_not_ask_to_confirm_sign_ins_that_did_not_hap
     assert!(text.contains("[PASS] Every break-glass sign-in accounted for: no sign-ins to the break-glass accounts"), "{text}");
     assert!(!text.contains("planned test"), "{text}");
 }
+
+// ---- logs as they lie on disk --------------------------------------------------------------
+
+fn gz(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::fast());
+    z.write_all(text.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+/// The example's records as JSON Lines, each wrapped as Azure Monitor writes it to a storage account.
+fn example_lines(file: &str, category: Option<&str>) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("examples/stale-authenticator").join(file)).unwrap()).unwrap();
+    v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match category {
+            None => r.to_string(),
+            Some(c) => serde_json::json!({"time": r["createdDateTime"].as_str().or(r["activityDateTime"].as_str()), "category": c, "operationName": "Sign-in activity", "correlationId": r["correlationId"], "properties": r}).to_string(),
+        })
+        .collect()
+}
+
+/// What triage says of each failed attempt, without where the records were read.
+fn verdicts(out: &str) -> Vec<(String, String, String)> {
+    jsonl(out).iter().map(|r| (r["correlation_id"].to_string(), r["diagnosis"]["id"].to_string(), r["needs_answer"]["id"].to_string())).collect()
+}
+
+#[test]
+fn a_storage_account_container_of_plain_and_gzipped_blobs_triages_as_the_files_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let signins = example_lines("signin.json", Some("SignInLogs"));
+    let audit = example_lines("audit.json", Some("AuditLogs"));
+    let hour = |cat: &str, h: u32| dir.path().join(format!("c/insights-logs-{cat}/resourceId=/TENANTS/X/PROVIDERS/MICROSOFT.AADIAM/y=2026/m=11/d=20/h={h:02}/m=00"));
+    for (cat, h) in [("signinlogs", 9), ("signinlogs", 10), ("auditlogs", 9)] {
+        std::fs::create_dir_all(hour(cat, h)).unwrap();
+    }
+    std::fs::write(hour("signinlogs", 9).join("PT1H.json"), signins[..2].join("\n") + "\n").unwrap();
+    gz(&hour("signinlogs", 10).join("PT1H.json.gz"), &(signins[2..].join("\n") + "\n"));
+    std::fs::write(hour("auditlogs", 9).join("PT1H.json"), audit.join("\n") + "\n").unwrap();
+    let ex = root().join("examples/stale-authenticator");
+    let (code, plain, err) = run_in(&root(), &["triage", "--signins", ex.join("signin.json").to_str().unwrap(), "--audit", ex.join("audit.json").to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_in(dir.path(), &["triage", "--signins", "c", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(verdicts(&out), verdicts(&plain), "the container triages as the files do, its audit folder read as the audit log");
+    assert!(!verdicts(&out).is_empty());
+    let rows = jsonl(&out);
+    assert!(rows.iter().all(|r| r["record"].as_str().unwrap().contains("insights-logs-signinlogs")), "records are named by the blobs: {out}");
+}
+
+#[test]
+fn a_pipe_and_a_gzip_file_triage_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = example_lines("signin.json", None).join("\n") + "\n";
+    std::fs::write(dir.path().join("s.jsonl"), &lines).unwrap();
+    gz(&dir.path().join("s.jsonl.gz"), &lines);
+    std::fs::copy(dir.path().join("s.jsonl.gz"), dir.path().join("no-suffix")).unwrap();
+    let (code, plain, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["s.jsonl.gz", "no-suffix"] {
+        let (code, out, err) = run_in(dir.path(), &["triage", "--signins", name, "--format", "json"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(verdicts(&out), verdicts(&plain), "{name}");
+        assert!(jsonl(&out)[0]["record"].as_str().unwrap().starts_with(&format!("{name}#")), "named as given: {out}");
+    }
+    let o = Command::cargo_bin("signin-doctor").unwrap().current_dir(dir.path()).args(["triage", "--signins", "-", "--format", "json"]).write_stdin(lines.clone()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(verdicts(&out), verdicts(&plain), "standard input");
+    assert!(jsonl(&out)[0]["record"].as_str().unwrap().starts_with("standard input#"), "{out}");
+    // diagnose reads gzip as it comes.
+    let (code, out, err) = run_in(dir.path(), &["diagnose", "--signin", "s.jsonl.gz", "--format", "json"]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["needs_answer"]["question"]["id"], "prompt-seen");
+    // A corrupt gzip file is named, not a crash.
+    std::fs::write(dir.path().join("bad.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "bad.gz"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("bad.gz: cannot decompress it (gzip)"), "{err}");
+}
+
+/// `--fail-on` gives a scheduled job an exit code to alert on; without it, 0.
+#[test]
+fn fail_on_exits_as_documented() {
+    let f = |name: &str| root().join("tests/fixtures").join(name).join("signin.json").display().to_string();
+    let org = root().join("examples/org.ron").display().to_string();
+    let code = |file: &str, extra: &[&str]| {
+        let mut args = vec!["triage", "--signins", file, "--org", org.as_str()];
+        args.extend(extra);
+        run_in(&root(), &args).0
+    };
+    let (bg, legacy, stale) = (f("break-glass"), f("legacy"), root().join("examples/stale-authenticator/signin.json").display().to_string());
+    // A break-glass sign-in: critical (9) and its check failed (8).
+    assert_eq!(code(&bg, &[]), 0);
+    assert_eq!(code(&bg, &["--fail-on", "compromise"]), 9);
+    assert_eq!(code(&bg, &["--fail-on", "checks"]), 8);
+    assert_eq!(code(&bg, &["--fail-on", "any"]), 9, "a critical diagnosis goes first");
+    // Legacy authentication: a failed check, nothing critical.
+    assert_eq!(code(&legacy, &["--fail-on", "compromise"]), 0);
+    assert_eq!(code(&legacy, &["--fail-on", "any"]), 8);
+    // A stale Authenticator registration: nothing to alert on.
+    assert_eq!(code(&stale, &["--fail-on", "any"]), 0);
+}

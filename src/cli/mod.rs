@@ -8,6 +8,7 @@ mod key;
 mod outfile;
 mod reference;
 mod serve;
+mod sources;
 mod test;
 mod triage;
 
@@ -62,6 +63,10 @@ pub mod exit {
     pub const BAD_ANSWER: i32 = 6;
     /// An output could not be written, or would have overwritten an input.
     pub const CANNOT_WRITE: i32 = 7;
+    /// `triage --fail-on checks|any`: a rollout check failed.
+    pub const CHECKS_FAILED: i32 = 8;
+    /// `triage --fail-on compromise|any`: an attempt's diagnosis is critical.
+    pub const COMPROMISE: i32 = 9;
 
     /// The exit code for an error: the CLI's policy, not the library's.
     pub fn of(e: &signin_doctor::Error) -> i32 {

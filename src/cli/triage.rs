@@ -23,11 +23,14 @@ pub enum TriageFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Sign-in logs: Graph signIn JSON (object, array, page), JSON Lines, Log Analytics rows, Azure Monitor records.
-    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    /// Sign-in logs: Graph signIn JSON (object, array, page), JSON Lines, Log
+    /// Analytics rows, Azure Monitor records, CSV exports; gzip or not; a
+    /// directory (walked; an Azure Monitor container's audit folders go to
+    /// the audit log); `-` for standard input.
+    #[arg(long, value_name = "FILE|DIR|-", required = true, num_args = 1..)]
     signins: Vec<PathBuf>,
-    /// Audit logs (held in memory: they are small next to sign-ins).
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// Audit logs, in the same shapes (held in memory: they are small next to sign-ins).
+    #[arg(long, value_name = "FILE|DIR|-", num_args = 1..)]
     audit: Vec<PathBuf>,
     /// Organisation settings (RON).
     #[arg(long, value_name = "FILE")]
@@ -57,6 +60,11 @@ pub struct Args {
     /// Force the input format instead of detecting it.
     #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
     input_format: super::common::FormatArg,
+    /// Exit non-zero for a scheduled job to alert on: 8 when a rollout
+    /// check failed (`checks`), 9 when an attempt's diagnosis is critical
+    /// (`compromise`), either (`any`). Without it, the exit code is 0.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    fail_on: Option<FailOn>,
 }
 
 /// Where the per-attempt output goes: standard output, or a file written
@@ -222,36 +230,6 @@ fn csv_row(r: &AttemptResult) -> Vec<String> {
     ]
 }
 
-/// Triage reads a sign-in log twice (a survey, then the attempts by their
-/// place in the file), so it needs a regular file: anything else is named
-/// for what it is, with what to do.
-fn check_regular(p: &Path) -> Result<(), Error> {
-    let meta = std::fs::metadata(p).map_err(|e| Error::from_io(p, &e))?;
-    if meta.is_file() {
-        return Ok(());
-    }
-    let what = if meta.is_dir() {
-        "is a directory"
-    } else if is_fifo(&meta) {
-        "is a pipe (FIFO)"
-    } else {
-        "is a device or other special file"
-    };
-    let hint = if meta.is_dir() { "give the log files in it, e.g. --signins DIR/*.json" } else { "triage reads a sign-in log twice, so save it to a file first (diagnose and guide read pipes)" };
-    Err(Error::from_parts(ErrorKind::Io, format!("cannot read the file: it {what}; triage needs a regular file"), p).with_hint(hint))
-}
-
-#[cfg(unix)]
-fn is_fifo(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    meta.file_type().is_fifo()
-}
-
-#[cfg(not(unix))]
-fn is_fifo(_: &std::fs::Metadata) -> bool {
-    false
-}
-
 /// Refuse outputs that would overwrite an input or cannot be written, before any work.
 fn check_outputs(a: &Args) -> Result<(), Error> {
     let mut inputs: Vec<(&str, PathBuf)> = super::common::rule_files(a.rules.as_ref());
@@ -266,15 +244,15 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
 }
 
 pub fn run(a: Args) -> Result<i32, Error> {
-    for p in &a.signins {
-        check_regular(p)?;
-    }
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
-    let (audit, org) = super::common::load_logs(&[], &a.audit, a.org.as_ref(), a.input_format, !a.strict)?;
+    // Files, gzip, directories (an Azure Monitor container routed by category) and standard input.
+    let sources = super::sources::Sources::gather(&a.signins, &a.audit)?;
+    let (audit, org) = super::common::load_logs(&[], &sources.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     let mut opts = Options::default();
     opts.strict = a.strict;
     opts.format = a.input_format.get();
+    opts.names = sources.names.clone();
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }
@@ -305,7 +283,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             }
         }
     };
-    let summary = triage::run(&rules, &a.signins, &audit, org.as_ref(), &opts, &bar, &mut sink)?;
+    let summary = triage::run(&rules, &sources.signins, &audit, org.as_ref(), &opts, &bar, &mut sink)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
@@ -324,5 +302,33 @@ pub fn run(a: Args) -> Result<i32, Error> {
         _ => eprint!("{}", signin_doctor::output::terminal_safe(&summary.text())),
     }
     dest.finish()?;
-    Ok(exit::OK)
+    Ok(fail_on(a.fail_on, &summary))
+}
+
+/// What `--fail-on` makes a run fail on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// A rollout check failed (exit 8).
+    Checks,
+    /// An attempt's diagnosis is critical: a security incident until proven otherwise (exit 9).
+    Compromise,
+    /// Either (exit 9 when there is a critical diagnosis, else 8).
+    Any,
+}
+
+/// The exit code a scheduled job alerts on: 9 for a critical diagnosis, 8
+/// for a failed rollout check, when `--fail-on` asks; 0 otherwise.
+fn fail_on(on: Option<FailOn>, summary: &triage::Summary) -> i32 {
+    let Some(on) = on else { return exit::OK };
+    let critical = summary.diagnoses.values().filter(|d| d.severity == signin_doctor::Severity::Critical).map(|d| d.count).sum::<usize>();
+    let failed = summary.rollout.iter().filter(|c| c.status == triage::Status::Fail).count();
+    if critical > 0 && matches!(on, FailOn::Compromise | FailOn::Any) {
+        eprintln!("failing (--fail-on): {critical} attempt{} with a critical diagnosis", if critical == 1 { "" } else { "s" });
+        return exit::COMPROMISE;
+    }
+    if failed > 0 && matches!(on, FailOn::Checks | FailOn::Any) {
+        eprintln!("failing (--fail-on): {failed} rollout check{} failed", if failed == 1 { "" } else { "s" });
+        return exit::CHECKS_FAILED;
+    }
+    exit::OK
 }

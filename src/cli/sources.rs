@@ -1,0 +1,180 @@
+//! Logs as an admin has them on disk, for batch triage: files plain or
+//! gzip-compressed (told by their first bytes, not their name), directories
+//! walked (an Azure Monitor storage-account container's
+//! `insights-logs-signinlogs/.../PT1H.json` files routed by category), and
+//! standard input (`-`, a pipe, a FIFO). Triage reads each sign-in file
+//! twice, at its offsets: what cannot be read that way (gzip, a pipe) is
+//! first copied aside, decompressed, into a private temporary file, as a
+//! stream, and is shown by the name it was given.
+
+use signin_doctor::{Error, ErrorKind};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// The files a run reads, and the temporary copies it made (removed when this goes).
+pub struct Sources {
+    pub signins: Vec<PathBuf>,
+    pub audit: Vec<PathBuf>,
+    /// (temporary copy, name shown) for copies of sign-in logs.
+    pub names: Vec<(PathBuf, String)>,
+    _temps: Vec<tempfile::TempPath>,
+}
+
+/// Which log an Azure Monitor container's folder holds, by its category's
+/// folder name (`insights-logs-<category>`); `None` for another folder.
+fn category(path: &Path) -> Option<bool> {
+    for part in path.components().rev() {
+        let p = part.as_os_str().to_string_lossy().to_ascii_lowercase();
+        if let Some(cat) = p.strip_prefix("insights-logs-") {
+            return Some(!cat.contains("audit"));
+        }
+    }
+    None
+}
+
+/// A file a walk takes: logs by their extension, compressed or not; not hidden ones.
+fn wanted(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    !name.starts_with('.') && [".json", ".jsonl", ".ndjson", ".csv"].iter().any(|x| name.ends_with(x))
+}
+
+/// Copy a stream aside (decompressed if it is gzip) into a private temporary file.
+fn copy_aside(mut input: impl BufRead, shown: &str) -> Result<tempfile::TempPath, Error> {
+    let fail = |e: std::io::Error| Error::from_parts(ErrorKind::Io, format!("cannot copy it aside to read it: {e}"), Path::new(shown));
+    let mut tmp = tempfile::Builder::new().prefix(".signin-doctor-input-").tempfile().map_err(fail)?;
+    let gz = input.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).map_err(fail)?;
+    let copied = if gz { std::io::copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut tmp) } else { std::io::copy(&mut input, &mut tmp) };
+    copied.map_err(|e| {
+        let what = if gz { "cannot decompress it (gzip)" } else { "cannot read it" };
+        Error::from_parts(ErrorKind::Io, format!("{what}: {e}"), Path::new(shown))
+    })?;
+    Ok(tmp.into_temp_path())
+}
+
+impl Sources {
+    /// Gather the sign-in and audit logs named on the command line.
+    pub fn gather(signins: &[PathBuf], audit: &[PathBuf]) -> Result<Sources, Error> {
+        let mut s = Sources { signins: Vec::new(), audit: Vec::new(), names: Vec::new(), _temps: Vec::new() };
+        let mut stdin_taken = false;
+        for (list, is_signins) in [(signins, true), (audit, false)] {
+            for p in list {
+                if p.as_os_str() == "-" || p.as_os_str() == "/dev/stdin" {
+                    if std::mem::replace(&mut stdin_taken, true) {
+                        return Err(Error::from_parts(ErrorKind::NotALog, "standard input is named twice", p).with_hint("one log can come from standard input"));
+                    }
+                    let tmp = copy_aside(BufReader::new(std::io::stdin().lock()), "standard input")?;
+                    s.add(tmp.to_path_buf(), "standard input".into(), is_signins, Some(tmp));
+                    continue;
+                }
+                let meta = std::fs::metadata(p).map_err(|e| Error::from_io(p, &e))?;
+                if meta.is_dir() {
+                    s.walk(p, is_signins)?;
+                } else {
+                    s.file(p, is_signins, meta.is_file())?;
+                }
+            }
+        }
+        if s.signins.is_empty() {
+            let first = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+            return Err(Error::from_parts(ErrorKind::Empty, "no sign-in log was found there", first)
+                .with_hint("a directory is walked for .json, .jsonl, .csv and .gz files; in an Azure Monitor container, sign-ins are under insights-logs-signinlogs"));
+        }
+        Ok(s)
+    }
+
+    fn add(&mut self, path: PathBuf, shown: String, is_signins: bool, temp: Option<tempfile::TempPath>) {
+        if is_signins {
+            if path.display().to_string() != shown {
+                self.names.push((path.clone(), shown));
+            }
+            self.signins.push(path);
+        } else {
+            self.audit.push(path);
+        }
+        self.temps_push(temp);
+    }
+
+    fn temps_push(&mut self, temp: Option<tempfile::TempPath>) {
+        if let Some(t) = temp {
+            self._temps.push(t);
+        }
+    }
+
+    /// A file: as it is when it can be read twice; else copied aside.
+    fn file(&mut self, p: &Path, is_signins: bool, regular: bool) -> Result<(), Error> {
+        let shown = p.display().to_string();
+        let f = std::fs::File::open(p).map_err(|e| Error::from_io(p, &e))?;
+        let mut r = BufReader::new(f);
+        let gz = r.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).map_err(|e| Error::from_io(p, &e))?;
+        // Audit logs are read once, and gzip is read as it comes; sign-ins are read twice.
+        if regular && (!gz || !is_signins) {
+            self.add(p.to_path_buf(), shown, is_signins, None);
+            return Ok(());
+        }
+        let tmp = copy_aside(r, &shown)?;
+        self.add(tmp.to_path_buf(), shown, is_signins, Some(tmp));
+        Ok(())
+    }
+
+    /// A directory, walked in name order; in an Azure Monitor container each
+    /// file goes where its category's folder says.
+    fn walk(&mut self, dir: &Path, is_signins: bool) -> Result<(), Error> {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::from_parts(ErrorKind::Io, format!("cannot walk it: {e}"), e.path().unwrap_or(dir)))?;
+            if !entry.file_type().is_file() || !wanted(entry.path()) {
+                continue;
+            }
+            let goes_to_signins = category(entry.path().strip_prefix(dir).unwrap_or(entry.path())).unwrap_or(is_signins);
+            self.file(entry.path(), goes_to_signins, true)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_container_routes_by_category_and_gzip_is_copied_aside_under_its_name() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let put = |rel: &str, text: &str, gz: bool| -> std::io::Result<()> {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap_or(dir.path()))?;
+            if gz {
+                let mut z = flate2::write::GzEncoder::new(std::fs::File::create(&p)?, flate2::Compression::fast());
+                z.write_all(text.as_bytes())?;
+                z.finish()?;
+                Ok(())
+            } else {
+                std::fs::write(p, text)
+            }
+        };
+        put("insights-logs-signinlogs/resourceId=/X/y=2026/m=11/d=20/h=09/m=00/PT1H.json", "{\"a\":1}\n", false)?;
+        put("insights-logs-noninteractiveusersigninlogs/resourceId=/X/y=2026/m=11/d=20/h=10/m=00/PT1H.json.gz", "{\"b\":2}\n", true)?;
+        put("insights-logs-auditlogs/resourceId=/X/y=2026/m=11/d=20/h=09/m=00/PT1H.json", "{\"c\":3}\n", false)?;
+        put("notes.txt", "not a log", false)?;
+        let s = Sources::gather(&[dir.path().to_path_buf()], &[])?;
+        assert_eq!(s.signins.len(), 2, "{:?}", s.signins);
+        assert_eq!(s.audit.len(), 1);
+        assert!(s.audit[0].ends_with("m=00/PT1H.json") && s.audit[0].to_string_lossy().contains("auditlogs"));
+        // The gzip file was decompressed aside and keeps its name.
+        let (copy, name) = &s.names[0];
+        assert!(name.ends_with("PT1H.json.gz"), "{name}");
+        assert_eq!(std::fs::read_to_string(copy)?, "{\"b\":2}\n");
+        let copy = copy.clone();
+        drop(s);
+        assert!(!copy.exists(), "the copy goes with the run");
+        Ok(())
+    }
+
+    #[test]
+    fn a_directory_without_logs_is_an_error() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let e = Sources::gather(&[dir.path().to_path_buf()], &[]).err().ok_or("no error")?;
+        assert!(e.to_string().contains("no sign-in log was found"), "{e}");
+        Ok(())
+    }
+}
