@@ -167,8 +167,14 @@ async fn the_console_fits_a_phone_and_sends_the_token() {
     c.goto(&format!("{url}/")).await.unwrap();
     let field = c.wait().for_element(Locator::Css("#token-box:not([hidden]) #token")).await.expect("the console asks for the token");
     field.send_keys(token).await.unwrap();
-    let signins = std::fs::read_to_string(root().join("examples/stale-authenticator/signin.json")).unwrap();
-    c.execute("document.getElementById('signins').value = arguments[0];", vec![json!(signins)]).await.unwrap();
+    // The bundled example, one button away.
+    click(&c, "Load the example").await;
+    for _ in 0..50 {
+        if c.execute("return document.getElementById('signins').value.length;", vec![]).await.unwrap().as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.find(Locator::Id("start-button")).await.unwrap().click().await.unwrap();
     wait_text(&c, "#question", "Did a sign-in request appear").await;
     click(&c, "No, nothing arrived").await;

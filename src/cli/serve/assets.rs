@@ -10,6 +10,9 @@ const PAGE: &str = include_str!("console/index.html");
 const SCRIPT: &str = include_str!("console/console.js");
 const STYLE: &str = include_str!("console/console.css");
 const OPENAPI: &str = include_str!("console/openapi.json");
+/// The README's example (fictional Contoso records), for the console's "Load the example".
+const EXAMPLE_SIGNINS: &str = include_str!("../../../examples/stale-authenticator/signin.json");
+const EXAMPLE_AUDIT: &str = include_str!("../../../examples/stale-authenticator/audit.json");
 
 fn with_type(body: &'static str, mime: &'static str) -> Response {
     let mut r = body.into_response();
@@ -37,6 +40,14 @@ pub async fn style() -> Response {
 
 pub async fn openapi() -> Response {
     with_type(OPENAPI, "application/json")
+}
+
+pub async fn example_signins() -> Response {
+    with_type(EXAMPLE_SIGNINS, "application/json")
+}
+
+pub async fn example_audit() -> Response {
+    with_type(EXAMPLE_AUDIT, "application/json")
 }
 
 #[cfg(test)]

@@ -195,6 +195,8 @@ fn router(state: Arc<State>, max_body: usize) -> axum::Router {
         .route("/", get(assets::page))
         .route("/console.js", get(assets::script))
         .route("/console.css", get(assets::style))
+        .route("/example/signin.json", get(assets::example_signins))
+        .route("/example/audit.json", get(assets::example_audit))
         .route(
             "/healthz",
             get(|st: axum::extract::State<Arc<State>>| async move { axum::Json(serde_json::json!({"status": "ok", "rules": st.rules.fingerprint(), "token_required": st.token.is_some()})) }),

@@ -163,6 +163,13 @@ function start(ev) {
 document.addEventListener("DOMContentLoaded", () => {
   $("start-form").addEventListener("submit", start);
   readFile($("signins-file"), $("signins"));
+  $("load-example").addEventListener("click", () => {
+    Promise.all(["/example/signin.json", "/example/audit.json"].map((u) => fetch(u).then((r) => r.text()))).then(([s, a]) => {
+      $("signins").value = s;
+      $("audit").value = a;
+      $("start-button").focus();
+    }, (e) => fail("Cannot load the example: " + e));
+  });
   readFile($("audit-file"), $("audit"));
   $("add-note").addEventListener("click", () => {
     const text = $("note").value.trim();
