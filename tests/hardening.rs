@@ -360,8 +360,8 @@ fn a_question_quoting_the_log_is_inert_in_the_markdown_ticket() {
 }
 
 /// Devices and pipes as outputs are written in place, not replaced by a
-/// regular file; a pipe given as input to triage is named without waiting
-/// for a writer, even beside an existing output.
+/// regular file; a pipe given as input to triage is read as its writer
+/// writes it, and the output beside it is written as usual.
 #[cfg(unix)]
 #[test]
 fn devices_and_pipes_as_outputs_and_inputs() {
@@ -372,9 +372,15 @@ fn devices_and_pipes_as_outputs_and_inputs() {
     let fifo = d.path().join("pipe");
     if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
         std::fs::write(d.path().join("out.csv"), "old").unwrap();
-        let o = run_in(d.path(), &["triage", "--signins", "pipe", "-o", "out.csv"]);
-        assert_eq!(o.code, 4, "{}", o.stderr);
-        assert!(o.stderr.contains("it is a pipe"), "{}", o.stderr);
+        let text = std::fs::read_to_string(d.path().join("signin.json")).unwrap();
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+        };
+        let o = run_in(d.path(), &["triage", "--signins", "pipe", "--format", "csv", "-o", "out.csv"]);
+        writer.join().unwrap();
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(std::fs::read_to_string(d.path().join("out.csv")).unwrap().contains("pipe#"), "the rows name the pipe");
     }
 }
 
