@@ -332,3 +332,40 @@ fn fail_on_exits_as_documented() {
     // A stale Authenticator registration: nothing to alert on.
     assert_eq!(code(&stale, &["--fail-on", "any"]), 0);
 }
+
+/// Each rollout check lists who, not only how many: every break-glass
+/// sign-in (past the report's 100 rows too), each legacy-authentication
+/// user with the client and system, as spreadsheet-safe CSVs and JSON.
+#[test]
+fn checks_out_lists_every_subject_of_each_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("org.ron"), "(break_glass_accounts: [\"bg@contoso.com\"], trusted_countries: [\"GB\"])").unwrap();
+    let mut lines = String::new();
+    for i in 0..150 {
+        let rec = serde_json::json!({"id": format!("bg-{i}"), "createdDateTime": format!("2026-11-{:02}T09:{:02}:00Z", 1 + i / 60, i % 60), "userPrincipalName": "bg@contoso.com", "correlationId": format!("c-{i}"), "ipAddress": "203.0.113.9", "status": {"errorCode": 0}, "appDisplayName": "Azure Portal"});
+        lines.push_str(&rec.to_string());
+        lines.push('\n');
+    }
+    for (i, client) in ["IMAP4", "Exchange ActiveSync", "IMAP4"].iter().enumerate() {
+        let rec = serde_json::json!({"id": format!("lg-{i}"), "createdDateTime": format!("2026-11-20T10:0{i}:00Z"), "userPrincipalName": "=cmd|' /C calc'!A0@contoso.com", "correlationId": format!("l-{i}"), "clientAppUsed": client, "deviceDetail": {"operatingSystem": "Android"}, "status": {"errorCode": 50126}});
+        lines.push_str(&rec.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(dir.path().join("s.jsonl"), lines).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--org", "org.ron", "--checks-out", "checks", "--report", "r.html", "--fail-on", "checks"]);
+    assert_eq!(code, 8, "{err}");
+    let bg = std::fs::read_to_string(dir.path().join("checks/break-glass.csv")).unwrap();
+    assert!(bg.starts_with("\u{feff}account,time_utc,ip_address,country,result,app\n"), "{bg}");
+    assert_eq!(bg.lines().count(), 151, "every break-glass sign-in, not the first 100");
+    assert!(bg.contains("bg@contoso.com,2026-11-01 09:00:00,203.0.113.9,,success,Azure Portal"), "times as spreadsheets read them: {bg}");
+    let legacy = std::fs::read_to_string(dir.path().join("checks/legacy-authentication.csv")).unwrap();
+    let row = legacy.lines().nth(1).unwrap();
+    assert!(row.starts_with("'=cmd|"), "a formula in a user name is made inert: {row}");
+    assert!(row.contains(",3,2026-11-20 10:02:00,Exchange ActiveSync; IMAP4,Android"), "{row}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("checks/checks.json")).unwrap()).unwrap();
+    let bgj = json.as_array().unwrap().iter().find(|c| c["id"] == "break-glass").unwrap();
+    assert_eq!((bgj["status"].as_str(), bgj["count"].as_u64(), bgj["subjects"].as_array().unwrap().len()), (Some("fail"), Some(150), 150));
+    assert_eq!(bgj["subjects"][0]["account"], "bg@contoso.com");
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("The first 100 of 150 rows"), "the report says where the rest are");
+}

@@ -65,6 +65,12 @@ pub struct Args {
     /// (`compromise`), either (`any`). Without it, the exit code is 0.
     #[arg(long, value_enum, value_name = "WHAT")]
     fail_on: Option<FailOn>,
+    /// Write each rollout check's subjects (every user or sign-in it
+    /// names) as DIR/CHECK_ID.csv (UTF-8 with BOM; times as spreadsheets
+    /// read them; the first column a key a Microsoft Sentinel watchlist can
+    /// search by), and all checks as DIR/checks.json.
+    #[arg(long, value_name = "DIR")]
+    checks_out: Option<PathBuf>,
 }
 
 /// Where the per-attempt output goes: standard output, or a file written
@@ -302,7 +308,41 @@ pub fn run(a: Args) -> Result<i32, Error> {
         _ => eprint!("{}", signin_doctor::output::terminal_safe(&summary.text())),
     }
     dest.finish()?;
+    if let Some(dir) = &a.checks_out {
+        write_checks(dir, &summary, !a.no_bom)?;
+    }
     Ok(fail_on(a.fail_on, &summary))
+}
+
+/// One CSV per rollout check, with every subject it names, and all of them as JSON.
+fn write_checks(dir: &Path, summary: &triage::Summary, bom: bool) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
+    for c in &summary.rollout {
+        let path = dir.join(format!("{}.csv", c.id));
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let fail = |e: csv::Error| Error::from_parts(ErrorKind::Write, format!("cannot write the CSV: {e}"), &path);
+        w.write_record(&c.columns).map_err(fail)?;
+        for r in &c.rows {
+            w.write_record(r.iter().map(|cell| csv_safe(cell).into_owned())).map_err(fail)?;
+        }
+        let body = w.into_inner().map_err(|e| Error::from_parts(ErrorKind::Write, format!("cannot write the CSV: {e}"), &path))?;
+        let mut bytes = if bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+        bytes.extend(body);
+        outfile::write_file(&path, &bytes)?;
+    }
+    let json: Vec<serde_json::Value> = summary
+        .rollout
+        .iter()
+        .map(|c| {
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+                c.rows.iter().map(|r| c.columns.iter().zip(r).map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect()).collect();
+            serde_json::json!({"id": c.id, "title": c.title, "status": c.status, "count": c.count, "detail": c.detail, "subjects": rows})
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&json).map_err(|e| Error::from_parts(ErrorKind::Write, e.to_string(), dir))?;
+    outfile::write_file(&dir.join("checks.json"), (text + "\n").as_bytes())?;
+    eprintln!("rollout checks written to {}", dir.display());
+    Ok(())
 }
 
 /// What `--fail-on` makes a run fail on.

@@ -6,10 +6,14 @@ use crate::facts::{is_legacy_client, History, OrgSettings};
 use crate::logs::summary::Seen;
 use html_escape::encode_text as esc;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
-const LIST_CAP: usize = 500;
+/// The most break-glass sign-ins listed one by one (they are rare; past
+/// this the check says how many more there were).
+const LIST_CAP: usize = 100_000;
+/// The most distinct values kept per user (client apps, systems, apps).
+const VALUES_CAP: usize = 8;
 
 #[derive(Debug, Clone, Serialize)]
 struct BreakGlassUse {
@@ -21,19 +25,58 @@ struct BreakGlassUse {
     app: String,
 }
 
+/// One user a check lists: how many sign-ins, the last one, and what they used.
+#[derive(Debug, Clone, Default)]
+struct Subject {
+    count: usize,
+    last: i64,
+    /// e.g. the legacy client apps, or the apps signed in to with a password alone.
+    what: std::collections::BTreeSet<String>,
+    /// e.g. the device operating systems.
+    on: std::collections::BTreeSet<String>,
+}
+
+impl Subject {
+    fn see(&mut self, time: i64, what: Option<&str>, on: Option<&str>) {
+        self.count += 1;
+        self.last = self.last.max(time);
+        for (set, v) in [(&mut self.what, what), (&mut self.on, on)] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                if set.len() < VALUES_CAP && !set.contains(v) {
+                    set.insert(v.to_string());
+                }
+            }
+        }
+    }
+    fn merge(&mut self, o: Subject) {
+        self.count += o.count;
+        self.last = self.last.max(o.last);
+        for v in o.what {
+            if self.what.len() < VALUES_CAP {
+                self.what.insert(v);
+            }
+        }
+        for v in o.on {
+            if self.on.len() < VALUES_CAP {
+                self.on.insert(v);
+            }
+        }
+    }
+}
+
 /// Aggregates for the rollout checks, bounded by users and apps.
 #[derive(Debug, Default)]
 pub(crate) struct RolloutAcc {
     legacy: usize,
-    legacy_users: HashSet<String>,
+    legacy_users: HashMap<String, Subject>,
     legacy_clients: HashMap<String, usize>,
     legacy_devices: HashMap<String, usize>,
     break_glass: usize,
     break_glass_uses: Vec<BreakGlassUse>,
     single_factor: usize,
-    single_factor_users: HashMap<String, usize>,
+    single_factor_users: HashMap<String, Subject>,
     single_factor_apps: HashMap<String, usize>,
-    /// Per user: last time registration was required, last MFA success.
+    /// Per user: last time registration was required, and the code then.
     registration: HashMap<String, (i64, i64)>,
 }
 
@@ -47,15 +90,24 @@ fn bump(m: &mut HashMap<String, usize>, k: &str) {
     }
 }
 
+/// A time as spreadsheets read a date and time: `2026-11-20 09:14:05` (UTC).
+pub(crate) fn sheet_time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+}
+
 impl RolloutAcc {
     pub(crate) fn add(&mut self, s: &Seen, org: Option<&OrgSettings>) {
         let user_of = || crate::logs::ascii_lowercase(s.upn.as_deref().or(s.user.as_deref()).unwrap_or("(unknown)"));
+        let t = s.time.unwrap_or(i64::MIN);
         let legacy = s.client.as_deref().is_some_and(is_legacy_client);
         if legacy {
             self.legacy += 1;
             let u = user_of();
-            if !self.legacy_users.contains(&*u) {
-                self.legacy_users.insert(u.into_owned());
+            if !self.legacy_users.contains_key(&*u) {
+                self.legacy_users.insert(u.to_string(), Subject { last: i64::MIN, ..Subject::default() });
+            }
+            if let Some(sub) = self.legacy_users.get_mut(&*u) {
+                sub.see(t, s.client.as_deref(), s.os.as_deref());
             }
             bump(&mut self.legacy_clients, s.client.as_deref().unwrap_or(""));
             bump(&mut self.legacy_devices, s.os.as_deref().unwrap_or("(unknown)"));
@@ -64,9 +116,9 @@ impl RolloutAcc {
         if bg {
             self.break_glass += 1;
             if self.break_glass_uses.len() < LIST_CAP {
-                let t = s.time.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
+                let time = s.time.map(sheet_time).unwrap_or_default();
                 self.break_glass_uses.push(BreakGlassUse {
-                    time: t,
+                    time,
                     user: user_of().into_owned(),
                     ip: s.ip.as_deref().unwrap_or_default().to_string(),
                     country: s.country.as_deref().unwrap_or_default().to_string(),
@@ -81,27 +133,27 @@ impl RolloutAcc {
         }
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
             self.single_factor += 1;
-            bump(&mut self.single_factor_users, &user_of());
+            let u = user_of();
+            self.single_factor_users.entry(u.into_owned()).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).see(t, s.app.as_deref(), s.client.as_deref());
             bump(&mut self.single_factor_apps, s.app.as_deref().unwrap_or("(unknown)"));
         }
-        let t = s.time.unwrap_or(0);
-        if matches!(s.code, Some(50072 | 50079 | 53004 | 53010)) {
+        if let Some(code @ (50072 | 50079 | 53004 | 53010)) = s.code {
             let u = user_of();
             match self.registration.get_mut(&*u) {
-                Some(e) => e.0 = e.0.max(t),
+                Some(e) if t >= e.0 => *e = (t, code),
+                Some(_) => {}
                 None => {
-                    self.registration.insert(u.into_owned(), (t, i64::MIN));
+                    self.registration.insert(u.into_owned(), (t, code));
                 }
             }
-        } else if s.code == Some(0) && s.mfa.hint() {
-            // Only users who were asked to register matter; the check reads
-            // their MFA successes from the history.
         }
     }
 
     pub(crate) fn merge(&mut self, o: RolloutAcc) {
         self.legacy += o.legacy;
-        self.legacy_users.extend(o.legacy_users);
+        for (k, v) in o.legacy_users {
+            self.legacy_users.entry(k).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).merge(v);
+        }
         for (k, v) in o.legacy_clients {
             *self.legacy_clients.entry(k).or_default() += v;
         }
@@ -112,15 +164,16 @@ impl RolloutAcc {
         self.break_glass_uses.extend(o.break_glass_uses.into_iter().take(LIST_CAP.saturating_sub(self.break_glass_uses.len())));
         self.single_factor += o.single_factor;
         for (k, v) in o.single_factor_users {
-            *self.single_factor_users.entry(k).or_default() += v;
+            self.single_factor_users.entry(k).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).merge(v);
         }
         for (k, v) in o.single_factor_apps {
             *self.single_factor_apps.entry(k).or_default() += v;
         }
-        for (k, (a, b)) in o.registration {
-            let e = self.registration.entry(k).or_insert((i64::MIN, i64::MIN));
-            e.0 = e.0.max(a);
-            e.1 = e.1.max(b);
+        for (k, (t, code)) in o.registration {
+            let e = self.registration.entry(k).or_insert((i64::MIN, 0));
+            if t >= e.0 {
+                *e = (t, code);
+            }
         }
     }
 
@@ -131,18 +184,28 @@ impl RolloutAcc {
             v.into_iter().take(n).map(|(k, c)| vec![k.clone(), c.to_string()]).collect()
         };
         let mut out = Vec::new();
-        let mut rows = top(&self.legacy_clients, 20);
-        rows.extend(top(&self.legacy_devices, 10).into_iter().map(|r| vec![format!("device: {}", r[0]), r[1].clone()]));
+        // Users, the most sign-ins first: (user, sign-ins, last seen, what, on).
+        let users = |m: &HashMap<String, Subject>| -> Vec<Vec<String>> {
+            let mut v: Vec<(&String, &Subject)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+            let join = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join("; ");
+            v.into_iter().map(|(u, s)| vec![u.clone(), s.count.to_string(), sheet_time(s.last), join(&s.what), join(&s.on)]).collect()
+        };
+        let clients = top(&self.legacy_clients, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
         out.push(RolloutCheck {
             id: "legacy-authentication",
             title: "No legacy authentication",
             status: if self.legacy == 0 { Status::Pass } else { Status::Fail },
             count: self.legacy,
-            detail: format!("{} sign-ins used a legacy client, by {} users", self.legacy, self.legacy_users.len()),
-            columns: vec!["client app or device", "sign-ins"],
-            rows,
+            detail: if self.legacy == 0 {
+                "no sign-in used a legacy client".into()
+            } else {
+                format!("{} sign-ins used a legacy client, by {} users; clients: {clients}", self.legacy, self.legacy_users.len())
+            },
+            columns: vec!["user", "sign_ins", "last_seen_utc", "client_apps", "device_os"],
+            rows: users(&self.legacy_users),
         });
-        let bg_rows: Vec<Vec<String>> = self.break_glass_uses.iter().map(|b| vec![b.time.clone(), b.user.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
+        let bg_rows: Vec<Vec<String>> = self.break_glass_uses.iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
         let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
         out.push(RolloutCheck {
             id: "break-glass",
@@ -159,33 +222,38 @@ impl RolloutAcc {
                 "no break-glass accounts are configured (--org)".into()
             } else if self.break_glass == 0 {
                 "no sign-ins to the break-glass accounts".into()
+            } else if self.break_glass > self.break_glass_uses.len() {
+                format!("{} sign-ins to break-glass accounts (the first {} listed): confirm each was a planned test", self.break_glass, self.break_glass_uses.len())
             } else {
                 format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass)
             },
-            columns: vec!["time", "account", "IP", "country", "result", "app"],
+            columns: vec!["account", "time_utc", "ip_address", "country", "result", "app"],
             rows: bg_rows,
         });
-        let mut sf_rows = top(&self.single_factor_users, 15);
-        sf_rows.extend(top(&self.single_factor_apps, 10).into_iter().map(|r| vec![format!("app: {}", r[0]), r[1].clone()]));
+        let apps = top(&self.single_factor_apps, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
         out.push(RolloutCheck {
             id: "single-factor",
             title: "No single-factor success where MFA should apply",
             status: if self.single_factor == 0 { Status::Pass } else { Status::Fail },
             count: self.single_factor,
-            detail: format!("{} interactive sign-ins succeeded with a password alone (a policy gap), by {} users", self.single_factor, self.single_factor_users.len()),
-            columns: vec!["user or app", "sign-ins"],
-            rows: sf_rows,
+            detail: if self.single_factor == 0 {
+                "no interactive sign-in succeeded with a password alone".into()
+            } else {
+                format!("{} interactive sign-ins succeeded with a password alone (a policy gap), by {} users; apps: {apps}", self.single_factor, self.single_factor_users.len())
+            },
+            columns: vec!["user", "sign_ins", "last_seen_utc", "apps", "client_apps"],
+            rows: users(&self.single_factor_users),
         });
-        let mut stuck: Vec<&String> = self.registration.iter().filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg)).map(|(u, _)| u).collect();
-        stuck.sort();
+        let mut stuck: Vec<(&String, &(i64, i64))> = self.registration.iter().filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg)).collect();
+        stuck.sort_by(|a, b| a.0.cmp(b.0));
         out.push(RolloutCheck {
             id: "unable-to-register",
             title: "Every user able to register",
             status: if stuck.is_empty() { Status::Pass } else { Status::Fail },
             count: stuck.len(),
             detail: format!("{} users were asked to register for MFA and have not passed MFA since", stuck.len()),
-            columns: vec!["user"],
-            rows: stuck.into_iter().take(LIST_CAP).map(|u| vec![u.clone()]).collect(),
+            columns: vec!["user", "last_asked_utc", "last_error_code"],
+            rows: stuck.into_iter().map(|(u, (t, code))| vec![u.clone(), sheet_time(*t), code.to_string()]).collect(),
         });
         out
     }
@@ -351,6 +419,9 @@ pub fn html_report(s: &Summary, title: &str) -> String {
                 h.push_str("</tr>\n");
             }
             h.push_str("</table>\n");
+            if c.rows.len() > 100 {
+                let _ = writeln!(h, "<p>The first 100 of {} rows; every one is in <code>--checks-out</code>'s {}.csv.</p>", c.rows.len(), esc(c.id));
+            }
         }
     }
     if !s.bad.is_empty() {
