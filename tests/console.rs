@@ -1,5 +1,6 @@
 //! The web console in a real headless Chromium, driven through ChromeDriver
-//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them): an
+//! (Debian's `chromium` and `chromium-driver`; `tests/browser-deps.sh`,
+//! part of README's test command, installs them): an
 //! agent pastes the README example, answers to the diagnosis, goes back,
 //! adds a note and reads the ticket, redacted and not.
 //!
@@ -45,7 +46,7 @@ fn server(extra: &[&str]) -> (Kill, String) {
 fn chromedriver() -> (Kill, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap_or_else(|| {
-        panic!("ChromeDriver is not installed: `apt-get install chromium chromium-driver` (.ci/run does this)");
+        panic!("ChromeDriver is not installed: run tests/browser-deps.sh (README's test command does)");
     });
     let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver starts");
     let url = format!("http://127.0.0.1:{port}");
