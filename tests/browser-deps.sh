@@ -3,7 +3,8 @@
 # Debian's Chromium and ChromeDriver. Installs them when they are missing
 # (as root, or through sudo); does nothing when they are there.
 set -euo pipefail
-if command -v chromedriver >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then
+# The paths tests/console.rs uses.
+if [ -x /usr/bin/chromium ] && { [ -x /usr/bin/chromedriver ] || [ -x /usr/lib/chromium/chromedriver ]; }; then
   exit 0
 fi
 SUDO=""

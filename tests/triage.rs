@@ -369,3 +369,22 @@ fn checks_out_lists_every_subject_of_each_check() {
     let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
     assert!(html.contains("The first 100 of 150 rows"), "the report says where the rest are");
 }
+
+/// A month of hourly blobs is more files than a process may hold open at
+/// once (1024 by default): the second pass opens them as it needs them.
+#[test]
+fn more_files_than_open_file_handles_triage_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 1100;
+    for i in 0..n {
+        let folder = dir.path().join(format!("insights-logs-signinlogs/y=2026/m=11/d={:02}/h={:02}/m=00", 1 + i / 24 % 28, i % 24));
+        std::fs::create_dir_all(&folder).unwrap();
+        let rec = serde_json::json!({"time": "2026-11-20T09:00:00Z", "category": "SignInLogs", "operationName": "Sign-in activity", "properties": {"id": format!("r-{i}"), "createdDateTime": format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + i / 24 % 28, i % 24, i % 60), "userPrincipalName": format!("u{}@contoso.com", i % 50), "correlationId": format!("c-{i}"), "ipAddress": "203.0.113.9", "status": {"errorCode": 50126}}});
+        std::fs::write(folder.join(format!("PT1H-{i}.json")), format!("{rec}\n")).unwrap();
+    }
+    // Under a limit of 256 open files, whatever this machine's default.
+    let bin = assert_cmd::cargo::cargo_bin("signin-doctor");
+    let o = std::process::Command::new("sh").arg("-c").arg(format!("ulimit -n 256 && exec '{}' triage --signins . --format json", bin.display())).current_dir(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), n, "every failed attempt of every blob");
+}

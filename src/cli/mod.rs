@@ -37,6 +37,8 @@ pub fn write_stdout(text: &str) {
     let text = signin_doctor::output::terminal_safe(text);
     let mut o = std::io::stdout().lock();
     if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+        // Leaving now skips destructors: the temporary copies of logs go first.
+        sources::remove_copies();
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(exit::OK);
         }

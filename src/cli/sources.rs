@@ -18,18 +18,36 @@ pub struct Sources {
     /// (temporary copy, name shown) for copies of sign-in logs.
     pub names: Vec<(PathBuf, String)>,
     _temps: Vec<tempfile::TempPath>,
+    /// Files taken already (canonical paths).
+    seen: std::collections::HashSet<PathBuf>,
+    /// Files of other Azure Monitor categories passed over, by category folder.
+    pub skipped: usize,
 }
 
-/// Which log an Azure Monitor container's folder holds, by its category's
-/// folder name (`insights-logs-<category>`); `None` for another folder.
-fn category(path: &Path) -> Option<bool> {
+/// Where a file of an Azure Monitor container goes, by its category's
+/// folder (`insights-logs-<category>`, or a Log Analytics export's `am-<table>`).
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// Not in a category folder: where the flag it was given under says.
+    AsGiven,
+    SignIns,
+    Audit,
+    /// Another category (Key Vault, Kubernetes audit, provisioning, risk
+    /// events, service principals' sign-ins, ...): not read.
+    Skip,
+}
+
+fn route(path: &Path) -> Route {
     for part in path.components().rev() {
         let p = part.as_os_str().to_string_lossy().to_ascii_lowercase();
-        if let Some(cat) = p.strip_prefix("insights-logs-") {
-            return Some(!cat.contains("audit"));
-        }
+        let Some(cat) = p.strip_prefix("insights-logs-").or_else(|| p.strip_prefix("am-")) else { continue };
+        return match cat {
+            "signinlogs" | "noninteractiveusersigninlogs" | "aadnoninteractiveusersigninlogs" => Route::SignIns,
+            "auditlogs" => Route::Audit,
+            _ => Route::Skip,
+        };
     }
-    None
+    Route::AsGiven
 }
 
 /// A file a walk takes: logs by their extension, compressed or not; not hidden ones.
@@ -39,11 +57,41 @@ fn wanted(path: &Path) -> bool {
     !name.starts_with('.') && [".json", ".jsonl", ".ndjson", ".csv"].iter().any(|x| name.ends_with(x))
 }
 
+/// The first two bytes of a stream (fewer at its end), and the stream with
+/// them put back: a pipe may hand over one byte at a time.
+fn sniff(mut input: impl BufRead) -> std::io::Result<(bool, impl BufRead)> {
+    let mut head = Vec::with_capacity(2);
+    while head.len() < 2 {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len().min(2 - head.len());
+        head.extend_from_slice(&buf[..n]);
+        input.consume(n);
+    }
+    let gz = head == [0x1f, 0x8b];
+    Ok((gz, std::io::BufReader::new(std::io::Read::chain(std::io::Cursor::new(head), input))))
+}
+
+/// Temporary copies still on disk, removed by [`remove_copies`] when the
+/// process ends early (a closed pipe ends it without unwinding).
+static COPIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Remove the temporary copies of logs (personal data) now.
+pub fn remove_copies() {
+    let mut copies = COPIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for p in copies.drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// Copy a stream aside (decompressed if it is gzip) into a private temporary file.
-fn copy_aside(mut input: impl BufRead, shown: &str) -> Result<tempfile::TempPath, Error> {
+fn copy_aside(input: impl BufRead, shown: &str) -> Result<tempfile::TempPath, Error> {
     let fail = |e: std::io::Error| Error::from_parts(ErrorKind::Io, format!("cannot copy it aside to read it: {e}"), Path::new(shown));
     let mut tmp = tempfile::Builder::new().prefix(".signin-doctor-input-").tempfile().map_err(fail)?;
-    let gz = input.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).map_err(fail)?;
+    COPIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(tmp.path().to_path_buf());
+    let (gz, mut input) = sniff(input).map_err(fail)?;
     let copied = if gz { std::io::copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut tmp) } else { std::io::copy(&mut input, &mut tmp) };
     copied.map_err(|e| {
         let what = if gz { "cannot decompress it (gzip)" } else { "cannot read it" };
@@ -55,7 +103,7 @@ fn copy_aside(mut input: impl BufRead, shown: &str) -> Result<tempfile::TempPath
 impl Sources {
     /// Gather the sign-in and audit logs named on the command line.
     pub fn gather(signins: &[PathBuf], audit: &[PathBuf]) -> Result<Sources, Error> {
-        let mut s = Sources { signins: Vec::new(), audit: Vec::new(), names: Vec::new(), _temps: Vec::new() };
+        let mut s = Sources { signins: Vec::new(), audit: Vec::new(), names: Vec::new(), _temps: Vec::new(), seen: Default::default(), skipped: 0 };
         let mut stdin_taken = false;
         for (list, is_signins) in [(signins, true), (audit, false)] {
             for p in list {
@@ -103,10 +151,13 @@ impl Sources {
 
     /// A file: as it is when it can be read twice; else copied aside.
     fn file(&mut self, p: &Path, is_signins: bool, regular: bool) -> Result<(), Error> {
+        // A file named twice (or found by two walks) is read once.
+        if !self.seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())) {
+            return Ok(());
+        }
         let shown = p.display().to_string();
         let f = std::fs::File::open(p).map_err(|e| Error::from_io(p, &e))?;
-        let mut r = BufReader::new(f);
-        let gz = r.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).map_err(|e| Error::from_io(p, &e))?;
+        let (gz, r) = sniff(BufReader::new(f)).map_err(|e| Error::from_io(p, &e))?;
         // Audit logs are read once, and gzip is read as it comes; sign-ins are read twice.
         if regular && (!gz || !is_signins) {
             self.add(p.to_path_buf(), shown, is_signins, None);
@@ -120,12 +171,21 @@ impl Sources {
     /// A directory, walked in name order; in an Azure Monitor container each
     /// file goes where its category's folder says.
     fn walk(&mut self, dir: &Path, is_signins: bool) -> Result<(), Error> {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| !hidden(e)) {
             let entry = entry.map_err(|e| Error::from_parts(ErrorKind::Io, format!("cannot walk it: {e}"), e.path().unwrap_or(dir)))?;
             if !entry.file_type().is_file() || !wanted(entry.path()) {
                 continue;
             }
-            let goes_to_signins = category(entry.path().strip_prefix(dir).unwrap_or(entry.path())).unwrap_or(is_signins);
+            let goes_to_signins = match route(entry.path().strip_prefix(dir).unwrap_or(entry.path())) {
+                Route::AsGiven => is_signins,
+                Route::SignIns => true,
+                Route::Audit => false,
+                Route::Skip => {
+                    self.skipped += 1;
+                    continue;
+                }
+            };
             self.file(entry.path(), goes_to_signins, true)?;
         }
         Ok(())
@@ -156,9 +216,15 @@ mod tests {
         put("insights-logs-noninteractiveusersigninlogs/resourceId=/X/y=2026/m=11/d=20/h=10/m=00/PT1H.json.gz", "{\"b\":2}\n", true)?;
         put("insights-logs-auditlogs/resourceId=/X/y=2026/m=11/d=20/h=09/m=00/PT1H.json", "{\"c\":3}\n", false)?;
         put("notes.txt", "not a log", false)?;
+        put("insights-logs-auditevent/resourceId=/VAULT/y=2026/m=11/d=20/h=09/m=00/PT1H.json", "{\"kv\":1}\n", false)?;
+        put("insights-logs-serviceprincipalsigninlogs/resourceId=/X/PT1H.json", "{\"sp\":1}\n", false)?;
         let s = Sources::gather(&[dir.path().to_path_buf()], &[])?;
         assert_eq!(s.signins.len(), 2, "{:?}", s.signins);
-        assert_eq!(s.audit.len(), 1);
+        assert_eq!(s.audit.len(), 1, "Key Vault's audit events are not Entra's: {:?}", s.audit);
+        assert_eq!(s.skipped, 2, "other categories are passed over");
+        // The same container named twice is read once.
+        let twice = Sources::gather(&[dir.path().to_path_buf(), dir.path().to_path_buf()], &[dir.path().to_path_buf()])?;
+        assert_eq!((twice.signins.len(), twice.audit.len()), (2, 1));
         assert!(s.audit[0].ends_with("m=00/PT1H.json") && s.audit[0].to_string_lossy().contains("auditlogs"));
         // The gzip file was decompressed aside and keeps its name.
         let (copy, name) = &s.names[0];

@@ -246,6 +246,15 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     outputs.extend(a.output.iter().map(|p| ("--output", p.as_path())));
     outputs.extend(a.report.iter().map(|p| ("--report", p.as_path())));
+    // The files --checks-out writes, checked now rather than after the run.
+    let checks: Vec<PathBuf> = match &a.checks_out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
+            CHECK_FILES.iter().map(|f| dir.join(f)).collect()
+        }
+        None => Vec::new(),
+    };
+    outputs.extend(checks.iter().map(|p| ("--checks-out", p.as_path())));
     outfile::check(&outputs, &inputs)
 }
 
@@ -254,6 +263,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
     // Files, gzip, directories (an Azure Monitor container routed by category) and standard input.
     let sources = super::sources::Sources::gather(&a.signins, &a.audit)?;
+    if sources.skipped > 0 {
+        eprintln!("note: {} files of other Azure Monitor categories were passed over (only sign-in and audit logs are read)", sources.skipped);
+    }
     let (audit, org) = super::common::load_logs(&[], &sources.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     let mut opts = Options::default();
     opts.strict = a.strict;
@@ -314,6 +326,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
     Ok(fail_on(a.fail_on, &summary))
 }
 
+/// The files `--checks-out` writes: one per rollout check, and the JSON.
+const CHECK_FILES: [&str; 5] = ["legacy-authentication.csv", "break-glass.csv", "single-factor.csv", "unable-to-register.csv", "checks.json"];
+
 /// One CSV per rollout check, with every subject it names, and all of them as JSON.
 fn write_checks(dir: &Path, summary: &triage::Summary, bom: bool) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
@@ -350,7 +365,7 @@ fn write_checks(dir: &Path, summary: &triage::Summary, bom: bool) -> Result<(), 
 pub enum FailOn {
     /// A rollout check failed (exit 8).
     Checks,
-    /// An attempt's diagnosis is critical: a security incident until proven otherwise (exit 9).
+    /// A failed attempt's diagnosis, settled by the data, is critical: a security incident until proven otherwise (exit 9).
     Compromise,
     /// Either (exit 9 when there is a critical diagnosis, else 8).
     Any,
@@ -360,7 +375,9 @@ pub enum FailOn {
 /// for a failed rollout check, when `--fail-on` asks; 0 otherwise.
 fn fail_on(on: Option<FailOn>, summary: &triage::Summary) -> i32 {
     let Some(on) = on else { return exit::OK };
-    let critical = summary.diagnoses.values().filter(|d| d.severity == signin_doctor::Severity::Critical).map(|d| d.count).sum::<usize>();
+    // Settled by the data, not reached through "don't know" (which leads to
+    // the cautious possible-compromise diagnosis wherever nobody answered).
+    let critical = summary.diagnoses.values().filter(|d| d.severity == signin_doctor::Severity::Critical).map(|d| d.count - d.provisional).sum::<usize>();
     let failed = summary.rollout.iter().filter(|c| c.status == triage::Status::Fail).count();
     if critical > 0 && matches!(on, FailOn::Compromise | FailOn::Any) {
         eprintln!("failing (--fail-on): {critical} attempt{} with a critical diagnosis", if critical == 1 { "" } else { "s" });

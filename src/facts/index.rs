@@ -226,7 +226,7 @@ impl LogIndex {
     /// Read again the records of the attempts of `hits`.
     fn read(self, hits: &[Entry], builder: EvidenceBuilder) -> Result<Located> {
         let attempts: HashSet<u64> = hits.iter().map(|e| e.attempt).collect();
-        let files: Vec<std::fs::File> = self.inputs.files.iter().map(|f| inputs::open(&f.path)).collect::<Result<_>>()?;
+        let mut files = inputs::OpenFiles::new(&self.inputs);
         let mut signins: Vec<SignIn> = Vec::new();
         let mut buf = Vec::new();
         // Entries are in file order already.
@@ -234,7 +234,7 @@ impl LogIndex {
             let input = &self.inputs.files[e.file as usize];
             let bad = |message: String| Error::new(ErrorKind::BadRecord, message).at_path(&input.path).at(e.line as usize, 1).record(e.number as usize);
             buf.resize(e.len as usize, 0);
-            inputs::read_at(&files[e.file as usize], &input.path, &mut buf, e.offset).map_err(|err| bad(format!("cannot read the record again: {err}")))?;
+            inputs::read_at(files.get(e.file)?, &input.path, &mut buf, e.offset).map_err(|err| bad(format!("cannot read the record again: {err}")))?;
             signins.push(self.inputs.decode(e.file as usize, &buf, e.number as usize, e.line as usize).map_err(bad)?);
         }
         Ok(Located { evidence: builder.records(signins, None).build(), history: self.history })

@@ -105,6 +105,35 @@ impl Inputs {
     }
 }
 
+/// The files of a run opened as they are needed, a few at a time: a
+/// container of thousands of hourly blobs must not run out of file handles
+/// (1024 by default) in the second look.
+pub(crate) struct OpenFiles<'a> {
+    inputs: &'a Inputs,
+    open: std::collections::HashMap<u32, File>,
+}
+
+impl<'a> OpenFiles<'a> {
+    /// The most files kept open at once by one reader.
+    const MOST: usize = 32;
+
+    pub fn new(inputs: &'a Inputs) -> Self {
+        OpenFiles { inputs, open: std::collections::HashMap::new() }
+    }
+
+    /// File `i`, opened if it is not open yet.
+    pub fn get(&mut self, i: u32) -> Result<&File> {
+        if !self.open.contains_key(&i) {
+            if self.open.len() >= Self::MOST {
+                self.open.clear();
+            }
+            let input = self.inputs.files.get(i as usize).ok_or_else(|| Error::new(ErrorKind::Io, format!("internal: no input file {i}")))?;
+            self.open.insert(i, open(&input.path)?);
+        }
+        self.open.get(&i).ok_or_else(|| Error::new(ErrorKind::Io, "internal: a file was not kept open"))
+    }
+}
+
 /// A JSON record: a plain sign-in decodes directly; envelopes and wrappers
 /// go through the whole-record reader.
 fn decode_json(path: &Path, bytes: &[u8]) -> std::result::Result<SignIn, String> {

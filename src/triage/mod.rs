@@ -379,7 +379,7 @@ type Outcome = std::result::Result<AttemptResult, BadRecord>;
 
 impl Engine<'_> {
     /// Read an attempt's records again, decode them, derive the facts, walk.
-    fn attempt(&self, group: &[Candidate], files: &[std::fs::File], buf: &mut Vec<u8>, facts: &mut Facts) -> Outcome {
+    fn attempt(&self, group: &[Candidate], files: &mut inputs::OpenFiles, buf: &mut Vec<u8>, facts: &mut Facts) -> Outcome {
         // Only the latest records of an oversized attempt are read again.
         let mut latest;
         let (group, dropped) = if group.len() > Attempt::MAX_RECORDS {
@@ -395,7 +395,8 @@ impl Engine<'_> {
             let input = &self.inputs.files[c.file as usize];
             buf.resize(c.len as usize, 0);
             let bad = |message: String| BadRecord { file: input.name.to_string(), record: c.number as usize, line: c.line as usize, message };
-            inputs::read_at(&files[c.file as usize], &input.path, buf, c.offset).map_err(|e| bad(format!("cannot read the record again: {e}")))?;
+            let file = files.get(c.file).map_err(|e| bad(format!("cannot read the record again: {}", e.message())))?;
+            inputs::read_at(file, &input.path, buf, c.offset).map_err(|e| bad(format!("cannot read the record again: {e}")))?;
             records.push(self.inputs.decode(c.file as usize, buf, c.number as usize, c.line as usize).map_err(bad)?);
         }
         let attempt = Attempt::from_records(records);
@@ -416,14 +417,14 @@ fn diagnose_all(
     summary: &mut Summary,
     sink: &mut dyn FnMut(&AttemptResult) -> Result<()>,
 ) -> Result<FastMap<String, usize>> {
-    let files: Vec<std::fs::File> = engine.inputs.files.iter().map(|f| inputs::open(&f.path)).collect::<Result<_>>()?;
     let mut per_user: FastMap<String, usize> = FastMap::default();
     let mut done_attempts = 0u64;
     // One worker's unit: its attempts' outcomes, in order.
     let work = |unit: &[&[Candidate]]| -> Vec<Outcome> {
         let mut buf = Vec::new();
         let mut facts = Facts::with_capacity(crate::facts::CATALOG.len());
-        unit.iter().map(|group| engine.attempt(group, &files, &mut buf, &mut facts)).collect()
+        let mut files = inputs::OpenFiles::new(engine.inputs);
+        unit.iter().map(|group| engine.attempt(group, &mut files, &mut buf, &mut facts)).collect()
     };
     // The results of a unit, in order: counted, then handed to the sink.
     let mut consume = |results: Vec<Outcome>| -> Result<()> {

@@ -26,7 +26,7 @@ struct BreakGlassUse {
 }
 
 /// One user a check lists: how many sign-ins, the last one, and what they used.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Subject {
     count: usize,
     last: i64,
@@ -34,6 +34,13 @@ struct Subject {
     what: std::collections::BTreeSet<String>,
     /// e.g. the device operating systems.
     on: std::collections::BTreeSet<String>,
+}
+
+impl Default for Subject {
+    /// No sign-in yet: no last time (never 1970).
+    fn default() -> Self {
+        Subject { count: 0, last: i64::MIN, what: Default::default(), on: Default::default() }
+    }
 }
 
 impl Subject {
@@ -104,7 +111,7 @@ impl RolloutAcc {
             self.legacy += 1;
             let u = user_of();
             if !self.legacy_users.contains_key(&*u) {
-                self.legacy_users.insert(u.to_string(), Subject { last: i64::MIN, ..Subject::default() });
+                self.legacy_users.insert(u.to_string(), Subject::default());
             }
             if let Some(sub) = self.legacy_users.get_mut(&*u) {
                 sub.see(t, s.client.as_deref(), s.os.as_deref());
@@ -134,10 +141,12 @@ impl RolloutAcc {
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
             self.single_factor += 1;
             let u = user_of();
-            self.single_factor_users.entry(u.into_owned()).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).see(t, s.app.as_deref(), s.client.as_deref());
+            self.single_factor_users.entry(u.into_owned()).or_insert_with(|| Subject::default()).see(t, s.app.as_deref(), s.client.as_deref());
             bump(&mut self.single_factor_apps, s.app.as_deref().unwrap_or("(unknown)"));
         }
         if let Some(code @ (50072 | 50079 | 53004 | 53010)) = s.code {
+            // A record without a time still counts, as the earliest.
+            let t = s.time.unwrap_or(0);
             let u = user_of();
             match self.registration.get_mut(&*u) {
                 Some(e) if t >= e.0 => *e = (t, code),
@@ -152,7 +161,7 @@ impl RolloutAcc {
     pub(crate) fn merge(&mut self, o: RolloutAcc) {
         self.legacy += o.legacy;
         for (k, v) in o.legacy_users {
-            self.legacy_users.entry(k).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).merge(v);
+            self.legacy_users.entry(k).or_insert_with(|| Subject::default()).merge(v);
         }
         for (k, v) in o.legacy_clients {
             *self.legacy_clients.entry(k).or_default() += v;
@@ -164,7 +173,7 @@ impl RolloutAcc {
         self.break_glass_uses.extend(o.break_glass_uses.into_iter().take(LIST_CAP.saturating_sub(self.break_glass_uses.len())));
         self.single_factor += o.single_factor;
         for (k, v) in o.single_factor_users {
-            self.single_factor_users.entry(k).or_insert_with(|| Subject { last: i64::MIN, ..Subject::default() }).merge(v);
+            self.single_factor_users.entry(k).or_insert_with(|| Subject::default()).merge(v);
         }
         for (k, v) in o.single_factor_apps {
             *self.single_factor_apps.entry(k).or_default() += v;
@@ -192,6 +201,7 @@ impl RolloutAcc {
             v.into_iter().map(|(u, s)| vec![u.clone(), s.count.to_string(), sheet_time(s.last), join(&s.what), join(&s.on)]).collect()
         };
         let clients = top(&self.legacy_clients, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
+        let devices = top(&self.legacy_devices, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
         out.push(RolloutCheck {
             id: "legacy-authentication",
             title: "No legacy authentication",
@@ -200,12 +210,15 @@ impl RolloutAcc {
             detail: if self.legacy == 0 {
                 "no sign-in used a legacy client".into()
             } else {
-                format!("{} sign-ins used a legacy client, by {} users; clients: {clients}", self.legacy, self.legacy_users.len())
+                format!("{} sign-ins used a legacy client, by {} users; clients: {clients}; devices: {devices}", self.legacy, self.legacy_users.len())
             },
             columns: vec!["user", "sign_ins", "last_seen_utc", "client_apps", "device_os"],
             rows: users(&self.legacy_users),
         });
-        let bg_rows: Vec<Vec<String>> = self.break_glass_uses.iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
+        // In time order (workers meet records in no fixed order), then by account.
+        let mut uses: Vec<&BreakGlassUse> = self.break_glass_uses.iter().collect();
+        uses.sort_by(|a, b| (&a.time, &a.user, &a.ip).cmp(&(&b.time, &b.user, &b.ip)));
+        let bg_rows: Vec<Vec<String>> = uses.into_iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
         let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
         out.push(RolloutCheck {
             id: "break-glass",
@@ -420,7 +433,7 @@ pub fn html_report(s: &Summary, title: &str) -> String {
             }
             h.push_str("</table>\n");
             if c.rows.len() > 100 {
-                let _ = writeln!(h, "<p>The first 100 of {} rows; every one is in <code>--checks-out</code>'s {}.csv.</p>", c.rows.len(), esc(c.id));
+                let _ = writeln!(h, "<p>The first 100 of {} rows; triage's <code>--checks-out DIR</code> writes every one to {}.csv.</p>", c.rows.len(), esc(c.id));
             }
         }
     }
