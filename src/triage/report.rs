@@ -141,7 +141,7 @@ impl RolloutAcc {
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
             self.single_factor += 1;
             let u = user_of();
-            self.single_factor_users.entry(u.into_owned()).or_insert_with(|| Subject::default()).see(t, s.app.as_deref(), s.client.as_deref());
+            self.single_factor_users.entry(u.into_owned()).or_default().see(t, s.app.as_deref(), s.client.as_deref());
             bump(&mut self.single_factor_apps, s.app.as_deref().unwrap_or("(unknown)"));
         }
         if let Some(code @ (50072 | 50079 | 53004 | 53010)) = s.code {
@@ -161,7 +161,7 @@ impl RolloutAcc {
     pub(crate) fn merge(&mut self, o: RolloutAcc) {
         self.legacy += o.legacy;
         for (k, v) in o.legacy_users {
-            self.legacy_users.entry(k).or_insert_with(|| Subject::default()).merge(v);
+            self.legacy_users.entry(k).or_default().merge(v);
         }
         for (k, v) in o.legacy_clients {
             *self.legacy_clients.entry(k).or_default() += v;
@@ -173,7 +173,7 @@ impl RolloutAcc {
         self.break_glass_uses.extend(o.break_glass_uses.into_iter().take(LIST_CAP.saturating_sub(self.break_glass_uses.len())));
         self.single_factor += o.single_factor;
         for (k, v) in o.single_factor_users {
-            self.single_factor_users.entry(k).or_insert_with(|| Subject::default()).merge(v);
+            self.single_factor_users.entry(k).or_default().merge(v);
         }
         for (k, v) in o.single_factor_apps {
             *self.single_factor_apps.entry(k).or_default() += v;
