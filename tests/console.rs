@@ -7,9 +7,12 @@
 //! `SIGNIN_DOCTOR_SCREENSHOT=docs/console.png cargo test --test console`
 //! also saves a screenshot of the diagnosis.
 
+#[path = "support/server.rs"]
+mod server;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
+use server::Server;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -24,22 +27,6 @@ impl Drop for Kill {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// The server on a free loopback port: (process, base URL).
-fn server(extra: &[&str]) -> (Kill, String) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--org", "examples/org.ron"])
-        .args(extra)
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the server says where it listens").trim_end_matches('/').to_string();
-    (Kill(child), url)
 }
 
 /// ChromeDriver on a free port.
@@ -101,7 +88,8 @@ async fn click(c: &Client, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_walks_a_call_in_the_console() {
-    let (_server, url) = server(&[]);
+    let server = Server::start(&[]);
+    let url = server.url.clone();
     let (_driver, driver_url) = chromedriver();
     let c = browser(&driver_url, 1100, 1400).await;
     c.goto(&format!("{url}/")).await.unwrap();
@@ -162,7 +150,8 @@ async fn the_console_fits_a_phone_and_sends_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let token = "3f6c1b2a9e8d7c6b5a4f3e2d1c0b9a88";
     std::fs::write(dir.path().join("token"), token).unwrap();
-    let (_server, url) = server(&["--token-file", dir.path().join("token").to_str().unwrap()]);
+    let server = Server::start(&["--token-file", dir.path().join("token").to_str().unwrap()]);
+    let url = server.url.clone();
     let (_driver, driver_url) = chromedriver();
     let c = browser(&driver_url, 400, 900).await;
     c.goto(&format!("{url}/")).await.unwrap();

@@ -158,15 +158,7 @@ fn compare_files(rules: &Rules, files: &[PathBuf]) -> usize {
     // with failed attempts (counted by attempt, an interrupt then a success
     // not among them), each user's attempt, and the newest failure.
     let index = || LogIndex::scan(files, InputFormat::Auto).unwrap_or_else(|e| panic!("{f}: the index: {e}"));
-    let mut users: Vec<(String, usize)> = Vec::new();
-    for at in ev.attempts().iter().rev().filter(|a| a.failed()) {
-        let d = at.deciding();
-        let Some(u) = d.user_principal_name.clone().or_else(|| d.user_id.clone()) else { continue };
-        match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
-            Some((_, n)) => *n += 1,
-            None => users.push((u, 1)),
-        }
-    }
+    let users = ev.failed_users();
     assert_eq!(index().failed_users(), users, "{f}: the index lists other users");
     let place = |a: &signin_doctor::Attempt| (a.deciding().origin.file.to_string(), a.deciding().origin.record);
     for sel in std::iter::once(Selector::default()).chain(users.iter().map(|(u, _)| Selector::user(u.clone()))) {

@@ -146,18 +146,7 @@ impl Logs {
     pub fn failed_users(&self) -> Vec<(String, usize)> {
         match self {
             Logs::Indexed(ib) => ib.0.failed_users(),
-            Logs::Whole(ev) => {
-                let mut users: Vec<(String, usize)> = Vec::new();
-                for at in ev.attempts().iter().rev().filter(|a| a.failed()) {
-                    let d = at.deciding();
-                    let Some(u) = d.user_principal_name.clone().or_else(|| d.user_id.clone()) else { continue };
-                    match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
-                        Some((_, n)) => *n += 1,
-                        None => users.push((u, 1)),
-                    }
-                }
-                users
-            }
+            Logs::Whole(ev) => ev.failed_users(),
         }
     }
 

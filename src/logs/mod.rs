@@ -370,6 +370,22 @@ impl Evidence {
         attempts
     }
 
+    /// The users with failed attempts, the newest failure first, with how
+    /// many failed attempts each (an interrupt then a success is not one):
+    /// whom a log of several users' failures may be about.
+    pub fn failed_users(&self) -> Vec<(String, usize)> {
+        let mut users: Vec<(String, usize)> = Vec::new();
+        for at in self.attempts().iter().rev().filter(|a| a.failed()) {
+            let d = at.deciding();
+            let Some(u) = d.user_principal_name.clone().or_else(|| d.user_id.clone()) else { continue };
+            match users.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&u)) {
+                Some((_, n)) => *n += 1,
+                None => users.push((u, 1)),
+            }
+        }
+        users
+    }
+
     /// Pick the attempt to diagnose: the one with the record or correlation
     /// id, else the most recent failure (of the user, if one is named). For a
     /// named user whose sign-ins all succeeded, their latest success, so a
