@@ -388,3 +388,88 @@ fn more_files_than_open_file_handles_triage_whole() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), n, "every failed attempt of every blob");
 }
+
+#[test]
+fn filters_select_attempts_and_the_window_selects_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, a) = generated(dir.path(), 3000, false);
+    let (s, a) = (s.to_str().unwrap(), a.to_str().unwrap());
+    let base = ["triage", "--signins", s, "--audit", a, "--org", "examples/org.ron", "--format", "json"];
+    let with = |extra: &[&str]| {
+        let (code, out, err) = run_in(&root(), &[&base[..], extra].concat());
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        (jsonl(&out), err)
+    };
+    let (all, _) = with(&[]);
+    assert!(all.len() > 100, "the generated export has failures to filter");
+    let field = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap_or("").to_string();
+
+    // A user: exactly that user's attempts, diagnosed as in the whole run
+    // (the history still covers everyone).
+    let user = field(&all[all.len() / 2], "user");
+    let (mine, err) = with(&["--user", &user.to_uppercase()]);
+    let expected: Vec<&serde_json::Value> = all.iter().filter(|r| field(r, "user") == user).collect();
+    assert_eq!(mine.len(), expected.len(), "{err}");
+    assert!(mine.iter().zip(&expected).all(|(m, e)| m["id"] == e["id"] && m["diagnosis"]["id"] == e["diagnosis"]["id"]));
+    assert!(err.contains(&format!("Filter: user {}: {} of the {} failed attempts selected", user.to_uppercase(), mine.len(), all.len())), "{err}");
+
+    // An application (a part of its name, any case) and error codes.
+    let app = field(&all[0], "app");
+    let part = app.split_whitespace().last().unwrap().to_lowercase();
+    let (apps, _) = with(&["--app", &part]);
+    assert!(!apps.is_empty() && apps.iter().all(|r| field(r, "app").to_lowercase().contains(&part)));
+    assert_eq!(apps.len(), all.iter().filter(|r| field(r, "app").to_lowercase().contains(&part)).count());
+    let (codes, _) = with(&["--error-code", "50126,500121"]);
+    assert!(!codes.is_empty() && codes.iter().all(|r| r["error_code"] == 50126 || r["error_code"] == 500121));
+    assert_eq!(codes.len(), all.iter().filter(|r| r["error_code"] == 50126 || r["error_code"] == 500121).count());
+
+    // A window: only records inside it count, everywhere.
+    let mut times: Vec<String> = all.iter().map(|r| field(r, "time")).collect();
+    times.sort();
+    let (since, until) = (times[times.len() / 4].clone(), times[times.len() / 2].clone());
+    let (window, err) = with(&["--since", &since, "--until", &until]);
+    assert!(!window.is_empty() && window.len() < all.len());
+    assert!(window.iter().all(|r| field(r, "time") >= since && field(r, "time") < until), "{err}");
+    assert!(err.contains("records outside the time window were passed over"), "{err}");
+
+    // A window the export does not reach: an error naming what it spans.
+    let (code, _, err) = run_in(&root(), &[&base[..], &["--since", "2d"]].concat());
+    assert_eq!(code, 4);
+    assert!(err.contains("lies in the time window") && err.contains("they run from"), "{err}");
+    let (code, _, err) = run_in(&root(), &[&base[..], &["--since", "2026-11-02", "--until", "2026-11-01"]].concat());
+    assert_eq!(code, 2, "an empty window is a usage error: {err}");
+    let (code, _, err) = run_in(&root(), &[&base[..], &["--since", "last tuesday"]].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("2d"), "the error shows the forms it takes: {err}");
+}
+
+#[test]
+fn the_user_drill_down_lists_attempts_in_time_order_and_the_trend_spans_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, a) = generated(dir.path(), 3000, false);
+    let (s, a) = (s.to_str().unwrap(), a.to_str().unwrap());
+    let (_, out, _) = run_in(&root(), &["triage", "--signins", s, "--audit", a, "--format", "json"]);
+    let all = jsonl(&out);
+    // The user with most failed attempts.
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in &all {
+        *counts.entry(r["user"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    let (user, n) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(*n >= 2);
+    let (code, text, err) = run_in(&root(), &["triage", "--signins", s, "--audit", a, "--user", user]);
+    assert_eq!(code, 0, "{err}");
+    let listed = text.split(&format!("Failed attempts of {user}, in time order (UTC):\n")).nth(1).unwrap_or_else(|| panic!("{text}"));
+    let times: Vec<&str> = listed.lines().filter(|l| l.starts_with("  2")).map(|l| &l[2..21]).collect();
+    assert_eq!(times.len(), *n, "{listed}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order: {times:?}");
+    assert!(listed.contains("      → ") && listed.contains("      record "), "each attempt with its diagnosis and record: {listed}");
+
+    // The generated rollout spans days: failures per day, gaps as 0.
+    let (_, text, _) = run_in(&root(), &["triage", "--signins", s, "--audit", a]);
+    let trend = text.split("Failed attempts per day (UTC), with each day's commonest diagnoses:\n").nth(1).unwrap_or_else(|| panic!("{text}"));
+    let days: Vec<&str> = trend.lines().take_while(|l| l.starts_with("  2")).collect();
+    assert!(days.len() >= 2, "{trend}");
+    let total: usize = days.iter().map(|l| l.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap()).sum();
+    assert_eq!(total, all.len(), "every failed attempt on its day");
+}

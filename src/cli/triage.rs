@@ -71,7 +71,38 @@ pub struct Args {
     /// search by), and all checks as DIR/checks.json.
     #[arg(long, value_name = "DIR")]
     checks_out: Option<PathBuf>,
+    /// Only records at or after this time: a span back from now (`2d`,
+    /// `12h`, `1w`), a date (`2026-11-20`, midnight UTC) or a time
+    /// (`2026-11-20T09:00:00Z`). Records outside the window are passed
+    /// over everywhere: history, diagnoses and rollout checks.
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only records before this time (the same forms as --since).
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only this user's failed attempts (principal name or object id;
+    /// repeat for more). With the text format, each attempt is listed in
+    /// time order with its diagnosis: a drill-down into one caller.
+    #[arg(long, value_name = "UPN|ID")]
+    user: Vec<String>,
+    /// Only failed attempts of this application (a part of its name, any
+    /// case: `outlook`; repeat for more).
+    #[arg(long, value_name = "NAME")]
+    app: Vec<String>,
+    /// Only failed attempts that ended with this AADSTS code (repeat, or
+    /// separate with commas: `50126,500121`).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    error_code: Vec<i64>,
 }
+
+/// A `--since`/`--until` value, read against the clock now.
+fn when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    triage::parse_when(s, chrono::Utc::now())
+}
+
+/// The drill-down lists at most this many attempts (the JSON and CSV
+/// outputs carry every one).
+const DRILL_DOWN_MAX: usize = 10_000;
 
 /// Where the per-attempt output goes: standard output, or a file written
 /// aside and renamed into place only when triage has finished (on any error
@@ -259,6 +290,13 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
 }
 
 pub fn run(a: Args) -> Result<i32, Error> {
+    let chosen = match filter(&a) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(exit::USAGE);
+        }
+    };
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
     // Files, gzip, directories (an Azure Monitor container routed by category) and standard input.
@@ -274,6 +312,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if let Some(t) = a.threads {
         opts.threads = t.max(1);
     }
+    opts.filter = chosen;
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         b.set_style(ProgressStyle::with_template("{msg:>10} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
@@ -287,9 +326,19 @@ pub fn run(a: Args) -> Result<i32, Error> {
         dest.write_row(&CSV_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>())?;
     }
     let format = a.format;
+    let drill_down = !a.user.is_empty() && format == TriageFormat::Text;
+    let mut listed: Vec<AttemptResult> = Vec::new();
+    let mut unlisted = 0usize;
     let mut sink = |r: &AttemptResult| -> Result<(), Error> {
         match format {
-            TriageFormat::Text => Ok(()),
+            TriageFormat::Text if drill_down && listed.len() < DRILL_DOWN_MAX => {
+                listed.push(r.clone());
+                Ok(())
+            }
+            TriageFormat::Text => {
+                unlisted += usize::from(drill_down);
+                Ok(())
+            }
             TriageFormat::Json => {
                 let line = serde_json::to_string(r).map_err(|e| Error::from_parts(ErrorKind::Io, e.to_string(), Path::new("")))?;
                 dest.write_all(line.as_bytes())?;
@@ -310,13 +359,20 @@ pub fn run(a: Args) -> Result<i32, Error> {
         outfile::write_file(p, triage::html_report(&summary, &title).as_bytes())?;
         eprintln!("report written to {}", p.display());
     }
+    let mut text = summary.text();
+    if drill_down {
+        text.push_str(&triage::attempts_text(&listed));
+        if unlisted > 0 {
+            text.push_str(&format!("\n{unlisted} more attempts are not listed here; --format json or csv gives every one\n"));
+        }
+    }
     match a.format {
         // The summary is the text format's output: to the file when one is given.
         TriageFormat::Text if dest.is_file() => {
-            dest.write_all(summary.text().as_bytes())?;
-            eprint!("{}", signin_doctor::output::terminal_safe(&summary.text()));
+            dest.write_all(text.as_bytes())?;
+            eprint!("{}", signin_doctor::output::terminal_safe(&text));
         }
-        TriageFormat::Text => out!("{}", summary.text()),
+        TriageFormat::Text => out!("{}", text),
         _ => eprint!("{}", signin_doctor::output::terminal_safe(&summary.text())),
     }
     dest.finish()?;
@@ -324,6 +380,22 @@ pub fn run(a: Args) -> Result<i32, Error> {
         write_checks(dir, &summary, !a.no_bom)?;
     }
     Ok(fail_on(a.fail_on, &summary))
+}
+
+/// The filter the options ask for.
+fn filter(a: &Args) -> Result<triage::Filter, String> {
+    if let (Some(s), Some(u)) = (a.since, a.until) {
+        if s >= u {
+            return Err(format!("--since ({}) is not before --until ({}): the window is empty", s.format("%Y-%m-%d %H:%M:%S UTC"), u.format("%Y-%m-%d %H:%M:%S UTC")));
+        }
+    }
+    let mut f = triage::Filter::default();
+    f.since = a.since;
+    f.until = a.until;
+    f.users = a.user.iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+    f.apps = a.app.iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+    f.error_codes = a.error_code.clone();
+    Ok(f)
 }
 
 /// The files `--checks-out` writes: one per rollout check, and the JSON.

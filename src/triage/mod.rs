@@ -14,11 +14,13 @@
 //! Memory grows with the number of users (history) and of failed records
 //! (16 bytes each in the index), never with the size of the log.
 
+mod filter;
 mod report;
 mod survey;
 
 pub use crate::output::csv_safe;
-pub use report::{html_report, RolloutCheck, Status};
+pub use filter::{parse_when, Filter};
+pub use report::{attempts_text, html_report, RolloutCheck, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, History, OrgSettings};
@@ -47,11 +49,21 @@ pub struct Options {
     /// its path (a gzip file or standard input copied aside to be read
     /// twice is shown by the name it was given).
     pub names: Vec<(PathBuf, String)>,
+    /// Which records (a time window) and failed attempts (users,
+    /// applications, error codes) the run looks at.
+    pub filter: Filter,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, threads: std::thread::available_parallelism().map_or(2, |n| n.get()), format: crate::InputFormat::Auto, keep_facts: false, names: Vec::new() }
+        Options {
+            strict: false,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            format: crate::InputFormat::Auto,
+            keep_facts: false,
+            names: Vec::new(),
+            filter: Filter::default(),
+        }
     }
 }
 
@@ -178,6 +190,16 @@ pub struct Summary {
     pub attempts: usize,
     /// Attempts whose last record failed.
     pub failed_attempts: usize,
+    /// Of those, the attempts the filter selected, diagnosed and reported
+    /// (all of them without a filter).
+    pub reported: usize,
+    /// The filter in words ("" without one).
+    pub filter: String,
+    /// Records outside the filter's time window, passed over.
+    pub outside_window: usize,
+    /// The earliest and latest record times in the input (RFC 3339), in
+    /// the window or not.
+    pub span: Option<(String, String)>,
     /// Bad records, counted.
     pub bad_records: usize,
     /// Attempts with more records than an attempt keeps (their oldest were left out).
@@ -186,8 +208,11 @@ pub struct Summary {
     pub bad: Vec<BadRecord>,
     /// Diagnoses by id.
     pub diagnoses: BTreeMap<String, DiagnosisCount>,
-    /// Failed attempts per hour (RFC 3339 hour) and diagnosis.
+    /// Failed attempts per hour (RFC 3339 hour, UTC) and diagnosis.
     pub per_hour: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Failed attempts per day (`YYYY-MM-DD`, UTC) and diagnosis: the trend
+    /// over an export that spans days.
+    pub per_day: BTreeMap<String, BTreeMap<String, usize>>,
     /// The users with most failed attempts.
     pub top_users: Vec<(String, usize)>,
     /// Questions left for agents, by question id.
@@ -273,14 +298,23 @@ pub fn run(
         eprintln!("timing: survey {:.2}s ({} records)", t0.elapsed().as_secs_f64(), sv.records);
     }
     let t1 = std::time::Instant::now();
+    let span = sv.span.map(|(a, b)| (rfc3339(a), rfc3339(b)));
     if sv.records == 0 && sv.bad_count == 0 {
         let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
         let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
-        return Err(Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(shown));
+        return Err(match (sv.outside, &span) {
+            (0, _) => Error::new(ErrorKind::Empty, "no sign-in records in the input"),
+            (n, Some((a, b))) => Error::new(ErrorKind::Empty, format!("none of the {n} sign-in records lies in the time window ({}): they run from {a} to {b}", opts.filter.describe())),
+            (n, None) => Error::new(ErrorKind::Empty, format!("none of the {n} sign-in records lies in the time window ({}): none has a time", opts.filter.describe())),
+        }
+        .at_path(shown));
     }
     let (mut cands, attempts) = failed_records(&mut sv);
     sort_by_attempt(&mut cands);
-    let groups: Vec<&[Candidate]> = cands.chunk_by(|a, b| a.attempt == b.attempt).collect();
+    let all_groups: Vec<&[Candidate]> = cands.chunk_by(|a, b| a.attempt == b.attempt).collect();
+    let failed_attempts = all_groups.len();
+    // An attempt is one user's: those of other users are not read again.
+    let groups: Vec<&[Candidate]> = all_groups.into_iter().filter(|g| g.iter().any(|c| c.wanted)).collect();
     if timing {
         eprintln!("timing: index {:.2}s ({} failed records)", t1.elapsed().as_secs_f64(), cands.len());
     }
@@ -288,12 +322,17 @@ pub fn run(
         records: sv.records,
         skipped: sv.skipped,
         attempts,
-        failed_attempts: groups.len(),
+        failed_attempts,
+        reported: 0,
+        filter: opts.filter.describe(),
+        outside_window: sv.outside,
+        span,
         bad_records: sv.bad_count,
         bad: std::mem::take(&mut sv.bad),
         capped_attempts: 0,
         diagnoses: BTreeMap::new(),
         per_hour: BTreeMap::new(),
+        per_day: BTreeMap::new(),
         top_users: Vec::new(),
         open_questions: BTreeMap::new(),
         rollout: Vec::new(),
@@ -312,7 +351,7 @@ pub fn run(
         }
     }
     summary.bad.sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
-    let engine = Engine { rules, audit, history: &sv.history, org, inputs: &inputs, keep_facts: opts.keep_facts };
+    let engine = Engine { rules, audit, history: &sv.history, org, inputs: &inputs, keep_facts: opts.keep_facts, filter: &opts.filter };
     let per_user = diagnose_all(&engine, &groups, opts, progress, &mut summary, sink)?;
     if timing {
         eprintln!("timing: diagnose {:.2}s ({} attempts)", t1.elapsed().as_secs_f64(), groups.len());
@@ -323,6 +362,11 @@ pub fn run(
     summary.top_users = top;
     summary.rollout = sv.rollout.checks(org, &sv.history);
     Ok(summary)
+}
+
+/// Seconds since 1970 as RFC 3339 (UTC, whole seconds).
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// The failed records of attempts whose last record failed, and the number
@@ -373,9 +417,12 @@ struct Engine<'a> {
     org: Option<&'a OrgSettings>,
     inputs: &'a Inputs,
     keep_facts: bool,
+    filter: &'a Filter,
 }
 
-type Outcome = std::result::Result<AttemptResult, BadRecord>;
+/// An attempt diagnosed (`None`: the filter passes over it), or a record
+/// that could not be read again.
+type Outcome = std::result::Result<Option<AttemptResult>, BadRecord>;
 
 impl Engine<'_> {
     /// Read an attempt's records again, decode them, derive the facts, walk.
@@ -400,10 +447,14 @@ impl Engine<'_> {
             records.push(self.inputs.decode(c.file as usize, buf, c.number as usize, c.line as usize).map_err(bad)?);
         }
         let attempt = Attempt::from_records(records);
+        let r = attempt.deciding();
+        if !self.filter.selects(r.user_principal_name.as_deref(), r.user_id.as_deref(), r.app_display_name.as_deref(), r.error_code()) {
+            return Ok(None);
+        }
         let mut result =
             result_of(self.rules, &attempt, self.audit, self.history, self.org, facts, self.keep_facts).map_err(|e| BadRecord { file: String::new(), record: 0, line: 0, message: e.to_string() })?;
         result.records_dropped += dropped;
-        Ok(result)
+        Ok(Some(result))
     }
 }
 
@@ -430,7 +481,8 @@ fn diagnose_all(
     let mut consume = |results: Vec<Outcome>| -> Result<()> {
         for r in results {
             match r {
-                Ok(res) => {
+                Ok(None) => {}
+                Ok(Some(res)) => {
                     summary.count(&res);
                     if let Some(u) = &res.user {
                         *per_user.entry(u.to_ascii_lowercase()).or_default() += 1;
@@ -515,9 +567,11 @@ impl Summary {
         });
         e.count += 1;
         e.provisional += usize::from(res.diagnosis.provisional);
+        self.reported += 1;
         if let Some(t) = &res.time {
             let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
             *self.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
+            *self.per_day.entry(t[..10.min(t.len())].to_string()).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
         }
         if let Some(q) = &res.needs_answer {
             *self.open_questions.entry(q.id.clone()).or_default() += 1;

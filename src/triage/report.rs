@@ -6,7 +6,7 @@ use crate::facts::{is_legacy_client, History, OrgSettings};
 use crate::logs::summary::Seen;
 use html_escape::encode_text as esc;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 /// The most break-glass sign-ins listed one by one (they are rare; past
@@ -309,6 +309,16 @@ impl Summary {
     pub fn text(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "Triage of {} sign-in records: {} attempts, {} failed", self.records, self.attempts, self.failed_attempts);
+        if let Some((a, b)) = &self.span {
+            let _ = writeln!(o, "The records run from {} to {} (UTC)", a.replace('T', " ").trim_end_matches('Z'), b.replace('T', " ").trim_end_matches('Z'));
+        }
+        if !self.filter.is_empty() {
+            let _ = writeln!(o, "Filter: {}: {} of the {} failed attempts selected", self.filter, self.reported, self.failed_attempts);
+            if self.outside_window > 0 {
+                let _ = writeln!(o, "{} records outside the time window were passed over", self.outside_window);
+            }
+            o.push_str("(the rollout checks and the history cover every user in the window)\n");
+        }
         if self.bad_records > 0 {
             let _ = writeln!(o, "{} bad records were skipped:", self.bad_records);
             for b in self.bad.iter().take(10) {
@@ -342,6 +352,7 @@ impl Summary {
                 let _ = writeln!(o, "  {:>8}  {:<34} {}{}", c.provisional, id, c.title, verify(c));
             }
         }
+        self.trend(&mut o);
         if !self.top_users.is_empty() {
             o.push_str("\nUsers most affected:\n");
             for (u, n) in &self.top_users {
@@ -365,6 +376,61 @@ impl Summary {
         }
         o
     }
+}
+
+impl Summary {
+    /// Failed attempts per day, with the commonest diagnoses of each day,
+    /// when the selected attempts span more than one day. Days without a
+    /// failure between the first and the last are shown as 0.
+    fn trend(&self, o: &mut String) {
+        if self.per_day.len() < 2 {
+            return;
+        }
+        o.push_str("\nFailed attempts per day (UTC), with each day's commonest diagnoses:\n");
+        let mut days: Vec<String> = self.per_day.keys().cloned().collect();
+        let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+        if let (Some(first), Some(last)) = (days.first().and_then(|d| parse(d)), days.last().and_then(|d| parse(d))) {
+            // Every day between, when that is a readable list (the gaps are
+            // part of the trend); otherwise only the days with failures.
+            if (last - first).num_days() <= 92 {
+                days = first.iter_days().take_while(|d| *d <= last).map(|d| d.format("%Y-%m-%d").to_string()).collect();
+            }
+        }
+        let empty = BTreeMap::new();
+        for day in &days {
+            let m = self.per_day.get(day).unwrap_or(&empty);
+            let mut top: Vec<(&String, &usize)> = m.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let named: Vec<String> = top.iter().take(3).map(|(id, n)| format!("{id} {n}")).collect();
+            let _ = writeln!(o, "  {day}  {:>8}  {}", m.values().sum::<usize>(), named.join(", "));
+        }
+    }
+}
+
+/// One user's failed attempts in time order, with their diagnoses: the
+/// drill-down `triage --user` prints.
+pub fn attempts_text(results: &[super::AttemptResult]) -> String {
+    let mut rows: Vec<&super::AttemptResult> = results.iter().collect();
+    let key = |r: &super::AttemptResult| r.user.as_deref().unwrap_or("").to_lowercase();
+    rows.sort_by_cached_key(|r| (key(r), r.time.clone(), r.record.clone()));
+    let mut o = String::new();
+    let mut user: Option<String> = None;
+    for r in rows {
+        if user.as_deref() != Some(key(r).as_str()) {
+            let _ = writeln!(o, "\nFailed attempts of {}, in time order (UTC):", r.user.as_deref().unwrap_or("(no user named)"));
+            user = Some(key(r));
+        }
+        let time = r.time.as_deref().map_or_else(|| "(no time)".to_string(), |t| t.replace('T', " ").trim_end_matches('Z').to_string());
+        let code = r.error_code.map_or_else(|| "-".to_string(), |c| c.to_string());
+        let how = if r.diagnosis.provisional { " (provisional)" } else { "" };
+        let _ = writeln!(o, "  {time}  {code:>7}  {}  {}", r.app.as_deref().unwrap_or("(no app)"), r.client_app.as_deref().unwrap_or(""));
+        let _ = writeln!(o, "      → {}{how}: {}", r.diagnosis.id, r.diagnosis.title);
+        if let Some(q) = &r.needs_answer {
+            let _ = writeln!(o, "      ask: {}", q.text);
+        }
+        let _ = writeln!(o, "      record {}", r.record);
+    }
+    o
 }
 
 const PALETTE: &[&str] = &[

@@ -3,7 +3,7 @@
 //! the rollout aggregates and the index of failed records to read again.
 
 use super::report;
-use super::{BadRecord, Options, Progress};
+use super::{BadRecord, Filter, Options, Progress};
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{History, OrgSettings};
 use crate::logs::split::{Batch, Batches, Span};
@@ -21,6 +21,8 @@ pub(super) struct Candidate {
     pub len: u32,
     pub number: u32,
     pub line: u32,
+    /// The record's user is one the filter reports on.
+    pub wanted: bool,
 }
 
 /// (time, file << 40 | record) in one u64: the time in the high bits, the
@@ -53,6 +55,10 @@ pub(super) struct Survey {
     pub skipped: usize,
     pub bad_count: usize,
     pub bad: Vec<BadRecord>,
+    /// Records outside the filter's time window (read, then passed over).
+    pub outside: usize,
+    /// The earliest and latest record times seen, in or out of the window.
+    pub span: Option<(i64, i64)>,
 }
 
 impl Survey {
@@ -68,9 +74,21 @@ impl Survey {
         self.skipped += o.skipped;
         self.bad_count += o.bad_count;
         self.bad.extend(o.bad);
+        self.outside += o.outside;
+        self.span = match (self.span, o.span) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
     }
 
-    fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>) {
+    fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>, filter: &Filter) {
+        if let Some(t) = s.time {
+            self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
+        if !filter.in_window(s.time) {
+            self.outside += 1;
+            return;
+        }
         self.records += 1;
         self.history.add(&crate::facts::Glimpse::of_summary(s));
         self.rollout.add(s, org);
@@ -84,7 +102,16 @@ impl Survey {
         let failed = s.code != Some(0);
         let order = (s.time.unwrap_or(i64::MIN), ((file as u64) << 40) | span.number as u64);
         if failed {
-            self.candidates.push(Candidate { attempt: key, order, file, offset: span.offset, len: span.len, number: span.number as u32, line: span.line as u32 });
+            self.candidates.push(Candidate {
+                attempt: key,
+                order,
+                file,
+                offset: span.offset,
+                len: span.len,
+                number: span.number as u32,
+                line: span.line as u32,
+                wanted: filter.selects_user(s.upn.as_deref(), s.user.as_deref()),
+            });
         } else {
             self.successes.push((key, pack(order)));
         }
@@ -161,7 +188,7 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
                                 Err(message) => Peeked::Bad(message),
                             };
                             match peeked {
-                                Peeked::SignIn(s) => sv.see(&s, file, sp, org),
+                                Peeked::SignIn(s) => sv.see(&s, file, sp, org, &opts.filter),
                                 Peeked::Skip => sv.skipped += 1,
                                 Peeked::Bad(message) => {
                                     sv.bad_count += 1;
