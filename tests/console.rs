@@ -7,58 +7,20 @@
 //! `SIGNIN_DOCTOR_SCREENSHOT=docs/console.png cargo test --test console`
 //! also saves a screenshot of the diagnosis.
 
+#[path = "support/browser.rs"]
+mod browser;
 #[path = "support/server.rs"]
 mod server;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser::{browser, chromedriver};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 use server::Server;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// ChromeDriver on a free port.
-fn chromedriver() -> (Kill, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap_or_else(|| {
-        panic!("ChromeDriver is not installed: run tests/browser-deps.sh (README's test command does)");
-    });
-    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Kill(child), url)
-}
-
-async fn browser(driver: &str, width: u32, height: u32) -> Client {
-    let profile = tempfile::tempdir().unwrap().keep();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(caps).connect(driver).await.expect("a headless Chromium session")
 }
 
 async fn text_of(c: &Client, css: &str) -> String {

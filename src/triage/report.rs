@@ -1,10 +1,9 @@
-//! The rollout report (the Validate step of an MFA rollout), the terminal
-//! summary, the HTML report, and spreadsheet-safe CSV cells.
+//! The rollout report (the Validate step of an MFA rollout) and the
+//! terminal summary.
 
 use super::Summary;
 use crate::facts::{is_legacy_client, History, OrgSettings};
 use crate::logs::summary::Seen;
-use html_escape::encode_text as esc;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -431,133 +430,4 @@ pub fn attempts_text(results: &[super::AttemptResult]) -> String {
         let _ = writeln!(o, "      record {}", r.record);
     }
     o
-}
-
-const PALETTE: &[&str] = &[
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#393b79",
-];
-
-/// The summary as one self-contained HTML page (no scripts, no external
-/// files), with charts; all text from the logs is escaped.
-pub fn html_report(s: &Summary, title: &str) -> String {
-    let mut ids: Vec<&String> = s.diagnoses.keys().collect();
-    ids.sort_by(|a, b| s.diagnoses[*b].count.cmp(&s.diagnoses[*a].count).then(a.cmp(b)));
-    let colour = |id: &str| PALETTE[ids.iter().position(|x| *x == id).unwrap_or(0) % PALETTE.len()];
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>body{{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}}h1{{font-size:1.5em}}h2{{font-size:1.2em;margin-top:1.6em}}table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}}th{{background:#f3f3f3}}td.n{{text-align:right}}.pass{{color:#1a7f37;font-weight:bold}}.fail{{color:#c62828;font-weight:bold}}.nc{{color:#777}}.legend span{{display:inline-block;margin-right:1em;font-size:.85em}}.legend i{{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em}}</style></head><body>\n<h1>{t}</h1>\n<p>{} sign-in records, {} attempts, <b>{} failed</b>; {} bad records skipped.</p>\n",
-        s.records,
-        s.attempts,
-        s.failed_attempts,
-        s.bad_records,
-        t = esc(title)
-    );
-    hour_chart(&mut h, s, &ids, &colour);
-    share_chart(&mut h, s, &ids, &colour);
-    // Tables.
-    h.push_str("<h2>Diagnoses</h2>\n<p>Confidence: <i>data</i> means the log settled the diagnosis; <i>provisional</i> means the walk passed a question by its \"don't know\" branch, and an agent must ask the caller before it counts.</p>\n<table><tr><th>diagnosis</th><th>title</th><th>severity</th><th>attempts</th><th>confidence: data</th><th>confidence: provisional</th><th>verify the caller first</th></tr>\n");
-    for id in &ids {
-        let d = &s.diagnoses[*id];
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            esc(id),
-            esc(&d.title),
-            d.severity,
-            d.count,
-            d.count - d.provisional,
-            d.provisional,
-            if d.changes_credentials { "yes" } else { "" }
-        );
-    }
-    h.push_str("</table>\n<h2>Users most affected</h2>\n<table><tr><th>user</th><th>failed attempts</th></tr>\n");
-    for (u, n) in &s.top_users {
-        let _ = writeln!(h, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(u));
-    }
-    h.push_str("</table>\n<h2>Rollout checks</h2>\n");
-    for c in &s.rollout {
-        let (cls, word) = match c.status {
-            Status::Pass => ("pass", "PASS"),
-            Status::Fail => ("fail", "FAIL"),
-            Status::NotChecked => ("nc", "not checked"),
-        };
-        let _ = writeln!(h, "<h3><span class=\"{cls}\">{word}</span> {}</h3><p>{}</p>", esc(c.title), esc(&c.detail));
-        if !c.rows.is_empty() {
-            h.push_str("<table><tr>");
-            for col in &c.columns {
-                let _ = write!(h, "<th>{}</th>", esc(col));
-            }
-            h.push_str("</tr>\n");
-            for r in c.rows.iter().take(100) {
-                h.push_str("<tr>");
-                for cell in r {
-                    let _ = write!(h, "<td>{}</td>", esc(cell));
-                }
-                h.push_str("</tr>\n");
-            }
-            h.push_str("</table>\n");
-            if c.rows.len() > 100 {
-                let _ = writeln!(h, "<p>The first 100 of {} rows; triage's <code>--checks-out DIR</code> writes every one to {}.csv.</p>", c.rows.len(), esc(c.id));
-            }
-        }
-    }
-    if !s.bad.is_empty() {
-        h.push_str("<h2>Bad records</h2>\n<table><tr><th>file</th><th>line</th><th>record</th><th>problem</th></tr>\n");
-        for b in s.bad.iter().take(100) {
-            let _ = writeln!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>", esc(&b.file), b.line, b.record, esc(&b.message));
-        }
-        h.push_str("</table>\n");
-    }
-    h.push_str("<p style=\"color:#777;font-size:.8em\">Made by signin-doctor. This page loads nothing from the network.</p>\n</body></html>\n");
-    h
-}
-
-/// Chart 1: failed attempts per hour, stacked by diagnosis, with its legend.
-fn hour_chart(h: &mut String, s: &Summary, ids: &[&String], colour: &dyn Fn(&str) -> &'static str) {
-    h.push_str("<h2>Failed attempts per hour, by diagnosis</h2>\n");
-    let hours: Vec<(&String, &std::collections::BTreeMap<String, usize>)> = s.per_hour.iter().collect();
-    let max = hours.iter().map(|(_, m)| m.values().sum::<usize>()).max().unwrap_or(1).max(1);
-    let (w, ht, left, bottom) = (900.0_f64, 260.0_f64, 50.0_f64, 40.0_f64);
-    let bar = if hours.is_empty() { 10.0 } else { ((w - left - 10.0) / hours.len() as f64).max(1.0) };
-    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"failed attempts per hour\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ht + bottom);
-    let _ = writeln!(h, "<line x1=\"{left}\" y1=\"{ht}\" x2=\"{w}\" y2=\"{ht}\" stroke=\"#999\"/><text x=\"{}\" y=\"12\" font-size=\"11\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{ht}\" font-size=\"11\" text-anchor=\"end\">0</text>", left - 4.0, left - 4.0);
-    for (i, (hour, m)) in hours.iter().enumerate() {
-        let x = left + i as f64 * bar;
-        let mut y = ht;
-        for id in ids {
-            if let Some(&n) = m.get(*id) {
-                let hgt = n as f64 / max as f64 * (ht - 10.0);
-                y -= hgt;
-                let _ =
-                    write!(h, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {n}</title></rect>", (bar - 1.0).max(0.5), colour(id), esc(hour), esc(id));
-            }
-        }
-        if hours.len() <= 72 && i % 6 == 0 {
-            let _ = write!(h, "<text x=\"{x:.1}\" y=\"{}\" font-size=\"10\">{}</text>", ht + 14.0, esc(&hour[5..13.min(hour.len())].replace('T', " ")));
-        }
-        h.push('\n');
-    }
-    h.push_str("</svg>\n<div class=\"legend\">");
-    for id in ids {
-        let _ = write!(h, "<span><i style=\"background:{}\"></i>{}</span>", colour(id), esc(id));
-    }
-    h.push_str("</div>\n");
-}
-
-/// Chart 2: the share of each diagnosis.
-fn share_chart(h: &mut String, s: &Summary, ids: &[&String], colour: &dyn Fn(&str) -> &'static str) {
-    let w = 900.0_f64;
-    h.push_str("<h2>Share of each diagnosis</h2>\n");
-    let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
-    let row_h = 22.0;
-    let _ = writeln!(h, "<svg role=\"img\" aria-label=\"share of each diagnosis\" width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", ids.len() as f64 * row_h + 10.0);
-    for (i, id) in ids.iter().enumerate() {
-        let d = &s.diagnoses[*id];
-        let share = d.count as f64 / total as f64;
-        let y = i as f64 * row_h + 5.0;
-        let _ = writeln!(h, "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{} ({:.1}%)</text>", y + 14.0, esc(id), share * 480.0, row_h - 6.0, colour(id), 306.0 + share * 480.0, y + 14.0, d.count, share * 100.0);
-    }
-    h.push_str("</svg>\n");
 }
