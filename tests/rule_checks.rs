@@ -312,3 +312,38 @@ fn an_oversized_svg_picture_is_refused() {
     assert!(e.contains("too many to lay out") && e.contains("--tree"), "{e}");
     assert!(signin_doctor::authoring::svg(&rules, Some("access"), &hl).is_ok());
 }
+
+#[test]
+fn a_step_or_summary_naming_no_fact_is_an_error_with_did_you_mean() {
+    let diag = r#"Tree(id: "d", title: "D", nodes: [
+    Diagnosis(id: "done", title: "Done", severity: Low, summary: "Code {signin.error_code}.", next_steps: ["Look up {signin.eror_code}."]),
+])
+"#;
+    let errs = errors(&[("t.ron", &tree(r#"        Check(id: "a", label: "A?", when: Eq("signin.error_code", 1), yes: "done", no: "done", unknown: "done"),"#)), ("d.ron", diag)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let (code, file, line, col, node, hint) = &errs[0];
+    assert_eq!((code.as_str(), file.as_str(), *line, node.as_deref()), ("unknown-fact", "d.ron", 2, Some("done")));
+    assert_eq!(*col, diag.lines().nth(1).unwrap().find("signin.eror_code").unwrap() + 1, "at the placeholder's name");
+    assert!(hint.as_deref().unwrap_or("").contains("signin.error_code"), "{hint:?}");
+}
+
+#[test]
+fn the_shipped_texts_have_no_raw_placeholders() {
+    // `<code>`, `<user>`: a placeholder an agent would have to fill by hand
+    // (a fact goes in `{braces}` and is filled from the data).
+    let rules = signin_doctor::Rules::embedded().unwrap();
+    let raw = regex::Regex::new(r"<[a-z][a-z _-]*>").unwrap();
+    let mut texts = 0;
+    for node in rules.nodes() {
+        let (id, list): (&str, Vec<&String>) = match node {
+            signin_doctor::model::Node::Diagnosis(d) => (&d.id, d.next_steps.iter().chain([&d.summary, &d.title]).collect()),
+            signin_doctor::model::Node::Question(q) => (&q.id, [&q.text].into_iter().chain(q.help.iter()).collect()),
+            _ => continue,
+        };
+        for text in list {
+            texts += 1;
+            assert!(!raw.is_match(text), "{id}: {text}");
+        }
+    }
+    assert!(texts > 200, "the texts were read ({texts})");
+}

@@ -473,3 +473,49 @@ fn the_user_drill_down_lists_attempts_in_time_order_and_the_trend_spans_days() {
     let total: usize = days.iter().map(|l| l.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap()).sum();
     assert_eq!(total, all.len(), "every failed attempt on its day");
 }
+
+const SAMPLES: &str = "../shared/data/entra-samples";
+
+#[test]
+fn a_lone_keep_me_signed_in_interrupt_is_not_a_failure() {
+    let sample = format!("{SAMPLES}/MicrosoftDocs+entra-docs/azure-monitor_signinlogs_example_50140.json");
+    let (code, out, err) = run_in(&root(), &["triage", "--signins", &sample]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Triage of 1 sign-in records: 1 attempts, 0 failed; 1 more ended at an expected step"), "{out}");
+    assert!(out.contains("benign-interrupt"), "{out}");
+}
+
+#[test]
+fn an_audit_log_given_as_sign_ins_is_an_error_with_a_hint() {
+    let audit = format!("{SAMPLES}/OTRF+Security-Datasets/GoldenSAMLADFSMailAccess_AADAuditEvents.json");
+    let (code, out, err) = run_in(&root(), &["triage", "--signins", &audit]);
+    assert_eq!(code, 4, "bad input, not an empty report whose checks pass: {out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("none of the 4 records is a sign-in") && err.contains("audit event") && err.contains("--audit"), "{err}");
+    // Beside a real sign-in log it is listed and the run carries on.
+    let (code, out, _) = run_in(&root(), &["triage", "--signins", "examples/stale-authenticator/signin.json", &audit]);
+    assert_eq!(code, 0);
+    assert!(out.contains("4 bad records were skipped"), "{out}");
+}
+
+#[test]
+fn log_analytics_rows_are_not_called_graph_v1() {
+    // A msticpy row (Log Analytics' SigninLogs) failed, once with its empty
+    // AuthenticationDetails and once with the column left out by a query.
+    let line = std::fs::read_to_string(root().join(format!("{SAMPLES}/microsoft+msticpy/aad_logons_SigninLogs.jsonl"))).unwrap();
+    let mut row: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    row["Status"] = serde_json::json!({"errorCode": 50126}).to_string().into();
+    row["ResultType"] = "50126".into();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, row.to_string()).unwrap();
+    row.as_object_mut().unwrap().remove("AuthenticationDetails");
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, row.to_string()).unwrap();
+    for (file, says) in [(&empty, "the records' step details are empty"), (&none, "the Log Analytics rows carry no step details")] {
+        let (code, out, err) = run_in(&root(), &["diagnose", "--signin", file.to_str().unwrap(), "--format", "json"]);
+        assert!(code == 0 || code == 3, "{err}");
+        assert!(out.contains(says), "{says}: {out}");
+        assert!(!out.contains("Graph v1.0"), "{out}");
+    }
+}

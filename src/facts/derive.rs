@@ -191,7 +191,7 @@ impl Facts {
         match primary {
             Some((r, st)) => f.set("signin.password_correct", Value::Bool(st.succeeded == Some(true)), "authenticationDetails (primary step)", Some(rec_label(r))),
             None if d.error_code() == Some(50126) => f.set("signin.password_correct", Value::Bool(false), "status.errorCode 50126", rec.clone()),
-            None => f.unknown("signin.password_correct", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)"),
+            None => f.unknown("signin.password_correct", "authenticationDetails", attempt.no_steps_reason()),
         }
         let req_mfa = d.authentication_requirement.as_deref().map(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
         let code_mfa = attempt.records().iter().any(|r| matches!(r.error_code(), Some(50074 | 50076 | 500121 | 50079 | 50072)));
@@ -300,7 +300,7 @@ fn mfa_result_facts(f: &mut Facts, attempt: &Attempt, mfa: Option<(&SignIn, &Aut
             f.unknown(
                 "mfa.result",
                 "authenticationDetails",
-                if attempt.records().iter().any(|r| r.authentication_details.is_some()) { "no MFA step in the records" } else { "no MFA result in the records (Graph v1.0 has no step details)" },
+                if attempt.records().iter().any(|r| r.authentication_details.as_ref().is_some_and(|s| !s.is_empty())) { "no MFA step in the records" } else { attempt.no_steps_reason() },
             );
             f.unknown("mfa.outcome", "authenticationDetails", "no MFA result in the records");
         }

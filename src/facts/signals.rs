@@ -131,8 +131,8 @@ pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<st
             }
         }
         None => {
-            f.unknown("signin.primary_method", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)");
-            f.unknown("signin.primary_result", "authenticationDetails", "the records carry no step details (Graph v1.0 has none)");
+            f.unknown("signin.primary_method", "authenticationDetails", attempt.no_steps_reason());
+            f.unknown("signin.primary_result", "authenticationDetails", attempt.no_steps_reason());
         }
     }
 }

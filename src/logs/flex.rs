@@ -52,6 +52,11 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     d.deserialize_any(V)
 }
 
+/// Whether the field is there at all (its value, whatever it is, is skipped).
+pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
 /// A boolean written as `true`/`false` or as the strings `"true"`/`"false"` (any case).
 pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     struct V;

@@ -273,6 +273,21 @@ impl Attempt {
         self.dropped
     }
 
+    /// Why the attempt's records tell no step (password, MFA) they could
+    /// have told, in the terms of where they came from.
+    pub(crate) fn no_steps_reason(&self) -> &'static str {
+        let steps = || self.records.iter().filter_map(|r| r.authentication_details.as_ref());
+        if steps().any(|s| !s.is_empty()) {
+            "the records' step details do not include this step"
+        } else if steps().next().is_some() {
+            "the records' step details are empty (authenticationDetails is [])"
+        } else if self.records.iter().any(|r| r.log_analytics) {
+            "the Log Analytics rows carry no step details (the query or export left out the AuthenticationDetails column)"
+        } else {
+            "the records carry no step details (authenticationDetails: Graph v1.0 and the portal's sign-in CSV leave them out; Graph beta has them)"
+        }
+    }
+
     /// The records, oldest first.
     pub fn records(&self) -> &[SignIn] {
         &self.records

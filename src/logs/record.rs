@@ -93,6 +93,10 @@ pub struct SignIn {
     /// `authenticationRequirementPolicies` (Log Analytics `AuthenticationRequirementPolicies`).
     #[serde(rename = "authenticationRequirementPolicies", alias = "AuthenticationRequirementPolicies", default, deserialize_with = "flex::nested")]
     pub authentication_requirement_policies: Option<Vec<RequirementPolicy>>,
+    /// A Log Analytics row (it has the `TimeGenerated` column every Log
+    /// Analytics table adds): what the record lacks is told in its terms.
+    #[serde(rename = "TimeGenerated", default, deserialize_with = "flex::present", skip_serializing)]
+    pub log_analytics: bool,
     /// Per-step authentication results (beta, Log Analytics, portal). `None`
     /// when the export has no such field (Graph v1.0): the MFA step is unknown.
     #[serde(rename = "authenticationDetails", alias = "AuthenticationDetails", default, deserialize_with = "flex::nested")]

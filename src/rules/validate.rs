@@ -36,7 +36,16 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn at_string(&self, value: &str) -> Range<usize> {
-        self.errs.files()[self.file].find(self.span.clone(), None, Some(value)).unwrap_or_else(|| self.span.start..self.span.start + 1)
+        let f = &self.errs.files()[self.file];
+        f.find(self.span.clone(), None, Some(value))
+            .or_else(|| {
+                // A `{name}` placeholder inside a text: at the name itself.
+                let text = f.text.get(self.span.clone())?;
+                let i = text.find(&format!("{{{value}}}"))?;
+                let start = self.span.start + i + 1;
+                Some(start..start + value.len())
+            })
+            .unwrap_or_else(|| self.span.start..self.span.start + 1)
     }
     fn err(&mut self, code: &'static str, at: Range<usize>, msg: String, hint: Option<String>) {
         let node = self.node.to_string();
@@ -429,6 +438,12 @@ fn node_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, us
             Node::Diagnosis(d) => {
                 for name in &d.evidence {
                     ctx.fact(name);
+                }
+                // Steps and the summary name facts too (`{nav.KEY}` paths are checked with the steps).
+                for text in d.next_steps.iter().chain([&d.summary]) {
+                    for name in placeholders(text).filter(|p| !p.starts_with("nav.")) {
+                        ctx.fact(name);
+                    }
                 }
                 if d.next_steps.is_empty() {
                     ctx.err("no-next-steps", id_at.clone(), "the diagnosis has no next steps".into(), Some("tell the agent what to do: next_steps: [\"...\", ...]".into()));

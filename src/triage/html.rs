@@ -52,10 +52,9 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{t}</title>\n<style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n<p>{} sign-in records, {} attempts, <b>{} failed</b>; {} bad records skipped.",
+         <title>{t}</title>\n<style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n<p>{} sign-in records: {}; {} bad records skipped.",
         s.records,
-        s.attempts,
-        s.failed_attempts,
+        esc(&s.headline()),
         s.bad_records,
         t = esc(title)
     );
@@ -462,6 +461,7 @@ mod tests {
             attempts: 0,
             failed_attempts: 0,
             reported: 0,
+            not_failures: 0,
             filter: String::new(),
             outside_window: 0,
             span: None,

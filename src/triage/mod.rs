@@ -197,6 +197,11 @@ pub struct Summary {
     /// Of those, the attempts the filter selected, diagnosed and reported
     /// (all of them without a filter).
     pub reported: usize,
+    /// Of the reported, those the data settles as no failure the user saw:
+    /// an attempt that ended at an expected interrupt ("Keep me signed
+    /// in?", 50140) or a background token refresh (diagnoses of severity
+    /// `info`).
+    pub not_failures: usize,
     /// The filter in words ("" without one).
     pub filter: String,
     /// Records outside the filter's time window, passed over.
@@ -273,6 +278,13 @@ pub fn run(
     }
     let t1 = std::time::Instant::now();
     let span = sv.span.map(|(a, b)| (rfc3339(a), rfc3339(b)));
+    if sv.records == 0 && sv.bad_count > 0 {
+        // Every record refused: an audit log given as sign-ins, or not a log
+        // at all. That is an error, not an empty report whose checks pass.
+        let first = sv.bad.iter().min_by_key(|b| (b.file.clone(), b.record)).cloned();
+        let (file, message) = first.map_or((String::new(), String::new()), |b| (b.file, format!("record {} (line {}): {}", b.record, b.line, b.message)));
+        return Err(Error::new(ErrorKind::NotALog, format!("none of the {} records is a sign-in that can be read; the first: {message}", sv.bad_count)).at_path(Path::new(&file)));
+    }
     if sv.records == 0 && sv.bad_count == 0 {
         let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
         let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
@@ -298,6 +310,7 @@ pub fn run(
         attempts,
         failed_attempts,
         reported: 0,
+        not_failures: 0,
         filter: opts.filter.describe(),
         outside_window: sv.outside,
         span,
@@ -397,6 +410,7 @@ impl Summary {
         e.count += 1;
         e.provisional += usize::from(res.diagnosis.provisional);
         self.reported += 1;
+        self.not_failures += usize::from(res.diagnosis.severity == Severity::Info && !res.diagnosis.provisional);
         if let Some(t) = &res.time {
             let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
             *self.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;

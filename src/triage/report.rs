@@ -304,10 +304,20 @@ pub struct RolloutCheck {
 }
 
 impl Summary {
+    /// Attempts and failures in words: "19 attempts, 7 failed", and the
+    /// attempts that ended at an expected step apart from the failures.
+    pub fn headline(&self) -> String {
+        let mut o = format!("{} attempts, {} failed", self.attempts, self.failed_attempts - self.not_failures.min(self.failed_attempts));
+        if self.not_failures > 0 {
+            let _ = write!(o, "; {} more ended at an expected step (an interrupt such as \"Keep me signed in?\", or a background token refresh), not a failure the user saw", self.not_failures);
+        }
+        o
+    }
+
     /// The summary as text for a terminal.
     pub fn text(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "Triage of {} sign-in records: {} attempts, {} failed", self.records, self.attempts, self.failed_attempts);
+        let _ = writeln!(o, "Triage of {} sign-in records: {}", self.records, self.headline());
         if let Some((a, b)) = &self.span {
             let _ = writeln!(o, "The records run from {} to {} (UTC)", a.replace('T', " ").trim_end_matches('Z'), b.replace('T', " ").trim_end_matches('Z'));
         }

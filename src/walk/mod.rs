@@ -201,9 +201,20 @@ pub(crate) fn walk(rules: &Rules, facts: &Facts, answers: &[Answer]) -> Result<O
         }
         interpret::Stop::Diagnosis(d) => {
             let evidence = d.evidence.iter().map(|f| FactUse::of(facts, f)).collect();
-            Outcome { trace, end: End::Diagnosis(d.clone()), evidence, confidence }
+            Outcome { trace, end: End::Diagnosis(filled(d, facts)), evidence, confidence }
         }
     })
+}
+
+/// The diagnosis with the facts' values in its summary and steps. A step
+/// whose every value is unknown says nothing and is left out (never one of
+/// the verification steps, which come first and name no facts).
+fn filled(d: &Diagnosis, facts: &Facts) -> Diagnosis {
+    let mut d = d.clone();
+    d.summary = fill(&d.summary, facts);
+    let verify = d.verify_steps;
+    d.next_steps = std::mem::take(&mut d.next_steps).into_iter().enumerate().filter_map(|(i, s)| if i < verify { Some(s) } else { prompt::fill_step(&s, facts) }).collect();
+    d
 }
 
 /// Walk with no agent and no trace, as batch triage does: where the tree

@@ -64,6 +64,12 @@ pub(crate) fn fill(text: &str, facts: &Facts) -> String {
     fill_known(text, facts).unwrap_or_else(|| fill_all(text, facts))
 }
 
+/// A next step with the facts' values; `None` when every sentence names
+/// a fact the data does not hold (the step would say nothing).
+pub(crate) fn fill_step(text: &str, facts: &Facts) -> Option<String> {
+    fill_known(text, facts)
+}
+
 /// [`fill`], or `None` when every sentence names a fact the data does not
 /// hold (a help text that would say nothing).
 fn fill_known(text: &str, facts: &Facts) -> Option<String> {
