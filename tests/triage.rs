@@ -519,3 +519,52 @@ fn log_analytics_rows_are_not_called_graph_v1() {
         assert!(!out.contains("Graph v1.0"), "{out}");
     }
 }
+
+#[test]
+fn an_output_inside_a_walked_log_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("container");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::copy(root().join("examples/stale-authenticator/signin.json"), logs.join("PT1H.json")).unwrap();
+    let (code, out, err) = run_in(dir.path(), &["triage", "--signins", "container", "--format", "json", "-o", "container/results.jsonl"]);
+    assert_eq!(code, 7, "{out}");
+    assert!(err.contains("inside container") && err.contains("next run would read it"), "{err}");
+    assert!(!logs.join("results.jsonl").exists());
+    // A page is not read as a log: the report may go there.
+    let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "container", "--report", "container/report.html"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_removes_the_temporary_copy_of_standard_input() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        .args(["triage", "--signins", "-"])
+        .env("TMPDIR", tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let record = std::fs::read_to_string(root().join("examples/stale-authenticator/signin.json")).unwrap();
+    stdin.write_all(record.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let copies = || std::fs::read_dir(tmp.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".signin-doctor-input-")).count();
+    for _ in 0..200 {
+        if copies() > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(copies(), 1, "the copy is being written while standard input stays open");
+    let st = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("temporary copies of logs were removed"));
+    assert_eq!(copies(), 0, "no personal data left behind in TMPDIR");
+}

@@ -50,8 +50,10 @@ pub fn report(e: &Error) -> i32 {
 }
 
 pub fn render_rule_errors(errs: &signin_doctor::RuleErrors) -> String {
-    if std::io::stderr().is_terminal() {
-        let mut s = codespan_reporting::term::termcolor::StandardStream::stderr(codespan_reporting::term::termcolor::ColorChoice::Auto);
+    if std::io::stderr().is_terminal() || super::ui::color_choice() == super::ui::ColorChoice::Always {
+        use codespan_reporting::term::termcolor::ColorChoice;
+        let choice = if super::ui::color_stderr() { ColorChoice::Always } else { ColorChoice::Never };
+        let mut s = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
         let _ = errs.render(&mut s);
         String::new()
     } else {
@@ -65,6 +67,7 @@ pub fn load_rules(dir: Option<&PathBuf>) -> Result<Rules, Error> {
         Some(d) => Rules::load_dir(d),
         None => Rules::embedded(),
     }
+    .inspect(|r| super::ui::detail(format!("rules: {} ({} trees, fingerprint {})", dir.map_or_else(|| "built in".to_string(), |d| d.display().to_string()), r.trees().len(), r.fingerprint())))
 }
 
 /// The rule files of `--rules DIR`, as inputs no output may overwrite.
@@ -183,6 +186,6 @@ pub fn say_if_success(attempt: &signin_doctor::Attempt, selector: &Selector) {
         let when = d.created.map(|t| t.format(" at %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let app = d.app_display_name.as_deref().map(|a| format!(" to {a}")).unwrap_or_default();
         let note = format!("note: the log holds no failed sign-in for {user}; examining their latest successful sign-in{app}{when}, to see whether it was really theirs.");
-        eprintln!("{}", signin_doctor::output::terminal_safe(&note));
+        super::ui::note(signin_doctor::output::terminal_safe(&note));
     }
 }

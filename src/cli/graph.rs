@@ -83,7 +83,7 @@ pub fn graph(a: GraphArgs) -> Result<i32, Error> {
         for (name, text) in files {
             write(&dir.join(name), &text)?;
         }
-        eprintln!("wrote {} trees to {}", rules.trees().len(), dir.display());
+        super::ui::note(format!("wrote {} trees to {}", rules.trees().len(), dir.display()));
         return Ok(exit::OK);
     }
     let hl = match &a.highlight {

@@ -2,6 +2,7 @@
 
 mod common;
 mod diagnose;
+mod docs;
 mod graph;
 mod guide;
 mod key;
@@ -11,8 +12,9 @@ mod serve;
 mod sources;
 mod test;
 mod triage;
+mod ui;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Print to standard output; when the reader has gone (`| head`), stop
 /// quietly instead of failing.
@@ -83,7 +85,18 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "signin-doctor", version, about = "Diagnose Microsoft Entra ID sign-in failures: evidence, trace and next steps.", long_about = None)]
+#[command(
+    name = "signin-doctor",
+    version,
+    about = "Diagnose Microsoft Entra ID sign-in failures: evidence, trace and next steps.",
+    long_about = None,
+    after_help = "Examples:
+  signin-doctor diagnose --signin SignIns.json --audit Audit.json --org org.ron
+  signin-doctor guide --signin SignIns.jsonl --user alex@contoso.com --ticket ticket.md
+  signin-doctor triage --signins insights-logs-signinlogs/ --since 2d --report report.html
+
+Exit codes: README, \"Exit codes\" (0 diagnosed, 2 usage, 3 needs an answer, 4 bad input, ...)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -92,39 +105,92 @@ struct Cli {
     /// streams its logs whatever their size.
     #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     max_input_mib: Option<u64>,
+    /// Print nothing on standard error but errors: no notes, progress bars
+    /// or summaries.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print what was read and how long each phase took.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Colour on a terminal (`auto`, the default, leaves it out when
+    /// NO_COLOR is set or TERM is dumb), always, or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ui::ColorChoice::Auto)]
+    color: ui::ColorChoice,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Diagnose one failed sign-in attempt from a log.
+    #[command(after_help = "Examples:
+  signin-doctor diagnose --signin SignIns.json --audit Audit.json --org org.ron
+  signin-doctor diagnose --signin SignIns.jsonl --user alex@contoso.com --answer prompt-seen=no
+  signin-doctor diagnose --signin SignIns.csv --correlation-id 5d1c0a8e-2f4b --format json")]
     Diagnose(diagnose::Args),
     /// Guided troubleshooting for a helpdesk agent: asks what the data cannot answer, then writes a ticket note.
+    #[command(after_help = "Examples:
+  signin-doctor guide --signin SignIns.json --audit Audit.json --ticket ticket.md
+  signin-doctor guide --error-code 500121 --case INC0012345   # no log: the code read out
+  signin-doctor guide --resume session.json")]
     Guide(guide::Args),
     /// Diagnose every failed attempt of a whole export, without questions; rollout report.
+    #[command(after_help = "Examples:
+  signin-doctor triage --signins SignIns.jsonl.gz --audit Audit.jsonl --report report.html
+  signin-doctor triage --signins container/ --since 2d --checks-out checks/ --fail-on any
+  signin-doctor triage --signins SignIns.jsonl --user alex@contoso.com   # one caller, in order")]
     Triage(triage::Args),
     /// Check rule files and report every error.
+    #[command(after_help = "Examples:
+  signin-doctor check rules/
+  signin-doctor check rules/ --error-format json")]
     Check(reference::CheckArgs),
     /// List the facts rules can use.
+    #[command(after_help = "Examples:
+  signin-doctor facts
+  signin-doctor facts --format json")]
     Facts(reference::FactsArgs),
     /// Run case files: pass/fail, where paths part, coverage.
+    #[command(after_help = "Examples:
+  signin-doctor test tests/cases --rules rules --coverage
+  signin-doctor test tests/cases --require-full-coverage --format json")]
     Test(test::Args),
     /// Draw the trees (DOT, Mermaid or SVG), optionally with a case's path.
+    #[command(after_help = "Examples:
+  signin-doctor graph --format svg --out-dir docs/trees
+  signin-doctor graph --tree mfa --format mermaid --highlight case.ron")]
     Graph(graph::GraphArgs),
     /// Show every path that leads to a diagnosis.
+    #[command(after_help = "Examples:
+  signin-doctor explain stale-authenticator-registration
+  signin-doctor explain password-spray --format json")]
     Explain(graph::ExplainArgs),
     /// The helpdesk web console and the HTTP API (loopback by default).
+    #[command(after_help = "Examples:
+  signin-doctor serve                                   # http://127.0.0.1:8080/
+  signin-doctor serve --listen 0.0.0.0:8443 --token-file api-token --org org.ron")]
     Serve(serve::Args),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, or write every command's page into a directory.
+    Man(docs::ManArgs),
 }
 
 /// Parse the command line, run the command, return the exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let clap_color = match ui::color_from_args(&args) {
+        ui::ColorChoice::Auto if ui::color(true) => clap::ColorChoice::Auto,
+        ui::ColorChoice::Always => clap::ColorChoice::Always,
+        _ => clap::ColorChoice::Never,
+    };
+    let parsed = Cli::command().color(clap_color).try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
+    ui::set(cli.quiet, cli.verbose, cli.color);
     if let Some(m) = cli.max_input_mib {
         signin_doctor::set_read_limits(m << 20, m << 20);
     }
@@ -138,6 +204,8 @@ pub fn run() -> i32 {
         Command::Graph(a) => graph::graph(a),
         Command::Explain(a) => graph::explain(a),
         Command::Serve(a) => serve::run(a),
+        Command::Completions(a) => docs::completions(a, Cli::command()),
+        Command::Man(a) => docs::man(a, Cli::command()),
     };
     match result {
         Ok(code) => code,

@@ -86,18 +86,82 @@ pub fn remove_copies() {
     }
 }
 
+/// Remove the copies when the run is interrupted (Ctrl-C, SIGTERM): they
+/// hold personal data and may be large. Set once, by triage.
+pub fn remove_copies_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        remove_copies();
+        eprintln!("\ninterrupted: the temporary copies of logs were removed; nothing was written");
+        std::process::exit(130);
+    });
+}
+
+/// A gzip stream may decompress to at most this many times the bytes read
+/// from it, once past [`BOMB_FLOOR`]: logs compress 5 to 30 times; a gzip
+/// bomb, thousands of times, and it would fill the disk with its copy.
+const BOMB_RATIO: u64 = 250;
+const BOMB_FLOOR: u64 = 1 << 30;
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Decompress `input` into `out`, refusing output beyond [`BOMB_RATIO`]
+/// times the input once past `floor` bytes.
+fn gunzip_capped(input: impl std::io::Read, out: &mut impl std::io::Write, floor: u64) -> std::io::Result<u64> {
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    let mut z = flate2::read::MultiGzDecoder::new(Counted { inner: input, count: count.clone() });
+    let mut buf = vec![0u8; 1 << 16];
+    let mut written = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut z, &mut buf)?;
+        if n == 0 {
+            return Ok(written);
+        }
+        out.write_all(&buf[..n])?;
+        written += n as u64;
+        if written > floor && written > count.get().saturating_mul(BOMB_RATIO) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("it decompresses to more than {BOMB_RATIO} times its size ({written} bytes from {}): a gzip bomb, or not a log; refused before it fills the disk", count.get()),
+            ));
+        }
+    }
+}
+
 /// Copy a stream aside (decompressed if it is gzip) into a private temporary file.
 fn copy_aside(input: impl BufRead, shown: &str) -> Result<tempfile::TempPath, Error> {
     let fail = |e: std::io::Error| Error::from_parts(ErrorKind::Io, format!("cannot copy it aside to read it: {e}"), Path::new(shown));
     let mut tmp = tempfile::Builder::new().prefix(".signin-doctor-input-").tempfile().map_err(fail)?;
     COPIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(tmp.path().to_path_buf());
     let (gz, mut input) = sniff(input).map_err(fail)?;
-    let copied = if gz { std::io::copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut tmp) } else { std::io::copy(&mut input, &mut tmp) };
+    let copied = if gz { gunzip_capped(input, &mut tmp, BOMB_FLOOR) } else { std::io::copy(&mut input, &mut tmp) };
     copied.map_err(|e| {
         let what = if gz { "cannot decompress it (gzip)" } else { "cannot read it" };
         Error::from_parts(ErrorKind::Io, format!("{what}: {e}"), Path::new(shown))
     })?;
     Ok(tmp.into_temp_path())
+}
+
+/// Whether triage's walk of `dirs` would take `output` as a log on the
+/// next run: a file it writes inside a directory it reads. Returns that directory.
+pub fn inside_walked<'a>(dirs: &'a [PathBuf], output: &Path) -> Option<&'a Path> {
+    if !wanted(output) {
+        return None;
+    }
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent).ok()?;
+    dirs.iter().filter(|d| d.is_dir()).find(|d| std::fs::canonicalize(d).is_ok_and(|d| parent.starts_with(d))).map(PathBuf::as_path)
 }
 
 impl Sources {
@@ -233,6 +297,36 @@ mod tests {
         let copy = copy.clone();
         drop(s);
         assert!(!copy.exists(), "the copy goes with the run");
+        Ok(())
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_and_a_log_is_not() -> Result<(), Box<dyn std::error::Error>> {
+        let zip = |data: &[u8]| -> std::io::Result<Vec<u8>> {
+            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            z.write_all(data)?;
+            z.finish()
+        };
+        // 8 MiB of zeros compress about a thousand times.
+        let bomb = zip(&vec![0u8; 8 << 20])?;
+        let e = gunzip_capped(&bomb[..], &mut std::io::sink(), 1 << 20).err().ok_or("the bomb went through")?;
+        assert!(e.to_string().contains("gzip bomb"), "{e}");
+        // A log (varied text) compresses far less and goes through whole.
+        let log: String = (0..40_000).map(|i| format!("{{\"id\":\"{i:08x}\",\"userPrincipalName\":\"user{}@contoso.com\",\"status\":{{\"errorCode\":{}}}}}\n", i % 977, 50_000 + i % 131)).collect();
+        let mut out = Vec::new();
+        assert_eq!(gunzip_capped(&zip(log.as_bytes())?[..], &mut out, 1 << 20)?, log.len() as u64);
+        assert_eq!(out, log.as_bytes());
+        Ok(())
+    }
+
+    #[test]
+    fn an_output_inside_a_walked_directory_is_found() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir_all(dir.path().join("sub"))?;
+        let dirs = [dir.path().to_path_buf()];
+        assert!(inside_walked(&dirs, &dir.path().join("sub/out.jsonl")).is_some());
+        assert!(inside_walked(&dirs, &dir.path().join("report.html")).is_none(), "a page is not read as a log");
+        assert!(inside_walked(&dirs, &std::env::temp_dir().join("elsewhere.jsonl")).is_none() || std::env::temp_dir().starts_with(dir.path()));
         Ok(())
     }
 

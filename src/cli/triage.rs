@@ -203,9 +203,30 @@ fn fail(name: &Path, to_file: bool, e: std::io::Error) -> Error {
     Error::from_write(name, &e)
 }
 
-struct Bar(Option<ProgressBar>);
+/// The progress bar on a terminal (none with -q or when standard error is
+/// not a terminal): bytes read with the rate in records and the time left,
+/// then failed attempts diagnosed.
+struct Bar(Option<ProgressBar>, std::sync::atomic::AtomicU64, std::time::Instant);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = (std::io::stderr().is_terminal() && !super::ui::quiet()).then(|| {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(ProgressStyle::with_template("   reading [{bar:30}] {bytes}/{total_bytes} {msg}, {eta} left").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+            b
+        });
+        Bar(bar, std::sync::atomic::AtomicU64::new(0), std::time::Instant::now())
+    }
+}
 
 impl Progress for Bar {
+    fn records(&self, n: u64) {
+        let total = self.1.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        if let Some(b) = &self.0 {
+            let secs = self.2.elapsed().as_secs_f64().max(0.001);
+            b.set_message(format!("{total} records ({:.0} records/s)", total as f64 / secs));
+        }
+    }
     fn survey(&self, bytes: u64, total: u64) {
         if let Some(b) = &self.0 {
             b.set_length(total);
@@ -215,7 +236,12 @@ impl Progress for Bar {
     fn diagnose(&self, done: u64, total: u64) {
         if let Some(b) = &self.0 {
             if b.message() != "diagnosing" {
-                b.set_style(ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} failed attempts").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+                // The rate and the time left start again with the new unit.
+                b.set_length(total);
+                b.reset();
+                b.set_style(
+                    ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} failed attempts ({per_sec}), {eta} left").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "),
+                );
                 b.set_message("diagnosing");
             }
             b.set_length(total);
@@ -286,6 +312,18 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
         None => Vec::new(),
     };
     outputs.extend(checks.iter().map(|p| ("--checks-out", p.as_path())));
+    // A log written inside a directory triage walks would be read as a log next time.
+    let walked: Vec<PathBuf> = a.signins.iter().chain(&a.audit).filter(|p| p.is_dir()).cloned().collect();
+    for (flag, out) in &outputs {
+        if let Some(dir) = super::sources::inside_walked(&walked, out) {
+            return Err(Error::from_parts(
+                ErrorKind::Write,
+                format!("{flag} would be written inside {}, which triage reads as logs: the next run would read it as one; nothing was written", dir.display()),
+                out,
+            )
+            .with_hint("write outputs outside the log directories"));
+        }
+    }
     outfile::check(&outputs, &inputs)
 }
 
@@ -300,9 +338,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
     // Files, gzip, directories (an Azure Monitor container routed by category) and standard input.
+    super::sources::remove_copies_on_interrupt();
     let sources = super::sources::Sources::gather(&a.signins, &a.audit)?;
     if sources.skipped > 0 {
-        eprintln!("note: {} files of other Azure Monitor categories were passed over (only sign-in and audit logs are read)", sources.skipped);
+        super::ui::note(format!("note: {} files of other Azure Monitor categories were passed over (only sign-in and audit logs are read)", sources.skipped));
     }
     let (audit, org) = super::common::load_logs(&[], &sources.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     let mut opts = Options::default();
@@ -313,14 +352,13 @@ pub fn run(a: Args) -> Result<i32, Error> {
         opts.threads = t.max(1);
     }
     opts.filter = chosen;
-    let bar = if std::io::stderr().is_terminal() {
-        let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        b.set_style(ProgressStyle::with_template("{msg:>10} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
-        b.set_message("reading");
-        Bar(Some(b))
-    } else {
-        Bar(None)
-    };
+    opts.timing = super::ui::verbose();
+    for f in sources.signins.iter().chain(&sources.audit) {
+        let shown = sources.names.iter().find(|(p, _)| p == f).map_or_else(|| f.display().to_string(), |(_, n)| n.clone());
+        let kind = if sources.audit.contains(f) { "audit" } else { "sign-ins" };
+        super::ui::detail(format!("reading {kind}: {shown} ({} bytes)", std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)));
+    }
+    let bar = Bar::new();
     let mut dest = Dest::open(a.output.as_deref(), a.format == TriageFormat::Csv, !a.no_bom)?;
     if a.format == TriageFormat::Csv {
         dest.write_row(&CSV_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>())?;
@@ -357,7 +395,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if let Some(p) = &a.report {
         let title = format!("Sign-in triage{}", org.as_ref().and_then(|o| o.organisation.as_deref()).map(|o| format!(": {o}")).unwrap_or_default());
         outfile::write_file(p, triage::html_report(&summary, &title).as_bytes())?;
-        eprintln!("report written to {}", p.display());
+        super::ui::note(format!("report written to {}", p.display()));
     }
     let mut text = summary.text();
     if drill_down {
@@ -370,9 +408,12 @@ pub fn run(a: Args) -> Result<i32, Error> {
         // The summary is the text format's output: to the file when one is given.
         TriageFormat::Text if dest.is_file() => {
             dest.write_all(text.as_bytes())?;
-            eprint!("{}", signin_doctor::output::terminal_safe(&text));
+            if !super::ui::quiet() {
+                eprint!("{}", signin_doctor::output::terminal_safe(&text));
+            }
         }
         TriageFormat::Text => out!("{}", text),
+        _ if super::ui::quiet() => {}
         _ => eprint!("{}", signin_doctor::output::terminal_safe(&summary.text())),
     }
     dest.finish()?;
@@ -428,7 +469,7 @@ fn write_checks(dir: &Path, summary: &triage::Summary, bom: bool) -> Result<(), 
         .collect();
     let text = serde_json::to_string_pretty(&json).map_err(|e| Error::from_parts(ErrorKind::Write, e.to_string(), dir))?;
     outfile::write_file(&dir.join("checks.json"), (text + "\n").as_bytes())?;
-    eprintln!("rollout checks written to {}", dir.display());
+    super::ui::note(format!("rollout checks written to {}", dir.display()));
     Ok(())
 }
 

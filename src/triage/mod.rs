@@ -56,6 +56,9 @@ pub struct Options {
     /// Which records (a time window) and failed attempts (users,
     /// applications, error codes) the run looks at.
     pub filter: Filter,
+    /// Print each phase's time on standard error (also with the
+    /// `SIGNIN_DOCTOR_TIMING` environment variable).
+    pub timing: bool,
 }
 
 impl Default for Options {
@@ -67,6 +70,7 @@ impl Default for Options {
             keep_facts: false,
             names: Vec::new(),
             filter: Filter::default(),
+            timing: false,
         }
     }
 }
@@ -77,6 +81,8 @@ pub trait Progress: Sync {
     fn survey(&self, bytes: u64, total: u64);
     /// Attempts diagnosed so far in pass 2 (of `total`).
     fn diagnose(&self, done: u64, total: u64);
+    /// Another `n` records split out in pass 1 (for a rate).
+    fn records(&self, _n: u64) {}
 }
 
 /// No progress reporting.
@@ -258,7 +264,7 @@ pub fn run(
     progress: &dyn Progress,
     sink: &mut dyn FnMut(&AttemptResult) -> Result<()>,
 ) -> Result<Summary> {
-    let timing = std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
+    let timing = opts.timing || std::env::var_os("SIGNIN_DOCTOR_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let inputs = Inputs::open(signins, opts.format, &opts.names)?;
     // Pass 1.

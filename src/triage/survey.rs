@@ -217,6 +217,7 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
                 Ok(Some(b)) => {
                     let bytes = b.spans.last().map_or(0, |s| s.offset + s.len as u64);
                     progress.survey(done.load(std::sync::atomic::Ordering::Relaxed) + bytes, total);
+                    progress.records(b.spans.len() as u64);
                     if tx.send(b).is_err() {
                         break;
                     }

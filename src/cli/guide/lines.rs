@@ -68,7 +68,7 @@ pub(super) fn line_walk(a: &Args, rules: &Rules, session: &mut Session, screen: 
                 None => {
                     if let Some(p) = &a.save {
                         save(session, p)?;
-                        eprintln!("session saved to {}", p.display());
+                        super::super::ui::note(format!("session saved to {}", p.display()));
                     }
                     eprintln!("error: no answer on standard input for question `{}` (standard input is not a terminal; see README, \"Guided mode without a terminal\")", q.id);
                     return Ok(Some(exit::NEEDS_ANSWER));
@@ -105,12 +105,12 @@ pub(super) fn line_walk(a: &Args, rules: &Rules, session: &mut Session, screen: 
                     None => save_path(a, session),
                 };
                 save_checked(a, session, &p)?;
-                eprintln!("session saved to {}", p.display());
+                super::super::ui::note(format!("session saved to {}", p.display()));
             }
             Applied::Quit => {
                 if let Some(p) = &a.save {
                     save(session, p)?;
-                    eprintln!("session saved to {}", p.display());
+                    super::super::ui::note(format!("session saved to {}", p.display()));
                 }
                 return Ok(Some(exit::NEEDS_ANSWER));
             }

@@ -125,7 +125,7 @@ pub fn load_session(path: &Path, rules: &Rules, accept_rule_changes: bool) -> Re
     let text = signin_doctor::read_text_file(path)?;
     let (s, notes) = Session::from_sealed_json(&text, rules, &super::key::session_key()?, accept_rule_changes).map_err(|e| at_file(e, path))?;
     for msg in &notes {
-        eprintln!("note: {msg}");
+        super::ui::note(format!("note: {msg}"));
     }
     Ok((s, notes))
 }
@@ -251,7 +251,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     check_outputs(&a)?;
     let rules = load_rules(a.rules.as_ref())?;
     let interactive = interactive();
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+    if !super::ui::color_stdout() {
         inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
     }
     let (mut session, resume_notes) = start(&a, &rules, interactive)?;
@@ -297,11 +297,11 @@ fn finish(a: &Args, rules: &Rules, session: &Session, resume_notes: &[String]) -
     out!("{note}");
     if let Some(p) = &a.ticket {
         super::outfile::write_file(p, note.as_bytes())?;
-        eprintln!("ticket note written to {}", p.display());
+        super::ui::note(format!("ticket note written to {}", p.display()));
     }
     if let Some(p) = &a.save {
         save(session, p)?;
-        eprintln!("session saved to {}", p.display());
+        super::ui::note(format!("session saved to {}", p.display()));
     }
     Ok(exit::OK)
 }

@@ -54,7 +54,13 @@ pub(super) fn which(ev: &signin_doctor::Evidence, user: String, interactive: boo
             Err(e) => return Err(Error::from_parts(ErrorKind::Session, format!("no sign-in was picked: {e}"), Path::new(""))),
         }
     } else {
-        eprintln!("note: {} has {} failed sign-ins; taking the latest ({}). Pick another with --id: {}", output::terminal_safe(&user), theirs.len(), labels[0], labels[1..].join("; "));
+        super::super::ui::note(format!(
+            "note: {} has {} failed sign-ins; taking the latest ({}). Pick another with --id: {}",
+            output::terminal_safe(&user),
+            theirs.len(),
+            labels[0],
+            labels[1..].join("; ")
+        ));
         0
     };
     let chosen = theirs[pick];

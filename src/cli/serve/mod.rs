@@ -165,7 +165,7 @@ async fn log_request(req: Request, next: Next) -> Response {
     if res.status() == StatusCode::REQUEST_TIMEOUT {
         res = api::ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took longer than the server allows").with_hint("see --timeout-secs").into_response();
     }
-    eprintln!("{method} {path} {} {:.1} ms", res.status().as_u16(), start.elapsed().as_secs_f64() * 1000.0);
+    super::ui::note(format!("{method} {path} {} {:.1} ms", res.status().as_u16(), start.elapsed().as_secs_f64() * 1000.0));
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
