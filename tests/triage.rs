@@ -351,6 +351,19 @@ fn checks_out_lists_every_subject_of_each_check() {
         lines.push_str(&rec.to_string());
         lines.push('\n');
     }
+    // Single-factor successes: the policies that applied, from Graph's array and from Log Analytics' JSON text.
+    let policies = serde_json::json!([
+        {"displayName": "Block legacy auth", "result": "notApplied"},
+        {"displayName": "Require MFA (pilot)", "result": "reportOnlyFailure"},
+        {"displayName": "Terms of use", "result": "success"},
+        {"displayName": "Old policy", "result": "reportOnlyNotApplied"}
+    ]);
+    for (i, ca) in [policies.clone(), serde_json::Value::String(policies.to_string()), serde_json::json!([])].iter().enumerate() {
+        let user = if i < 2 { "sf@contoso.com" } else { "none@contoso.com" };
+        let rec = serde_json::json!({"id": format!("sf-{i}"), "createdDateTime": format!("2026-11-21T10:0{i}:00Z"), "userPrincipalName": user, "correlationId": format!("s-{i}"), "clientAppUsed": "Browser", "appDisplayName": "Azure Portal", "isInteractive": true, "authenticationRequirement": "singleFactorAuthentication", "status": {"errorCode": 0}, "appliedConditionalAccessPolicies": ca});
+        lines.push_str(&rec.to_string());
+        lines.push('\n');
+    }
     std::fs::write(dir.path().join("s.jsonl"), lines).unwrap();
     let (code, _, err) = run_in(dir.path(), &["triage", "--signins", "s.jsonl", "--org", "org.ron", "--checks-out", "checks", "--report", "r.html", "--fail-on", "checks"]);
     assert_eq!(code, 8, "{err}");
@@ -362,6 +375,10 @@ fn checks_out_lists_every_subject_of_each_check() {
     let row = legacy.lines().nth(1).unwrap();
     assert!(row.starts_with("'=cmd|"), "a formula in a user name is made inert: {row}");
     assert!(row.contains(",3,2026-11-20 10:02:00,Exchange ActiveSync; IMAP4,Android"), "{row}");
+    let sf = std::fs::read_to_string(dir.path().join("checks/single-factor.csv")).unwrap();
+    assert!(sf.starts_with("\u{feff}user,sign_ins,last_seen_utc,apps,client_apps,conditional_access_applied\n"), "{sf}");
+    assert!(sf.contains("sf@contoso.com,2,2026-11-21 10:01:00,Azure Portal,Browser,Require MFA (pilot) (reportOnlyFailure); Terms of use\n"), "{sf}");
+    assert!(sf.contains("none@contoso.com,1,2026-11-21 10:02:00,Azure Portal,Browser,(none applied)"), "{sf}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("checks/checks.json")).unwrap()).unwrap();
     let bgj = json.as_array().unwrap().iter().find(|c| c["id"] == "break-glass").unwrap();
     assert_eq!((bgj["status"].as_str(), bgj["count"].as_u64(), bgj["subjects"].as_array().unwrap().len()), (Some("fail"), Some(150), 150));

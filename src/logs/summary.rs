@@ -71,6 +71,10 @@ pub(crate) struct Peek<'a> {
     pub operation: Option<serde::de::IgnoredAny>,
     #[serde(rename = "activityDisplayName", alias = "ActivityDisplayName", default)]
     pub activity: Option<serde::de::IgnoredAny>,
+    /// The Conditional Access policies, kept as text: read only for a
+    /// single-factor success (the rollout check names the policies that applied).
+    #[serde(rename = "appliedConditionalAccessPolicies", alias = "ConditionalAccessPolicies", borrow, default)]
+    pub ca: Option<&'a RawValue>,
     /// The steps, read only for whether an MFA step succeeded (as the full
     /// reader's history does).
     #[serde(rename = "authenticationDetails", alias = "AuthenticationDetails", default, deserialize_with = "steps_mfa_ok")]
@@ -222,6 +226,9 @@ pub(crate) struct Seen<'a> {
     pub single_factor: bool,
     pub interactive: Option<bool>,
     pub os: Option<Cow<'a, str>>,
+    /// `appliedConditionalAccessPolicies` as written (an array, or in Log
+    /// Analytics the array as JSON text), read only where needed.
+    pub ca: Option<&'a RawValue>,
 }
 
 /// The outcome of peeking at one record. `Seen` is large, but it lives on
@@ -308,6 +315,7 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
         single_factor,
         interactive: p.interactive,
         os,
+        ca: p.ca,
     })
 }
 

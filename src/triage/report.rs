@@ -33,12 +33,14 @@ struct Subject {
     what: std::collections::BTreeSet<String>,
     /// e.g. the device operating systems.
     on: std::collections::BTreeSet<String>,
+    /// The Conditional Access policies that applied (single-factor successes).
+    policies: std::collections::BTreeSet<String>,
 }
 
 impl Default for Subject {
     /// No sign-in yet: no last time (never 1970).
     fn default() -> Self {
-        Subject { count: 0, last: i64::MIN, what: Default::default(), on: Default::default() }
+        Subject { count: 0, last: i64::MIN, what: Default::default(), on: Default::default(), policies: Default::default() }
     }
 }
 
@@ -65,6 +67,11 @@ impl Subject {
         for v in o.on {
             if self.on.len() < VALUES_CAP {
                 self.on.insert(v);
+            }
+        }
+        for v in o.policies {
+            if self.policies.len() < VALUES_CAP {
+                self.policies.insert(v);
             }
         }
     }
@@ -97,6 +104,32 @@ fn bump(m: &mut HashMap<String, usize>, k: &str) {
 }
 
 /// A time as spreadsheets read a date and time: `2026-11-20 09:14:05` (UTC).
+/// The Conditional Access policies that applied to a sign-in (results
+/// other than `notApplied`, `reportOnlyNotApplied` and `notEnabled`), each
+/// with its result unless it is `success` (a report-only policy that
+/// would have asked for MFA shows as `reportOnlyFailure` or
+/// `reportOnlyInterrupted`); `None` when the record does not say.
+fn applied_policies(raw: Option<&serde_json::value::RawValue>) -> Option<Vec<String>> {
+    let raw = raw?.get();
+    let text: std::borrow::Cow<str> = if raw.starts_with('"') { std::borrow::Cow::Owned(serde_json::from_str::<String>(raw).ok()?) } else { std::borrow::Cow::Borrowed(raw) };
+    if text.trim().is_empty() || text.trim() == "null" {
+        return None;
+    }
+    let list: Vec<crate::logs::CaPolicy> = serde_json::from_str(&text).ok()?;
+    Some(
+        list.into_iter()
+            .filter(|p| !p.result.as_deref().map(str::to_ascii_lowercase).is_some_and(|r| r.ends_with("notapplied") || r == "notenabled"))
+            .filter_map(|p| {
+                let name = p.display_name?;
+                Some(match p.result.as_deref() {
+                    Some(r) if !r.eq_ignore_ascii_case("success") => format!("{name} ({r})"),
+                    _ => name,
+                })
+            })
+            .collect(),
+    )
+}
+
 pub(crate) fn sheet_time(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
 }
@@ -140,7 +173,15 @@ impl RolloutAcc {
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
             self.single_factor += 1;
             let u = user_of();
-            self.single_factor_users.entry(u.into_owned()).or_default().see(t, s.app.as_deref(), s.client.as_deref());
+            let sub = self.single_factor_users.entry(u.into_owned()).or_default();
+            sub.see(t, s.app.as_deref(), s.client.as_deref());
+            if let Some(names) = applied_policies(s.ca) {
+                for n in if names.is_empty() { vec!["(none applied)".to_string()] } else { names } {
+                    if sub.policies.len() < VALUES_CAP {
+                        sub.policies.insert(n);
+                    }
+                }
+            }
             bump(&mut self.single_factor_apps, s.app.as_deref().unwrap_or("(unknown)"));
         }
         if let Some(code @ (50072 | 50079 | 53004 | 53010)) = s.code {
@@ -253,8 +294,15 @@ impl RolloutAcc {
             } else {
                 format!("{} interactive sign-ins succeeded with a password alone (a policy gap), by {} users; apps: {apps}", self.single_factor, self.single_factor_users.len())
             },
-            columns: vec!["user", "sign_ins", "last_seen_utc", "apps", "client_apps"],
-            rows: users(&self.single_factor_users),
+            columns: vec!["user", "sign_ins", "last_seen_utc", "apps", "client_apps", "conditional_access_applied"],
+            rows: {
+                let mut rows = users(&self.single_factor_users);
+                for r in &mut rows {
+                    let policies = self.single_factor_users.get(&r[0]).map(|s| s.policies.iter().cloned().collect::<Vec<_>>().join("; ")).unwrap_or_default();
+                    r.push(policies);
+                }
+                rows
+            },
         });
         let mut stuck: Vec<(&String, &(i64, i64))> = self.registration.iter().filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg)).collect();
         stuck.sort_by(|a, b| a.0.cmp(b.0));
