@@ -347,3 +347,15 @@ fn the_shipped_texts_have_no_raw_placeholders() {
     }
     assert!(texts > 200, "the texts were read ({texts})");
 }
+
+#[test]
+fn a_help_text_naming_no_fact_and_a_placeholder_in_a_label_are_errors() {
+    let t = tree("        Question(id: \"a\", text: \"Seen it?\", help: \"Method: {mfa.methd}.\", choices: [(id: \"y\", label: \"Yes, in {signin.app}\", next: \"done\")], dont_know: \"done\"),");
+    let errs = errors(&[("t.ron", &t), ("d.ron", DIAG)]);
+    let codes: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(codes, ["unknown-fact", "unfilled-placeholder"], "{errs:?}");
+    assert!(errs[0].5.as_deref().unwrap_or("").contains("mfa.method"), "did you mean: {errs:?}");
+    let line = t.lines().nth(errs[0].2 - 1).unwrap();
+    assert_eq!(errs[0].3, line.find("mfa.methd").unwrap() + 1, "at the name in the help text");
+    assert_eq!(errs[1].4.as_deref(), Some("a"));
+}

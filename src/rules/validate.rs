@@ -481,6 +481,36 @@ fn node_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, us
                 _ => {}
             }
         }
+        text_checks(&e.node, &mut Ctx { errs: &mut *errs, file: e.file, span: span.clone(), node: e.node.id(), regexes: &mut regexes });
     }
     regexes
+}
+
+/// Placeholders in a node's texts: a question's help names facts (it is
+/// filled like the question); labels and titles are shown as written, so a
+/// `{placeholder}` there would reach the agent raw.
+fn text_checks(node: &Node, ctx: &mut Ctx) {
+    let mut raw: Vec<&str> = Vec::new();
+    match node {
+        Node::Question(q) => {
+            for name in q.help.iter().flat_map(|h| placeholders(h)) {
+                ctx.fact(name);
+            }
+            raw.extend(q.choices.iter().map(|c| c.label.as_str()));
+        }
+        Node::Check(c) => raw.push(&c.label),
+        Node::Switch(sw) => raw.extend(sw.cases.iter().map(|c| c.label.as_str())),
+        Node::Diagnosis(d) => raw.push(&d.title),
+    }
+    for text in raw {
+        if let Some(name) = placeholders(text).next() {
+            let at = ctx.at_string(text);
+            ctx.err(
+                "unfilled-placeholder",
+                at,
+                format!("`{{{name}}}` in a label or title is shown as written, never filled"),
+                Some("values are filled only in question texts and help, diagnosis summaries and next steps; name the value in words here".into()),
+            );
+        }
+    }
 }
