@@ -75,6 +75,34 @@ pub fn check(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), 
 pub struct AtomicFile {
     to: To,
     path: PathBuf,
+    _pending: Pending,
+}
+
+/// Temporary files of outputs not yet in place, for [`remove_pending`].
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An entry in [`PENDING`] while its file is being written.
+struct Pending(Option<PathBuf>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            pending().retain(|x| x != p);
+        }
+    }
+}
+
+/// Remove the temporary files of outputs being written, now: the process
+/// is about to end without unwinding (an interrupt), and they hold
+/// personal data.
+pub fn remove_pending() {
+    for p in pending().drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 enum To {
@@ -91,7 +119,14 @@ impl AtomicFile {
         } else {
             To::Temp(tempfile::Builder::new().prefix(".signin-doctor-").tempfile_in(dir_of(path)).map_err(|e| Error::from_write(path, &e))?)
         };
-        Ok(AtomicFile { to, path: path.to_path_buf() })
+        let temp = match &to {
+            To::Temp(t) => Some(t.path().to_path_buf()),
+            To::Special(_) => None,
+        };
+        if let Some(t) = &temp {
+            pending().push(t.clone());
+        }
+        Ok(AtomicFile { to, path: path.to_path_buf(), _pending: Pending(temp) })
     }
 
     /// Flush to disk and rename over the target. The target keeps its
@@ -99,7 +134,7 @@ impl AtomicFile {
     /// outputs hold personal data). A symbolic link at the target is
     /// replaced, not followed.
     pub fn commit(self) -> Result<(), Error> {
-        let AtomicFile { to, path } = self;
+        let AtomicFile { to, path, _pending } = self;
         let fail = |e: std::io::Error| Error::from_write(&path, &e);
         let tmp = match to {
             To::Temp(t) => t,

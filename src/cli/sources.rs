@@ -86,12 +86,21 @@ pub fn remove_copies() {
     }
 }
 
-/// Remove the copies when the run is interrupted (Ctrl-C, SIGTERM): they
-/// hold personal data and may be large. Set once, by triage.
+/// Set once the outputs are being put in place: an interrupt then waits
+/// for them (they take moments) rather than leaving a run half committed.
+pub static FINISHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Remove the copies and the unfinished outputs when the run is
+/// interrupted (Ctrl-C, SIGTERM): they hold personal data and may be large.
+/// Set once, by triage.
 pub fn remove_copies_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
+        if FINISHING.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         remove_copies();
-        eprintln!("\ninterrupted: the temporary copies of logs were removed; nothing was written");
+        super::outfile::remove_pending();
+        eprintln!("\ninterrupted: the run did not finish; its temporary copies of logs and unfinished output files were removed");
         std::process::exit(130);
     });
 }
@@ -159,8 +168,12 @@ pub fn inside_walked<'a>(dirs: &'a [PathBuf], output: &Path) -> Option<&'a Path>
     if !wanted(output) {
         return None;
     }
+    // The nearest folder that exists, made absolute, and the rest of the way
+    // (an output directory may not exist yet).
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let parent = std::fs::canonicalize(parent).ok()?;
+    let existing = parent.ancestors().find(|p| p.as_os_str().is_empty() || p.exists())?;
+    let rest = parent.strip_prefix(existing).ok()?;
+    let parent = std::fs::canonicalize(if existing.as_os_str().is_empty() { Path::new(".") } else { existing }).ok()?.join(rest);
     dirs.iter().filter(|d| d.is_dir()).find(|d| std::fs::canonicalize(d).is_ok_and(|d| parent.starts_with(d))).map(PathBuf::as_path)
 }
 

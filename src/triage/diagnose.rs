@@ -117,7 +117,7 @@ pub(super) fn diagnose_all(
                 Ok(None) => {}
                 Ok(Some(res)) => {
                     summary.count(&res);
-                    if let Some(u) = &res.user {
+                    if let Some(u) = res.user.as_ref().filter(|_| !res.is_not_failure()) {
                         *per_user.entry(u.to_ascii_lowercase()).or_default() += 1;
                     }
                     sink(&res)?;

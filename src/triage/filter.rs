@@ -126,6 +126,11 @@ pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> 
     if let Ok(at) = crate::logs::parse_time(t) {
         return Ok(at);
     }
+    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(n.and_utc());
+        }
+    }
     match humantime::parse_duration(t) {
         Ok(d) => chrono::Duration::from_std(d).ok().and_then(|d| now.checked_sub_signed(d)).ok_or_else(|| format!("\"{s}\" reaches too far back")),
         Err(_) => Err(format!("\"{s}\" is neither a time (2026-11-20, 2026-11-20T09:00:00Z) nor a span back from now (2d, 12h, 90m, 1w)")),
@@ -149,6 +154,8 @@ mod tests {
         assert_eq!(parse_when("2026-11-20", now).unwrap(), at("2026-11-20T00:00:00Z"));
         assert_eq!(parse_when("2026-11-20T09:00:00+01:00", now).unwrap(), at("2026-11-20T08:00:00Z"));
         assert_eq!(parse_when("2026-11-20 09:00:00", now).unwrap(), at("2026-11-20T09:00:00Z"));
+        assert_eq!(parse_when("2026-11-20T09:30", now).unwrap(), at("2026-11-20T09:30:00Z"), "minutes without seconds");
+        assert_eq!(parse_when("2026-11-20 09:30", now).unwrap(), at("2026-11-20T09:30:00Z"));
         let e = parse_when("yesterday", now).unwrap_err();
         assert!(e.contains("2d") && e.contains("2026-11-20"), "{e}");
     }

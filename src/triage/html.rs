@@ -63,14 +63,11 @@ pub fn html_report(s: &Summary, title: &str) -> String {
     }
     h.push_str("</p>\n");
     if !s.filter.is_empty() {
-        let _ = writeln!(
-            h,
-            "<p>Filter: {}: {} of the {} failed attempts selected; {} records outside the time window passed over. The rollout checks cover every user in the window.</p>",
-            esc(&s.filter),
-            s.reported,
-            s.failed_attempts,
-            s.outside_window
-        );
+        let _ = write!(h, "<p>{}.", esc(&s.selection()));
+        if s.outside_window > 0 {
+            let _ = write!(h, " {} records outside the time window were passed over.", s.outside_window);
+        }
+        h.push_str(" The rollout checks cover every user in the window; the history, the whole log.</p>\n");
     }
     time_chart(&mut h, s, &series);
     diagnoses_table(&mut h, s, &series);
@@ -117,6 +114,7 @@ enum Bin {
     Day,
     Week,
     Month,
+    Year,
 }
 
 impl Bin {
@@ -127,6 +125,7 @@ impl Bin {
             Bin::Day => day,
             Bin::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
             Bin::Month => NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day),
+            Bin::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day),
         };
         d.and_hms_opt(0, 0, 0).unwrap_or(t)
     }
@@ -136,6 +135,7 @@ impl Bin {
             Bin::Day => t + Duration::days(1),
             Bin::Week => t + Duration::days(7),
             Bin::Month => t.checked_add_months(chrono::Months::new(1)).unwrap_or(t + Duration::days(31)),
+            Bin::Year => t.checked_add_months(chrono::Months::new(12)).unwrap_or(t + Duration::days(366)),
         }
     }
     fn label(self, t: NaiveDateTime) -> String {
@@ -144,6 +144,7 @@ impl Bin {
             Bin::Day => t.format("%Y-%m-%d").to_string(),
             Bin::Week => t.format("week of %Y-%m-%d").to_string(),
             Bin::Month => t.format("%Y-%m").to_string(),
+            Bin::Year => t.format("%Y").to_string(),
         }
     }
     fn noun(self) -> &'static str {
@@ -152,6 +153,7 @@ impl Bin {
             Bin::Day => "day",
             Bin::Week => "week",
             Bin::Month => "month",
+            Bin::Year => "year",
         }
     }
     /// The narrowest bin that keeps the chart within [`MAX_BINS`] bars.
@@ -163,8 +165,10 @@ impl Bin {
             Bin::Day
         } else if span.num_weeks() < MAX_BINS {
             Bin::Week
-        } else {
+        } else if span.num_days() / 31 < MAX_BINS {
             Bin::Month
+        } else {
+            Bin::Year
         }
     }
 }
@@ -303,6 +307,7 @@ fn label_step(bin: Bin, bins: usize, slot: f64, label_w: f64, most: usize) -> us
         Bin::Day => &[1, 2, 7, 14, 28, 56, 91, 182, 364],
         Bin::Week => &[1, 2, 4, 8, 13, 26, 52, 104],
         Bin::Month => &[1, 2, 3, 6, 12, 24, 60, 120],
+        Bin::Year => &[1, 2, 5, 10, 20, 50, 100],
     };
     nice.iter().copied().find(|k| *k >= needed).unwrap_or(needed.max(1))
 }
@@ -314,7 +319,8 @@ fn labelled(bin: Bin, at: NaiveDateTime, i: usize, every: usize) -> bool {
     match bin {
         Bin::Hour if every <= 24 => at.hour() as usize % every == 0,
         Bin::Hour => at.hour() == 0 && (at.date().num_days_from_ce() as usize % (every / 24).max(1)) == 0,
-        Bin::Month => (at.month0() as usize) % every.min(12) == 0 && (every <= 12 || at.year() as usize % (every / 12) == 0),
+        Bin::Month => (at.month0() as usize) % every.min(12) == 0 && (every <= 12 || at.year().unsigned_abs() as usize % (every / 12) == 0),
+        Bin::Year => i % every == 0,
         Bin::Day | Bin::Week => i % every == 0,
     }
 }
@@ -325,6 +331,7 @@ fn short_label(bin: Bin, t: NaiveDateTime) -> String {
         Bin::Hour => t.format("%Y-%m-%d %H:00").to_string(),
         Bin::Day | Bin::Week => t.format("%Y-%m-%d").to_string(),
         Bin::Month => t.format("%Y-%m").to_string(),
+        Bin::Year => t.format("%Y").to_string(),
     }
 }
 
@@ -339,7 +346,7 @@ fn diagnoses_table(h: &mut String, s: &Summary, series: &Series) {
     let total: usize = s.diagnoses.values().map(|d| d.count).sum::<usize>().max(1);
     h.push_str(
         "<h2>Diagnoses</h2>\n<p>Confidence: <i>data</i> means the log settled the diagnosis; <i>provisional</i> means the walk passed a question by its \"don't know\" branch, and an agent must ask the caller before it counts.</p>\n\
-         <div class=\"scroll\"><table><thead><tr><th>diagnosis</th><th>share of failed attempts</th><th>attempts</th><th>confidence: data</th><th>confidence: provisional</th><th>severity</th><th>verify the caller first</th></tr></thead><tbody>\n",
+         <div class=\"scroll\"><table><thead><tr><th>diagnosis</th><th>share of diagnosed attempts</th><th>attempts</th><th>confidence: data</th><th>confidence: provisional</th><th>severity</th><th>verify the caller first</th></tr></thead><tbody>\n",
     );
     for id in ids {
         let d = &s.diagnoses[id];
@@ -436,6 +443,7 @@ mod tests {
         assert_eq!(Bin::fitting(t("2026-01-01 00:00"), t("2026-11-22 09:00")), Bin::Day);
         assert_eq!(Bin::fitting(t("2023-07-21 05:00"), t("2026-02-18 07:00")), Bin::Week);
         assert_eq!(Bin::fitting(t("1990-01-01 00:00"), t("2026-02-18 07:00")), Bin::Month);
+        assert_eq!(Bin::fitting(t("1900-01-01 00:00"), t("2026-02-18 07:00")), Bin::Year, "past 400 months, years");
         assert_eq!(Bin::Week.floor(t("2026-11-22 09:00")), t("2026-11-16 00:00"), "weeks start on Monday");
         assert_eq!(Bin::Month.next(t("2026-01-01 00:00")), t("2026-02-01 00:00"));
         assert_eq!(Bin::Hour.floor(t("2026-11-22 09:59")), t("2026-11-22 09:00"));

@@ -147,6 +147,15 @@ pub struct DiagnosisRef {
     pub changes_credentials: bool,
 }
 
+impl AttemptResult {
+    /// The data settles that the attempt is no failure the user saw: it
+    /// ended at an expected interrupt or a background token refresh (a
+    /// diagnosis of severity `info`), with no later result in the log.
+    pub fn is_not_failure(&self) -> bool {
+        self.diagnosis.severity == Severity::Info && !self.diagnosis.provisional
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -206,7 +215,8 @@ pub struct Summary {
     /// Of the reported, those the data settles as no failure the user saw:
     /// an attempt that ended at an expected interrupt ("Keep me signed
     /// in?", 50140) or a background token refresh (diagnoses of severity
-    /// `info`).
+    /// `info`), with no later result in the log. They are left out of
+    /// `per_hour`, `per_day` and `top_users`.
     pub not_failures: usize,
     /// The filter in words ("" without one).
     pub filter: String,
@@ -284,22 +294,8 @@ pub fn run(
     }
     let t1 = std::time::Instant::now();
     let span = sv.span.map(|(a, b)| (rfc3339(a), rfc3339(b)));
-    if sv.records == 0 && sv.bad_count > 0 {
-        // Every record refused: an audit log given as sign-ins, or not a log
-        // at all. That is an error, not an empty report whose checks pass.
-        let first = sv.bad.iter().min_by_key(|b| (b.file.clone(), b.record)).cloned();
-        let (file, message) = first.map_or((String::new(), String::new()), |b| (b.file, format!("record {} (line {}): {}", b.record, b.line, b.message)));
-        return Err(Error::new(ErrorKind::NotALog, format!("none of the {} records is a sign-in that can be read; the first: {message}", sv.bad_count)).at_path(Path::new(&file)));
-    }
-    if sv.records == 0 && sv.bad_count == 0 {
-        let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
-        let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
-        return Err(match (sv.outside, &span) {
-            (0, _) => Error::new(ErrorKind::Empty, "no sign-in records in the input"),
-            (n, Some((a, b))) => Error::new(ErrorKind::Empty, format!("none of the {n} sign-in records lies in the time window ({}): they run from {a} to {b}", opts.filter.describe())),
-            (n, None) => Error::new(ErrorKind::Empty, format!("none of the {n} sign-in records lies in the time window ({}): none has a time", opts.filter.describe())),
-        }
-        .at_path(shown));
+    if sv.records == 0 {
+        return Err(nothing_read(&sv, span.as_ref(), signins, opts));
     }
     let (mut cands, attempts) = failed_records(&mut sv);
     sort_by_attempt(&mut cands);
@@ -355,6 +351,30 @@ pub fn run(
     summary.top_users = top;
     summary.rollout = sv.rollout.checks(org, &sv.history);
     Ok(summary)
+}
+
+/// The error when no sign-in record is left to triage: none in the time
+/// window (said first, whatever else went wrong), every record refused (an
+/// audit log given as sign-ins, or not a log at all: an error, not an empty
+/// report whose checks pass), or no record at all.
+fn nothing_read(sv: &Survey, span: Option<&(String, String)>, signins: &[PathBuf], opts: &Options) -> Error {
+    let when = |t: &str| t.replace('T', " ").replace('Z', " UTC");
+    if sv.outside > 0 {
+        let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+        let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
+        let message = match span {
+            Some((a, b)) => format!("none of the {} sign-in records lies in the time window ({}): they run from {} to {}", sv.outside, opts.filter.describe(), when(a), when(b)),
+            None => format!("none of the {} sign-in records lies in the time window ({}): none has a time", sv.outside, opts.filter.describe()),
+        };
+        return Error::new(ErrorKind::Empty, message).at_path(shown);
+    }
+    if let Some(b) = sv.bad.iter().min_by_key(|b| (b.file.clone(), b.record)) {
+        let message = format!("none of the {} records is a sign-in that can be read; the first: record {} (line {}): {}", sv.bad_count, b.record, b.line, b.message);
+        return Error::new(ErrorKind::NotALog, message).at_path(Path::new(&b.file));
+    }
+    let p = signins.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+    let shown = opts.names.iter().find(|(path, _)| path == p).map_or(p, |(_, n)| Path::new(n));
+    Error::new(ErrorKind::Empty, "no sign-in records in the input").at_path(shown)
 }
 
 /// Seconds since 1970 as RFC 3339 (UTC, whole seconds).
@@ -416,8 +436,10 @@ impl Summary {
         e.count += 1;
         e.provisional += usize::from(res.diagnosis.provisional);
         self.reported += 1;
-        self.not_failures += usize::from(res.diagnosis.severity == Severity::Info && !res.diagnosis.provisional);
-        if let Some(t) = &res.time {
+        if res.is_not_failure() {
+            // Counted apart; the charts and the trend count failures.
+            self.not_failures += 1;
+        } else if let Some(t) = res.time.as_deref().filter(|t| t.is_char_boundary(13.min(t.len()))) {
             let hour = format!("{}:00:00Z", &t[..13.min(t.len())]);
             *self.per_hour.entry(hour).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;
             *self.per_day.entry(t[..10.min(t.len())].to_string()).or_default().entry(res.diagnosis.id.clone()).or_default() += 1;

@@ -103,7 +103,6 @@ fn bump(m: &mut HashMap<String, usize>, k: &str) {
     }
 }
 
-/// A time as spreadsheets read a date and time: `2026-11-20 09:14:05` (UTC).
 /// The Conditional Access policies that applied to a sign-in (results
 /// other than `notApplied`, `reportOnlyNotApplied` and `notEnabled`), each
 /// with its result unless it is `success` (a report-only policy that
@@ -130,6 +129,7 @@ fn applied_policies(raw: Option<&serde_json::value::RawValue>) -> Option<Vec<Str
     )
 }
 
+/// A time as spreadsheets read a date and time: `2026-11-20 09:14:05` (UTC).
 pub(crate) fn sheet_time(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
 }
@@ -355,9 +355,32 @@ impl Summary {
     /// Attempts and failures in words: "19 attempts, 7 failed", and the
     /// attempts that ended at an expected step apart from the failures.
     pub fn headline(&self) -> String {
+        if !self.filter.is_empty() {
+            // Only the selected attempts were diagnosed: the others are not told apart.
+            return format!("{} attempts, {} without a success", self.attempts, self.failed_attempts);
+        }
         let mut o = format!("{} attempts, {} failed", self.attempts, self.failed_attempts - self.not_failures.min(self.failed_attempts));
         if self.not_failures > 0 {
-            let _ = write!(o, "; {} more ended at an expected step (an interrupt such as \"Keep me signed in?\", or a background token refresh), not a failure the user saw", self.not_failures);
+            let _ = write!(o, "; {}", self.interrupted());
+        }
+        o
+    }
+
+    /// The attempts that ended at an expected step, in words.
+    fn interrupted(&self) -> String {
+        format!("{} more ended at an expected step (an interrupt such as \"Keep me signed in?\", or a background token refresh) with no later result in the log", self.not_failures)
+    }
+
+    /// The filter's selection in words ("" without a filter).
+    pub fn selection(&self) -> String {
+        if self.filter.is_empty() {
+            return String::new();
+        }
+        let mut o = format!("Filter: {}: of the {} attempts without a success, {} selected", self.filter, self.failed_attempts, self.reported);
+        let failed = self.reported - self.not_failures.min(self.reported);
+        let _ = write!(o, ": {failed} failed");
+        if self.not_failures > 0 {
+            let _ = write!(o, "; {}", self.interrupted());
         }
         o
     }
@@ -370,11 +393,11 @@ impl Summary {
             let _ = writeln!(o, "The records run from {} to {} (UTC)", a.replace('T', " ").trim_end_matches('Z'), b.replace('T', " ").trim_end_matches('Z'));
         }
         if !self.filter.is_empty() {
-            let _ = writeln!(o, "Filter: {}: {} of the {} failed attempts selected", self.filter, self.reported, self.failed_attempts);
+            let _ = writeln!(o, "{}", self.selection());
             if self.outside_window > 0 {
                 let _ = writeln!(o, "{} records outside the time window were passed over", self.outside_window);
             }
-            o.push_str("(the rollout checks and the history cover every user in the window)\n");
+            o.push_str("(the rollout checks cover every user in the window; the history, the whole log)\n");
         }
         if self.bad_records > 0 {
             let _ = writeln!(o, "{} bad records were skipped:", self.bad_records);

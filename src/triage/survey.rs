@@ -85,12 +85,14 @@ impl Survey {
         if let Some(t) = s.time {
             self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
+        // The history sees every record, in the window or not: whether an
+        // address or a country is known to a user rests on what came before.
+        self.history.add(&crate::facts::Glimpse::of_summary(s));
         if !filter.in_window(s.time) {
             self.outside += 1;
             return;
         }
         self.records += 1;
-        self.history.add(&crate::facts::Glimpse::of_summary(s));
         self.rollout.add(s, org);
         // A record with no correlation id is an attempt of its own, as in
         // `Evidence::attempts` (keyed apart from every correlation id).

@@ -33,8 +33,29 @@ pub fn chromedriver() -> (Kill, String) {
     (Kill(child), url)
 }
 
-pub async fn browser(driver: &str, width: u32, height: u32) -> Client {
-    let profile = tempfile::tempdir().unwrap().keep();
+/// A Chromium session and its profile directory, removed with it.
+pub struct Browser {
+    client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Browser {
+    /// End the session; the profile goes with it.
+    pub async fn close(self) -> Result<(), fantoccini::error::CmdError> {
+        self.client.close().await
+    }
+}
+
+pub async fn browser(driver: &str, width: u32, height: u32) -> Browser {
+    let profile_dir = tempfile::tempdir().unwrap();
+    let profile = profile_dir.path().to_path_buf();
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -45,5 +66,6 @@ pub async fn browser(driver: &str, width: u32, height: u32) -> Client {
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector).capabilities(caps).connect(driver).await.expect("a headless Chromium session")
+    let client = ClientBuilder::new(connector).capabilities(caps).connect(driver).await.expect("a headless Chromium session");
+    Browser { client, _profile: profile_dir }
 }
