@@ -69,3 +69,85 @@ fn a_failing_case_with_an_expected_path() {
     assert_eq!(d.took, "expired → password-expired");
     assert_eq!(d.expected, ["→ account-disabled"]);
 }
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+/// Two cases, one passing and one failing with a pinned path.
+fn two_cases() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good-expired.ron"), "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\"))").unwrap();
+    std::fs::write(
+        dir.path().join("bad-<path>.ron"),
+        "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"password-expired\", path: [\"break-glass\", \"risk\", \"spray\", \"attack-lockout\", \"legacy\", \"noise\", \"failure-kind\", \"symptom\", \"account-disabled\"]))",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn test_reports_as_junit_and_filters_by_name() {
+    let dir = two_cases();
+    let d = dir.path().to_str().unwrap();
+    let (code, xml, err) = cli(&["test", d, "--format", "junit"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"signin-doctor\" tests=\"2\" failures=\"1\" errors=\"0\">"), "{xml}");
+    assert!(xml.contains("name=\"") && xml.contains("bad-&lt;path&gt;.ron\"") && xml.contains("<failure message=\"expected password-expired, got password-expired\""), "names escaped: {xml}");
+    assert!(xml.contains("the paths part at `symptom`"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    let (code, xml, _) = cli(&["test", d, "--format", "junit", "--filter", "GOOD"]);
+    assert_eq!(code, 0);
+    assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+    let (code, _, err) = cli(&["test", d, "--filter", "nothing-like-it"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no case file name contains"), "{err}");
+}
+
+#[test]
+fn test_json_gives_the_divergence_and_coverage_as_fields() {
+    let dir = two_cases();
+    let (_, out, _) = cli(&["test", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bad = v["cases"].as_array().unwrap().iter().find(|c| c["passed"] == false).unwrap();
+    assert_eq!(bad["expected_path"].as_array().unwrap().last().unwrap(), "account-disabled");
+    assert_eq!(bad["path"].as_array().unwrap().last().unwrap(), "password-expired");
+    let d = &bad["divergence"];
+    assert_eq!(d["node"], "symptom");
+    assert_eq!(d["file"], "rules/00-triage.ron");
+    assert!(d["line"].as_u64().unwrap() > 1 && d["column"].as_u64().unwrap() >= 1, "{d}");
+    assert!(d["location"].as_str().unwrap().starts_with("rules/00-triage.ron:"));
+    let cov = &v["coverage"];
+    assert!(cov["branches"]["covered"].as_u64().unwrap() > 0 && cov["branches"]["total"].as_u64() > cov["branches"]["covered"].as_u64(), "{cov}");
+    let missing = &cov["missing"][0];
+    assert!(missing["file"].is_string() && missing["line"].is_u64() && missing["column"].is_u64(), "{missing}");
+}
+
+#[test]
+fn check_reports_sarif_for_code_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.ron"),
+        "Tree(id: \"t\", title: \"T\", entry: true, start: \"a\", nodes: [\n    Check(id: \"a\", label: \"A?\", when: Eq(\"signin.eror_code\", 1), yes: \"d\", no: \"d\", unknown: \"d\"),\n    Diagnosis(id: \"d\", title: \"D\", severity: Low, summary: \"S.\", next_steps: [\"Do it.\"]),\n])\n",
+    )
+    .unwrap();
+    let (code, out, _) = cli(&["check", dir.path().to_str().unwrap(), "--error-format", "sarif"]);
+    assert_eq!(code, 5);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "unknown-fact");
+    let r = &run["results"][0];
+    assert_eq!((r["ruleId"].as_str(), r["level"].as_str()), (Some("unknown-fact"), Some("error")));
+    assert!(r["message"]["text"].as_str().unwrap().contains("did you mean `signin.error_code`"), "{r}");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("t.ron"));
+    let column = "    Check(id: \"a\", label: \"A?\", when: Eq(".len() as u64 + 1;
+    assert_eq!((loc["region"]["startLine"].as_u64(), loc["region"]["startColumn"].as_u64()), (Some(2), Some(column)), "at the fact's name");
+    assert_eq!(r["locations"][0]["logicalLocations"][0]["name"], "a");
+    let (code, out, _) = cli(&["check", "--error-format", "sarif"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0, "a clean run is a SARIF log with no results");
+}

@@ -35,7 +35,7 @@ fn the_cases_cover_every_branch_of_the_shipped_rules() {
     let runs: Vec<CaseRun> = files.iter().map(|p| run(p, &rules)).collect();
     let cov = Coverage::of(&rules, &runs);
     assert!(cov.complete(), "{}", cov.report());
-    assert_eq!(cov.diagnoses.0, cov.diagnoses.1);
+    assert_eq!(cov.diagnoses.covered, cov.diagnoses.total);
 }
 
 #[test]

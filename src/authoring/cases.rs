@@ -104,6 +104,9 @@ pub struct Divergence {
     pub node: String,
     /// `file:line:col` of that node.
     pub location: Option<String>,
+    /// The same place as separate fields (`file`, `line`, `column`), for tools.
+    #[serde(flatten)]
+    pub place: Option<super::Place>,
     /// The branch the walk took there.
     pub took: String,
     /// The branches there that lead towards the expected outcome.
@@ -127,6 +130,9 @@ pub struct CaseRun {
     pub divergence: Option<Divergence>,
     /// The actual path.
     pub path: Vec<String>,
+    /// The path the case expects, when it pins one (`expect: (path: [...])`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_path: Option<Vec<String>>,
     #[serde(skip)]
     pub(crate) outcome: Outcome,
     #[serde(skip)]
@@ -209,7 +215,18 @@ impl Case {
             passed &= *p == path;
         }
         let divergence = if passed { None } else { self.divergence(rules, &outcome, &path) };
-        Ok(CaseRun { file: self.path.display().to_string(), description: self.description.clone(), passed, expected, actual, divergence, path, outcome, session })
+        Ok(CaseRun {
+            file: self.path.display().to_string(),
+            description: self.description.clone(),
+            passed,
+            expected,
+            actual,
+            divergence,
+            path,
+            expected_path: self.expect.path.clone(),
+            outcome,
+            session,
+        })
     }
 
     /// Find the node where the actual path leaves the way to the expected outcome.
@@ -218,8 +235,10 @@ impl Case {
             let k = exp.iter().zip(actual).take_while(|(a, b)| a == b).count();
             let node = actual.get(k.checked_sub(1)?)?.clone();
             let step = outcome.trace.get(k - 1);
+            let location = rules.location(&node);
             return Some(Divergence {
-                location: rules.location(&node),
+                place: location.as_deref().and_then(super::Place::parse),
+                location,
                 took: step.map(|s| format!("{} → {}", s.branch(), s.next())).unwrap_or_default(),
                 expected: exp.get(k).map(|n| vec![format!("→ {n}")]).unwrap_or_default(),
                 node,
@@ -236,7 +255,8 @@ impl Case {
             .filter(|b| b.target.is_some_and(|t| leads.contains(t) || t == target))
             .map(|b| format!("{} → {}", b.choice.unwrap_or(&b.label), b.target.unwrap_or("")))
             .collect();
-        Some(Divergence { node: step.node().to_string(), location: rules.location(step.node()), took: format!("{} → {}", step.branch(), step.next()), expected })
+        let location = rules.location(step.node());
+        Some(Divergence { node: step.node().to_string(), place: location.as_deref().and_then(super::Place::parse), location, took: format!("{} → {}", step.branch(), step.next()), expected })
     }
 }
 

@@ -19,17 +19,44 @@ pub struct Missing {
     pub branch: Option<String>,
     /// `file:line:col`.
     pub location: Option<String>,
+    /// The same place as separate fields (`file`, `line`, `column`), for tools.
+    #[serde(flatten)]
+    pub place: Option<super::Place>,
+}
+
+/// Covered out of a total.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Count {
+    /// How many the cases reached.
+    pub covered: usize,
+    /// How many there are.
+    pub total: usize,
+}
+
+impl Count {
+    /// The share covered, in percent (100 when there is nothing to cover).
+    pub fn percent(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            self.covered as f64 * 100.0 / self.total as f64
+        }
+    }
+    fn add(&mut self, covered: bool) {
+        self.total += 1;
+        self.covered += usize::from(covered);
+    }
 }
 
 /// Covered and total counts, and the list of what is missing.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
-    /// Nodes reached / all nodes.
-    pub nodes: (usize, usize),
-    /// Branches taken / all branches.
-    pub branches: (usize, usize),
-    /// Diagnoses reached / all diagnoses.
-    pub diagnoses: (usize, usize),
+    /// Nodes reached, of all nodes.
+    pub nodes: Count,
+    /// Branches taken, of all branches.
+    pub branches: Count,
+    /// Diagnoses reached, of all diagnoses.
+    pub diagnoses: Count,
     /// What was not reached, in file order.
     pub missing: Vec<Missing>,
 }
@@ -45,30 +72,35 @@ impl Coverage {
                 branches.insert((s.node().to_string(), s.branch().to_string()));
             }
         }
-        let mut c = Coverage { nodes: (0, 0), branches: (0, 0), diagnoses: (0, 0), missing: Vec::new() };
+        let zero = Count { covered: 0, total: 0 };
+        let mut c = Coverage { nodes: zero, branches: zero, diagnoses: zero, missing: Vec::new() };
+        let missing = |kind: &'static str, node: &str, branch: Option<String>, location: Option<String>| Missing {
+            kind,
+            node: node.into(),
+            branch,
+            place: location.as_deref().and_then(super::Place::parse),
+            location,
+        };
         for n in rules.nodes() {
             let reached = nodes.contains(n.id());
-            c.nodes.1 += 1;
-            c.nodes.0 += usize::from(reached);
+            c.nodes.add(reached);
             if let Node::Diagnosis(_) = n {
-                c.diagnoses.1 += 1;
-                c.diagnoses.0 += usize::from(reached);
+                c.diagnoses.add(reached);
                 if !reached {
-                    c.missing.push(Missing { kind: "diagnosis", node: n.id().into(), branch: None, location: rules.location(n.id()) });
+                    c.missing.push(missing("diagnosis", n.id(), None, rules.location(n.id())));
                 }
                 continue;
             }
             if !reached {
-                c.missing.push(Missing { kind: "node", node: n.id().into(), branch: None, location: rules.location(n.id()) });
+                c.missing.push(missing("node", n.id(), None, rules.location(n.id())));
             }
             for b in n.branches() {
                 let key = b.choice.unwrap_or(b.key).to_string();
-                c.branches.1 += 1;
-                if branches.contains(&(n.id().to_string(), key.clone())) {
-                    c.branches.0 += 1;
-                } else {
+                let taken = branches.contains(&(n.id().to_string(), key.clone()));
+                c.branches.add(taken);
+                if !taken {
                     let loc_key = if b.key == "next" { key.as_str() } else { b.key };
-                    c.missing.push(Missing { kind: "branch", node: n.id().into(), location: rules.branch_location(n.id(), loc_key), branch: Some(key) });
+                    c.missing.push(missing("branch", n.id(), Some(key.clone()), rules.branch_location(n.id(), loc_key)));
                 }
             }
         }
@@ -82,19 +114,8 @@ impl Coverage {
 
     /// A short report.
     pub fn report(&self) -> String {
-        let pct = |(a, b): (usize, usize)| if b == 0 { 100.0 } else { a as f64 * 100.0 / b as f64 };
-        let mut s = format!(
-            "coverage: branches {}/{} ({:.0}%), nodes {}/{} ({:.0}%), diagnoses {}/{} ({:.0}%)\n",
-            self.branches.0,
-            self.branches.1,
-            pct(self.branches),
-            self.nodes.0,
-            self.nodes.1,
-            pct(self.nodes),
-            self.diagnoses.0,
-            self.diagnoses.1,
-            pct(self.diagnoses)
-        );
+        let c = |n: Count| format!("{}/{} ({:.0}%)", n.covered, n.total, n.percent());
+        let mut s = format!("coverage: branches {}, nodes {}, diagnoses {}\n", c(self.branches), c(self.nodes), c(self.diagnoses));
         for m in &self.missing {
             let at = m.location.as_deref().unwrap_or("?");
             match &m.branch {

@@ -5,7 +5,7 @@ mod cases;
 mod coverage;
 
 pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
-pub use coverage::{Coverage, Missing};
+pub use coverage::{Count, Coverage, Missing};
 mod explain;
 mod graph;
 
@@ -13,3 +13,35 @@ pub use explain::{explain, PathStep};
 pub use graph::{dot, mermaid, DotFlavour, Highlight};
 #[cfg(feature = "svg")]
 pub use graph::{pictures, svg};
+
+/// A place in a rule file, as separate fields.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Place {
+    /// The rule file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl Place {
+    /// Read `file:line:col` (the file may itself hold colons).
+    pub fn parse(location: &str) -> Option<Place> {
+        let mut it = location.rsplitn(3, ':');
+        let column = it.next()?.parse().ok()?;
+        let line = it.next()?.parse().ok()?;
+        let file = it.next()?.to_string();
+        Some(Place { file, line, column })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_place_is_read_from_the_right() {
+        assert_eq!(super::Place::parse("rules/10-mfa.ron:12:5"), Some(super::Place { file: "rules/10-mfa.ron".into(), line: 12, column: 5 }));
+        assert_eq!(super::Place::parse("C:/rules/a.ron:3:1").map(|p| p.file), Some("C:/rules/a.ron".into()));
+        assert_eq!(super::Place::parse("nowhere"), None);
+    }
+}

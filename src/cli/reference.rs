@@ -15,6 +15,8 @@ pub enum ErrorFormat {
     Human,
     /// One JSON array of errors on stdout, for editors and CI.
     Json,
+    /// SARIF 2.1.0 on stdout, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 #[derive(clap::Args, Debug)]
@@ -38,11 +40,17 @@ pub fn check(a: CheckArgs) -> Result<i32, Error> {
             let q = rules.nodes().filter(|n| n.kind() == "question").count();
             match a.error_format {
                 ErrorFormat::Json => outln!("[]"),
+                ErrorFormat::Sarif => outln!("{}", serde_json::to_string_pretty(&sarif(&[])).unwrap_or_default()),
                 ErrorFormat::Human => outln!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions), no errors [rules {}]", rules.trees().len(), rules.fingerprint()),
             }
             Ok(exit::OK)
         }
         Err(e) => match (e.rule_errors(), a.error_format) {
+            (Some(errs), ErrorFormat::Sarif) => {
+                let list: Vec<&signin_doctor::RuleError> = errs.iter().collect();
+                outln!("{}", serde_json::to_string_pretty(&sarif(&list)).unwrap_or_default());
+                Ok(exit::of(&e))
+            }
             (Some(errs), ErrorFormat::Json) => {
                 outln!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
                 Ok(exit::of(&e))
@@ -74,4 +82,41 @@ pub fn facts(a: FactsArgs) -> Result<i32, Error> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Rule errors as a SARIF 2.1.0 log: one result per error, at its file,
+/// line and column, with the check's code as the rule id and the hint in
+/// the message.
+fn sarif(errs: &[&signin_doctor::RuleError]) -> serde_json::Value {
+    let mut codes: Vec<&str> = errs.iter().map(|e| e.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> =
+        codes.iter().map(|c| serde_json::json!({"id": c, "name": c, "shortDescription": {"text": format!("signin-doctor check: {c} (rules/README.md, \"Errors check reports\")")}})).collect();
+    let results: Vec<serde_json::Value> = errs
+        .iter()
+        .map(|e| {
+            let text = match &e.hint {
+                Some(h) => format!("{} ({h})", e.message),
+                None => e.message.clone(),
+            };
+            serde_json::json!({
+                "ruleId": e.code,
+                "level": "error",
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": e.file.replace('\\', "/")},
+                    "region": {"startLine": e.line.max(1), "startColumn": e.column.max(1)}
+                }, "logicalLocations": e.node.iter().map(|n| serde_json::json!({"name": n, "kind": "member"})).collect::<Vec<_>>()}]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "signin-doctor check", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results
+        }]
+    })
 }

@@ -1,6 +1,6 @@
 //! `signin-doctor test`: run case files, report pass/fail, divergence, coverage.
 
-use super::common::{load_rules, Format};
+use super::common::load_rules;
 use super::exit;
 use super::{out, outln};
 use signin_doctor::authoring::{Case, CaseRun, Coverage};
@@ -15,9 +15,12 @@ pub struct Args {
     /// Rule directory (default: the rules built into this binary).
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
-    /// Output format (json: one object with every case and the coverage).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    format: TestFormat,
+    /// Run only the cases whose file name contains this text (any case).
+    #[arg(long, value_name = "NAME")]
+    filter: Option<String>,
     /// Write each case's outcome beside it (CASE.outcome.txt), to review as a diff.
     #[arg(long)]
     update: bool,
@@ -27,6 +30,18 @@ pub struct Args {
     /// Fail (exit 1) unless every branch and diagnosis is covered.
     #[arg(long)]
     require_full_coverage: bool,
+}
+
+/// `test --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    /// PASS/FAIL lines for a person, with where the paths part.
+    Text,
+    /// One JSON object: every case (expected and actual paths, where they
+    /// part with file, line and column), errors, and the coverage counts.
+    Json,
+    /// JUnit XML, for CI systems that show test reports (one testcase per case file).
+    Junit,
 }
 
 /// Case files under the given paths, sorted.
@@ -57,7 +72,15 @@ pub fn case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 
 pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
-    let files = case_files(&a.cases)?;
+    let mut files = case_files(&a.cases)?;
+    if let Some(f) = &a.filter {
+        let want = f.to_lowercase();
+        files.retain(|p| p.file_name().is_some_and(|n| n.to_string_lossy().to_lowercase().contains(&want)));
+        if files.is_empty() {
+            eprintln!("error: no case file name contains \"{f}\"");
+            return Ok(exit::USAGE);
+        }
+    }
     let mut runs: Vec<CaseRun> = Vec::new();
     let mut errors: Vec<(String, Error)> = Vec::new();
     for f in &files {
@@ -76,7 +99,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let passed = runs.iter().filter(|r| r.passed).count();
     let failed = runs.len() - passed + errors.len();
     match a.format {
-        Format::Json => {
+        TestFormat::Junit => out!("{}", junit(&runs, &errors)),
+        TestFormat::Json => {
             let v = serde_json::json!({
                 "passed": passed, "failed": failed,
                 "cases": runs,
@@ -85,7 +109,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             });
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        Format::Text => {
+        TestFormat::Text => {
             for r in &runs {
                 if r.passed {
                     outln!("PASS {}  {}", r.file, r.actual);
@@ -119,4 +143,43 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         Ok(exit::OK)
     }
+}
+
+/// The runs as JUnit XML: one `testcase` per case file, a `failure` with
+/// where the paths part, an `error` for a case that could not run.
+fn junit(runs: &[CaseRun], errors: &[(String, Error)]) -> String {
+    use std::fmt::Write;
+    // XML 1.0 has no place for most control characters, even escaped.
+    let clean = |s: &str| s.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect::<String>();
+    let attr = |s: &str| html_escape::encode_double_quoted_attribute(&clean(s)).into_owned();
+    let text = |s: &str| html_escape::encode_text(&clean(s)).into_owned();
+    let failures = runs.iter().filter(|r| !r.passed).count();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(x, "<testsuites name=\"signin-doctor\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\">", runs.len() + errors.len(), errors.len());
+    let _ = writeln!(x, "  <testsuite name=\"cases\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\">", runs.len() + errors.len(), errors.len());
+    for r in runs {
+        let name = attr(&r.file);
+        if r.passed {
+            let _ = writeln!(x, "    <testcase classname=\"cases\" name=\"{name}\" file=\"{name}\"/>");
+            continue;
+        }
+        let _ = writeln!(x, "    <testcase classname=\"cases\" name=\"{name}\" file=\"{name}\">");
+        let mut body = format!("expected: {}\nactual:   {}\npath:     {}", r.expected, r.actual, r.path.join(" → "));
+        if let Some(d) = &r.divergence {
+            let _ = write!(body, "\nthe paths part at `{}` ({}): took {}; towards the expected: {}", d.node, d.location.as_deref().unwrap_or("?"), d.took, d.expected.join(", "));
+        }
+        let _ = writeln!(x, "      <failure message=\"{}\" type=\"wrong-outcome\">{}</failure>", attr(&format!("expected {}, got {}", r.expected, r.actual)), text(&body));
+        x.push_str("    </testcase>\n");
+    }
+    for (f, e) in errors {
+        let _ = writeln!(
+            x,
+            "    <testcase classname=\"cases\" name=\"{0}\" file=\"{0}\">\n      <error message=\"{1}\" type=\"case-error\">{2}</error>\n    </testcase>",
+            attr(f),
+            attr(&e.to_string()),
+            text(&e.to_string())
+        );
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
 }
