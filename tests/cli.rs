@@ -353,3 +353,27 @@ fn test_update_writes_each_outcome_beside_its_case() {
     assert_eq!(v["passed"], 1);
     assert_eq!(v["cases"][0]["path"][7], "symptom");
 }
+
+#[test]
+fn test_update_rewrites_the_expectation_in_place_and_check_fails_until_then() {
+    let d = tempfile::tempdir().unwrap();
+    let case = "// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n    expect: (\n        question: \"prompt-seen\", // was a question once\n        path: [\"break-glass\"],\n    ),\n)\n";
+    std::fs::write(d.path().join("c.ron"), case).unwrap();
+    let o = run_in(d.path(), &["test", "c.ron", "--check"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.starts_with("--- c.ron\n+++ c.ron\n"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("\n-        question: \"prompt-seen\", // was a question once\n") && o.stdout.contains("\n+        diagnosis: \"password-expired\", // was a question once\n"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(std::fs::read_to_string(d.path().join("c.ron")).unwrap(), case, "--check writes nothing");
+    let o = run_in(d.path(), &["test", "c.ron", "--update"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("updated the expectations of 1 case file: review the diff"), "{}", o.stderr);
+    let now = std::fs::read_to_string(d.path().join("c.ron")).unwrap();
+    assert!(now.starts_with("// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n"), "comments and layout kept: {now}");
+    assert!(now.contains("diagnosis: \"password-expired\", // was a question once") && now.contains("\"symptom\", \"password-expired\"]"), "{now}");
+    let o = run_in(d.path(), &["test", "c.ron", "--check"]);
+    assert_eq!((o.code, o.stdout.contains("1 passed")), (0, true), "nothing pending after the update: {}", o.stdout);
+}

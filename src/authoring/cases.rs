@@ -16,7 +16,7 @@ use crate::facts::{Facts, OrgSettings};
 use crate::logs::{Evidence, Selector};
 use crate::rules::Rules;
 use crate::text::{ron_error, ron_options};
-use crate::walk::{Outcome, Session, Step};
+use crate::walk::{End, Outcome, Session, Step};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -257,6 +257,41 @@ impl Case {
             .collect();
         let location = rules.location(step.node());
         Some(Divergence { node: step.node().to_string(), place: location.as_deref().and_then(super::Place::parse), location, took: format!("{} → {}", step.branch(), step.next()), expected })
+    }
+}
+
+impl CaseRun {
+    /// The case file's text with its expectation set to this run's outcome:
+    /// the diagnosis (or question) it ended at and, where the case pins a
+    /// path, the path it took. Everything else (comments, layout, other
+    /// fields) is kept. `None` when nothing would change or the text has no
+    /// `expect` to rewrite.
+    pub fn rewrite_expect(&self, text: &str) -> Option<String> {
+        let sf = crate::text::SourceFile::new(self.file.clone(), text.to_string());
+        let (_, expect) = sf.field(0..text.len(), "expect")?;
+        let key = if matches!(self.outcome.end, End::NeedsAnswer(_)) { "question" } else { "diagnosis" };
+        let quoted = |s: &str| ron::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        match (sf.field(expect.clone(), "diagnosis"), sf.field(expect.clone(), "question")) {
+            (Some((k, v)), _) | (None, Some((k, v))) => {
+                if &text[k.clone()] == key {
+                    edits.push((v, quoted(&self.actual)));
+                } else {
+                    edits.push((k.start..v.end, format!("{key}: {}", quoted(&self.actual))));
+                }
+            }
+            (None, None) => return None,
+        }
+        if let Some((_, v)) = sf.field(expect, "path") {
+            let list: Vec<String> = self.path.iter().map(|n| quoted(n)).collect();
+            edits.push((v, format!("[{}]", list.join(", "))));
+        }
+        edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+        let mut out = text.to_string();
+        for (r, with) in edits {
+            out.replace_range(r, &with);
+        }
+        (out != text).then_some(out)
     }
 }
 

@@ -21,9 +21,17 @@ pub struct Args {
     /// Run only the cases whose file name contains this text (any case).
     #[arg(long, value_name = "NAME")]
     filter: Option<String>,
-    /// Write each case's outcome beside it (CASE.outcome.txt), to review as a diff.
-    #[arg(long)]
+    /// Set each case's `expect` to what the rules now give (the diagnosis
+    /// or question, and the path where the case pins one), in place,
+    /// keeping comments and layout, and print the diff; also write each
+    /// case's outcome beside it (CASE.outcome.txt). Review the diff before
+    /// committing: an update accepts whatever the rules now do.
+    #[arg(long, conflicts_with = "check")]
     update: bool,
+    /// Print the diff `--update` would make and fail (exit 1) if there is
+    /// any, writing nothing: for CI.
+    #[arg(long)]
+    check: bool,
     /// List the nodes, branches and diagnoses no case reaches, with file:line.
     #[arg(long)]
     coverage: bool,
@@ -83,9 +91,19 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     let mut runs: Vec<CaseRun> = Vec::new();
     let mut errors: Vec<(String, Error)> = Vec::new();
+    let mut pending = 0usize;
     for f in &files {
         match Case::load(f).and_then(|c| c.run(&rules)) {
-            Ok(r) => {
+            Ok(mut r) => {
+                if (a.update || a.check) && expect_change(f, &r, a.update)? {
+                    pending += 1;
+                    if a.update {
+                        // The case now expects what the rules do.
+                        r.expected = r.actual.clone();
+                        r.passed = true;
+                        r.divergence = None;
+                    }
+                }
                 if a.update {
                     let out = f.with_extension("outcome.txt");
                     super::outfile::write_file(&out, r.render(&rules).as_bytes())?;
@@ -94,6 +112,13 @@ pub fn run(a: Args) -> Result<i32, Error> {
             }
             Err(e) => errors.push((f.display().to_string(), e)),
         }
+    }
+    if a.update && pending > 0 {
+        eprintln!("updated the expectations of {pending} case file{}: review the diff above before committing", if pending == 1 { "" } else { "s" });
+    }
+    if a.check && pending > 0 {
+        eprintln!("{pending} case file{} would change with --update (the diff is above)", if pending == 1 { "" } else { "s" });
+        return Ok(exit::FAILED);
     }
     let cov = Coverage::of(&rules, &runs);
     let passed = runs.iter().filter(|r| r.passed).count();
@@ -182,4 +207,18 @@ fn junit(runs: &[CaseRun], errors: &[(String, Error)]) -> String {
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
     x
+}
+
+/// Print the diff that setting `f`'s expectation to `r`'s outcome makes,
+/// and with `write`, make it. Returns whether there was one.
+fn expect_change(f: &Path, r: &CaseRun, write: bool) -> Result<bool, Error> {
+    let old = signin_doctor::read_text_file(f)?;
+    let Some(new) = r.rewrite_expect(&old) else { return Ok(false) };
+    let name = f.display().to_string();
+    let diff = similar::TextDiff::from_lines(&old, &new).unified_diff().context_radius(2).header(&name, &name).to_string();
+    out!("{diff}");
+    if write {
+        super::outfile::write_file(f, new.as_bytes())?;
+    }
+    Ok(true)
 }

@@ -226,6 +226,31 @@ impl SourceFile {
         self.tokens_in(&within).iter().find(|t| matches!(&t.tok, Tok::Ident(i) if i == key)).map(|t| t.span.clone())
     }
 
+    /// The first `key: value` field inside `within`: the key's span and the
+    /// value's (a bracketed value through its closer, else one token).
+    pub fn field(&self, within: Range<usize>, key: &str) -> Option<(Range<usize>, Range<usize>)> {
+        let toks = self.tokens_in(&within);
+        let k = toks.windows(2).position(|w| matches!(&w[0].tok, Tok::Ident(i) if i == key) && matches!(w[1].tok, Tok::Punct(':')))?;
+        let first = toks.get(k + 2)?;
+        if !matches!(first.tok, Tok::Punct('(' | '[' | '{')) {
+            return Some((toks[k].span.clone(), first.span.clone()));
+        }
+        let mut depth = 0usize;
+        for t in &toks[k + 2..] {
+            match t.tok {
+                Tok::Punct('(' | '[' | '{') => depth += 1,
+                Tok::Punct(')' | ']' | '}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some((toks[k].span.clone(), first.span.start..t.span.end));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Span of the top-level `key: value` (tree fields such as `start`).
     pub fn top_level(&self, key: &str) -> Option<Range<usize>> {
         let first_node = self.node_spans.first().map_or(self.text.len(), |s| s.start);
