@@ -151,3 +151,29 @@ fn check_reports_sarif_for_code_scanning() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 0, "a clean run is a SARIF log with no results");
 }
+
+#[test]
+fn check_cases_finds_what_the_rules_no_longer_have() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.ron"), "Case(\n  answers: {\"symptom\": \"expird\", \"prompt-sen\": \"no\"},\n  expect: (diagnosis: \"password-expird\", path: [\"break-glas\"]),\n)\n").unwrap();
+    std::fs::write(dir.path().join("broken.ron"), "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: \"x\")").unwrap();
+    let (code, out, err) = cli(&["check", "--cases", dir.path().to_str().unwrap(), "--error-format", "json"]);
+    assert_eq!(code, 5, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64, u64, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap().to_string(), e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap(), e["hint"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(codes, ["syntax", "unknown-choice", "unknown-question", "unknown-diagnosis", "missing-node"], "{found:?}");
+    assert_eq!((found[1].1, found[1].2), (2, 24), "at the choice");
+    for (f, want) in found[1..].iter().zip(["expired", "prompt-seen", "password-expired", "break-glass"]) {
+        assert_eq!(f.3, format!("did you mean `{want}`?"));
+    }
+    // The shipped cases fit the shipped rules.
+    let (code, out, err) = cli(&["check", "--cases", "tests/cases"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(" case files, no errors"), "{out}");
+}

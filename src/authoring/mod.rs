@@ -1,9 +1,11 @@
 //! The rule authoring kit: case files, coverage in decision paths, pictures
 //! of the trees, and every path to a diagnosis.
 
+mod case_check;
 mod cases;
 mod coverage;
 
+pub use case_check::check_cases;
 pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
 pub use coverage::{Count, Coverage, Missing};
 mod explain;

@@ -26,6 +26,11 @@ pub struct CheckArgs {
     /// How to print errors.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    /// Also read these case files (or directories of them) against the
+    /// rules: answers to questions or choices the rules no longer have,
+    /// expected diagnoses, questions and path nodes that are gone.
+    #[arg(long, value_name = "CASES")]
+    cases: Vec<PathBuf>,
 }
 
 pub fn check(a: CheckArgs) -> Result<i32, Error> {
@@ -33,35 +38,53 @@ pub fn check(a: CheckArgs) -> Result<i32, Error> {
         Some(d) => Rules::load_dir(d),
         None => Rules::embedded(),
     };
-    match loaded {
-        Ok(rules) => {
-            let n = rules.nodes().count();
-            let d = rules.nodes().filter(|n| n.kind() == "diagnosis").count();
-            let q = rules.nodes().filter(|n| n.kind() == "question").count();
-            match a.error_format {
-                ErrorFormat::Json => outln!("[]"),
-                ErrorFormat::Sarif => outln!("{}", serde_json::to_string_pretty(&sarif(&[])).unwrap_or_default()),
-                ErrorFormat::Human => outln!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions), no errors [rules {}]", rules.trees().len(), rules.fingerprint()),
-            }
-            Ok(exit::OK)
-        }
-        Err(e) => match (e.rule_errors(), a.error_format) {
-            (Some(errs), ErrorFormat::Sarif) => {
-                let list: Vec<&signin_doctor::RuleError> = errs.iter().collect();
-                outln!("{}", serde_json::to_string_pretty(&sarif(&list)).unwrap_or_default());
-                Ok(exit::of(&e))
-            }
-            (Some(errs), ErrorFormat::Json) => {
-                outln!("{}", serde_json::to_string_pretty(errs).unwrap_or_default());
-                Ok(exit::of(&e))
-            }
-            (Some(errs), ErrorFormat::Human) => {
-                eprint!("{}", render_rule_errors(errs));
+    let rules = match loaded {
+        Ok(rules) => rules,
+        Err(e) => {
+            let Some(errs) = e.rule_errors() else { return Err(e) };
+            print_errors(errs, a.error_format);
+            if a.error_format == ErrorFormat::Human {
                 eprintln!("error: {e}");
-                Ok(exit::of(&e))
             }
-            (None, _) => Err(e),
-        },
+            return Ok(exit::of(&e));
+        }
+    };
+    let n = rules.nodes().count();
+    let d = rules.nodes().filter(|n| n.kind() == "diagnosis").count();
+    let q = rules.nodes().filter(|n| n.kind() == "question").count();
+    let mut cases = 0;
+    if !a.cases.is_empty() {
+        let files = super::test::case_files(&a.cases)?;
+        cases = files.len();
+        let errs = signin_doctor::authoring::check_cases(&rules, &files)?;
+        if !errs.is_empty() {
+            print_errors(&errs, a.error_format);
+            if a.error_format == ErrorFormat::Human {
+                eprintln!("error: {} problem{} in the case files", errs.len(), if errs.len() == 1 { "" } else { "s" });
+            }
+            return Ok(exit::INVALID_RULES);
+        }
+    }
+    match a.error_format {
+        ErrorFormat::Json => outln!("[]"),
+        ErrorFormat::Sarif => outln!("{}", serde_json::to_string_pretty(&sarif(&[])).unwrap_or_default()),
+        ErrorFormat::Human => {
+            let cases = if cases > 0 { format!(", {cases} case files") } else { String::new() };
+            outln!("ok: {} trees, {n} nodes ({d} diagnoses, {q} questions){cases}, no errors [rules {}]", rules.trees().len(), rules.fingerprint())
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Errors in the format asked for: human on standard error, JSON or SARIF on standard output.
+fn print_errors(errs: &signin_doctor::RuleErrors, format: ErrorFormat) {
+    match format {
+        ErrorFormat::Sarif => {
+            let list: Vec<&signin_doctor::RuleError> = errs.iter().collect();
+            outln!("{}", serde_json::to_string_pretty(&sarif(&list)).unwrap_or_default());
+        }
+        ErrorFormat::Json => outln!("{}", serde_json::to_string_pretty(errs).unwrap_or_default()),
+        ErrorFormat::Human => eprint!("{}", render_rule_errors(errs)),
     }
 }
 

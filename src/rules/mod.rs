@@ -12,7 +12,7 @@ mod validate;
 use crate::text::SourceFile;
 pub use crate::text::{RuleError, RuleErrors};
 pub use model::{Branch, Check, Choice, Cond, Diagnosis, Literal, Node, Question, Severity, Switch, SwitchCase, TreeFile, DONT_KNOW};
-pub(crate) use validate::placeholders;
+pub(crate) use validate::{did_you_mean, placeholders};
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};

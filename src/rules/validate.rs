@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// The closest name to `name` among `names`, if close enough to be a likely typo.
-pub(super) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     names.map(|n| (strsim::damerau_levenshtein(name, n), n)).filter(|(d, n)| *d <= 3.max(name.len() / 4) && *d < n.len()).min_by_key(|(d, _)| *d).map(|(_, n)| n)
 }
 
