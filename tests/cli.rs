@@ -377,3 +377,15 @@ fn test_update_rewrites_the_expectation_in_place_and_check_fails_until_then() {
     let o = run_in(d.path(), &["test", "c.ron", "--check"]);
     assert_eq!((o.code, o.stdout.contains("1 passed")), (0, true), "nothing pending after the update: {}", o.stdout);
 }
+
+#[test]
+fn test_update_sets_a_question_when_the_walk_now_stops_at_one() {
+    let d = tempfile::tempdir().unwrap();
+    // No answers: the walk without a log stops at its first question.
+    std::fs::write(d.path().join("q.ron"), "Case(expect: (diagnosis: \"password-expired\"))\n").unwrap();
+    let o = run_in(d.path(), &["test", "q.ron", "--update"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let now = std::fs::read_to_string(d.path().join("q.ron")).unwrap();
+    assert!(now.starts_with("Case(expect: (question: \"") && !now.contains("\"question "), "{now}");
+    assert_eq!(run_in(d.path(), &["test", "q.ron", "--check"]).code, 0);
+}

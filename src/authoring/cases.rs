@@ -271,13 +271,15 @@ impl CaseRun {
         let (_, expect) = sf.field(0..text.len(), "expect")?;
         let key = if matches!(self.outcome.end, End::NeedsAnswer(_)) { "question" } else { "diagnosis" };
         let quoted = |s: &str| ron::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
+        // A run that stops at a question reads "question ID".
+        let actual = if key == "question" { self.actual.strip_prefix("question ").unwrap_or(&self.actual) } else { &self.actual };
         let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         match (sf.field(expect.clone(), "diagnosis"), sf.field(expect.clone(), "question")) {
             (Some((k, v)), _) | (None, Some((k, v))) => {
                 if &text[k.clone()] == key {
-                    edits.push((v, quoted(&self.actual)));
+                    edits.push((v, quoted(actual)));
                 } else {
-                    edits.push((k.start..v.end, format!("{key}: {}", quoted(&self.actual))));
+                    edits.push((k.start..v.end, format!("{key}: {}", quoted(actual))));
                 }
             }
             (None, None) => return None,
