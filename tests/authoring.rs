@@ -177,3 +177,52 @@ fn check_cases_finds_what_the_rules_no_longer_have() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(" case files, no errors"), "{out}");
 }
+
+#[test]
+fn case_new_from_a_real_log_runs_as_it_was_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stale.ron");
+    let args = [
+        "case",
+        "new",
+        "--from-log",
+        "examples/stale-authenticator/signin.json",
+        "--audit",
+        "examples/stale-authenticator/audit.json",
+        "--org",
+        "examples/org.ron",
+        "--answer",
+        "prompt-seen=no",
+        "--answer",
+        "new-phone=yes",
+        "--answer",
+        "other-method=yes",
+        "--redact",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (code, _, err) = cli(&args);
+    assert_eq!(code, 0, "{err}");
+    let case = std::fs::read_to_string(&out).unwrap();
+    assert!(case.contains("diagnosis: \"stale-authenticator-registration\"") && case.contains("Path(\"stale.signins.json\")") && case.contains("\"prompt-seen\": \"no\""), "{case}");
+    for f in ["stale.ron", "stale.signins.json", "stale.audit.json"] {
+        let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        for personal in ["alex.wilber", "Alex Wilber", "203.0.113.24"] {
+            assert!(!text.contains(personal), "{personal} left in {f}");
+        }
+    }
+    let (code, out_test, _) = cli(&["test", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out_test}");
+    assert!(out_test.contains("PASS") && out_test.contains("stale-authenticator-registration"));
+    // Never over an existing case.
+    let (code, _, err) = cli(&args);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+    // Without --redact the records are as they were; the walk stops at the question it needs.
+    let plain = dir.path().join("plain.ron");
+    let (code, _, err) = cli(&["case", "new", "--from-log", "examples/stale-authenticator/signin.json", "-o", plain.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(dir.path().join("plain.signins.json")).unwrap().contains("alex.wilber@contoso.com"));
+    assert!(std::fs::read_to_string(&plain).unwrap().contains("question: \"prompt-seen\""));
+    assert!(!dir.path().join("plain.audit.json").exists(), "no audit log, no audit file");
+}

@@ -94,7 +94,7 @@ pub struct Case {
     /// The expected outcome.
     pub expect: Expect,
     #[serde(skip)]
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 /// Where an actual walk left the way to the expected outcome.

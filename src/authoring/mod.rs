@@ -4,10 +4,12 @@
 mod case_check;
 mod cases;
 mod coverage;
+mod new_case;
 
 pub use case_check::check_cases;
 pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
 pub use coverage::{Count, Coverage, Missing};
+pub use new_case::{case_from_log, NewCase};
 mod explain;
 mod graph;
 

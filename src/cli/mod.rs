@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch. Each command lives in its own module.
 
+mod case;
 mod common;
 mod diagnose;
 mod docs;
@@ -168,6 +169,11 @@ enum Command {
   signin-doctor serve                                   # http://127.0.0.1:8080/
   signin-doctor serve --listen 0.0.0.0:8443 --token-file api-token --org org.ron")]
     Serve(serve::Args),
+    /// Make case files from real logs.
+    #[command(after_help = "Examples:
+  signin-doctor case new --from-log SignIns.json --user alex@contoso.com -o tests/cases/alex.ron
+  signin-doctor case new --from-log SignIns.jsonl --id 9ebc0050 --redact -o new.ron")]
+    Case(case::Args),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),
     /// Print the man page, or write every command's page into a directory.
@@ -204,6 +210,7 @@ pub fn run() -> i32 {
         Command::Graph(a) => graph::graph(a),
         Command::Explain(a) => graph::explain(a),
         Command::Serve(a) => serve::run(a),
+        Command::Case(a) => case::run(a),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };
