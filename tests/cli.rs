@@ -357,25 +357,33 @@ fn test_update_writes_each_outcome_beside_its_case() {
 #[test]
 fn test_update_rewrites_the_expectation_in_place_and_check_fails_until_then() {
     let d = tempfile::tempdir().unwrap();
-    let case = "// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n    expect: (\n        question: \"prompt-seen\", // was a question once\n        path: [\"break-glass\"],\n    ),\n)\n";
+    let case = "// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n    /* an old /* nested */ note: expect: (diagnosis: \"x\") */\n    expect: (\n        question: \"prompt-seen\",\n        path: [\"break-glass\"],\n    ),\n)\n";
     std::fs::write(d.path().join("c.ron"), case).unwrap();
-    let o = run_in(d.path(), &["test", "c.ron", "--check"]);
+    let o = run_in(d.path(), &["test", "c.ron", "--check", "--format", "junit"]);
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stdout.starts_with("--- c.ron\n+++ c.ron\n"), "{}", o.stdout);
-    assert!(
-        o.stdout.contains("\n-        question: \"prompt-seen\", // was a question once\n") && o.stdout.contains("\n+        diagnosis: \"password-expired\", // was a question once\n"),
-        "{}",
-        o.stdout
-    );
+    assert!(o.stdout.starts_with("<?xml"), "the format's output stays clean: {}", o.stdout);
+    assert!(o.stderr.starts_with("--- c.ron\n+++ c.ron\n"), "{}", o.stderr);
+    assert!(o.stderr.contains("\n-        question: \"prompt-seen\",\n") && o.stderr.contains("\n+    expect: (diagnosis: \"password-expired\", path: [\"break-glass\", "), "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(d.path().join("c.ron")).unwrap(), case, "--check writes nothing");
     let o = run_in(d.path(), &["test", "c.ron", "--update"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("updated the expectations of 1 case file: review the diff"), "{}", o.stderr);
     let now = std::fs::read_to_string(d.path().join("c.ron")).unwrap();
-    assert!(now.starts_with("// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n"), "comments and layout kept: {now}");
-    assert!(now.contains("diagnosis: \"password-expired\", // was a question once") && now.contains("\"symptom\", \"password-expired\"]"), "{now}");
+    assert!(
+        now.starts_with("// Out of date on purpose.\nCase(\n    answers: {\"symptom\": \"expired\"},   // the agent's answer\n    /* an old /* nested */ note: expect: (diagnosis: \"x\") */\n"),
+        "comments and layout outside expect kept: {now}"
+    );
+    assert!(now.contains("expect: (diagnosis: \"password-expired\", path: [") && now.contains("\"symptom\", \"password-expired\"])"), "{now}");
     let o = run_in(d.path(), &["test", "c.ron", "--check"]);
     assert_eq!((o.code, o.stdout.contains("1 passed")), (0, true), "nothing pending after the update: {}", o.stdout);
+    // A case with Some(...) and both keys reads back or is refused, never written broken.
+    std::fs::write(d.path().join("s.ron"), "Case(answers: {\"symptom\": \"expired\"}, expect: (diagnosis: Some(\"x\"), path: Some([\"a\"])))\n").unwrap();
+    let o = run_in(d.path(), &["test", "s.ron", "--update"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(run_in(d.path(), &["test", "s.ron"]).code, 0, "{}", std::fs::read_to_string(d.path().join("s.ron")).unwrap());
+    std::fs::write(d.path().join("b.ron"), "Case(expect: (diagnosis: \"wrong-password\", question: \"symptom\"))\n").unwrap();
+    let o = run_in(d.path(), &["test", "b.ron"]);
+    assert!(o.code == 1 && o.stdout.contains("expects both a diagnosis and a question"), "{}", o.stdout);
 }
 
 #[test]

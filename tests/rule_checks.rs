@@ -359,3 +359,18 @@ fn a_help_text_naming_no_fact_and_a_placeholder_in_a_label_are_errors() {
     assert_eq!(errs[0].3, line.find("mfa.methd").unwrap() + 1, "at the name in the help text");
     assert_eq!(errs[1].4.as_deref(), Some("a"));
 }
+
+#[test]
+fn a_text_fact_in_a_step_and_a_placeholder_in_a_switch_label_are_errors() {
+    let diag = r#"Tree(id: "d", title: "D", nodes: [
+    Diagnosis(id: "done", title: "Done", severity: Low, summary: "S.", next_steps: ["The app {signin.app} says so."]),
+])
+"#;
+    let t = tree(
+        r#"        Switch(id: "a", label: "Which code is {signin.error_code}?", fact: "signin.error_code", cases: [(values: [1], label: "One", next: "done")], default: "done", unknown: "done"),"#,
+    );
+    let errs = errors(&[("t.ron", &t), ("d.ron", diag)]);
+    let codes: Vec<(&str, &str)> = errs.iter().map(|e| (e.0.as_str(), e.1.as_str())).collect();
+    assert_eq!(codes, [("text-in-step", "d.ron"), ("unfilled-placeholder", "t.ron")], "{errs:?}");
+    assert!(errs[0].5.as_deref().unwrap_or("").contains("number and yes/no facts"));
+}

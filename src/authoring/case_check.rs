@@ -36,7 +36,11 @@ pub fn check_cases(rules: &Rules, files: &[PathBuf]) -> Result<RuleErrors> {
     let questions = || rules.nodes().filter(|n| n.kind() == "question").map(Node::id);
     for (i, f) in files.iter().enumerate() {
         let (text, len) = (errs.files()[i].text.clone(), errs.files()[i].text.len());
-        let at = |errs: &RuleErrors, value: &str| errs.files()[i].find(0..len, None, Some(value)).unwrap_or(0..1);
+        // Each value is looked for inside the field that holds it, after its key.
+        let field = |errs: &RuleErrors, within: std::ops::Range<usize>, key: &str| errs.files()[i].field(within, key).map_or(0..len, |(_, v)| v);
+        let at = |errs: &RuleErrors, within: std::ops::Range<usize>, value: &str| errs.files()[i].find(within, None, Some(value)).unwrap_or(0..1);
+        let answers = field(&errs, 0..len, "answers");
+        let expect = field(&errs, 0..len, "expect");
         let case = match Case::from_str(f, &text) {
             Ok(c) => c,
             Err(e) => {
@@ -48,7 +52,7 @@ pub fn check_cases(rules: &Rules, files: &[PathBuf]) -> Result<RuleErrors> {
         for (q, c) in &case.answers {
             let Some(question) = rules.question(q) else {
                 let hint = did_you_mean(q, questions()).map(|m| format!("did you mean `{m}`?"));
-                errs.push("unknown-question", i, at(&errs, q), None, format!("the case answers `{q}`, which is no question of the rules"), hint);
+                errs.push("unknown-question", i, at(&errs, answers.clone(), q), None, format!("the case answers `{q}`, which is no question of the rules"), hint);
                 continue;
             };
             if c != DONT_KNOW && !question.choices.iter().any(|ch| &ch.id == c) {
@@ -56,25 +60,27 @@ pub fn check_cases(rules: &Rules, files: &[PathBuf]) -> Result<RuleErrors> {
                     let ids: Vec<&str> = question.choices.iter().map(|ch| ch.id.as_str()).collect();
                     Some(format!("the choices are {}, or {DONT_KNOW}", ids.join(", ")))
                 });
-                errs.push("unknown-choice", i, at(&errs, c), Some(q), format!("question `{q}` has no choice `{c}`"), hint);
+                let after_key = at(&errs, answers.clone(), q).end.max(answers.start)..answers.end;
+                errs.push("unknown-choice", i, at(&errs, after_key, c), Some(q), format!("question `{q}` has no choice `{c}`"), hint);
             }
         }
         if let Some(d) = &case.expect.diagnosis {
             if rules.diagnosis(d).is_none() {
                 let hint = did_you_mean(d, rules.nodes().filter(|n| n.kind() == "diagnosis").map(Node::id)).map(|m| format!("did you mean `{m}`?"));
-                errs.push("unknown-diagnosis", i, at(&errs, d), None, format!("the case expects diagnosis `{d}`, which the rules do not have"), hint);
+                errs.push("unknown-diagnosis", i, at(&errs, expect.clone(), d), None, format!("the case expects diagnosis `{d}`, which the rules do not have"), hint);
             }
         }
         if let Some(q) = &case.expect.question {
             if rules.question(q).is_none() {
                 let hint = did_you_mean(q, questions()).map(|m| format!("did you mean `{m}`?"));
-                errs.push("unknown-question", i, at(&errs, q), None, format!("the case expects question `{q}`, which the rules do not have"), hint);
+                errs.push("unknown-question", i, at(&errs, expect.clone(), q), None, format!("the case expects question `{q}`, which the rules do not have"), hint);
             }
         }
+        let path = field(&errs, expect.clone(), "path");
         for n in case.expect.path.iter().flatten() {
             if rules.node(n).is_none() {
                 let hint = did_you_mean(n, rules.nodes().map(Node::id)).map(|m| format!("did you mean `{m}`?"));
-                errs.push("missing-node", i, at(&errs, n), None, format!("the expected path names `{n}`, which is no node"), hint);
+                errs.push("missing-node", i, at(&errs, path.clone(), n), None, format!("the expected path names `{n}`, which is no node"), hint);
             }
         }
     }

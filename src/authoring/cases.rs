@@ -44,13 +44,13 @@ pub enum OrgInput {
 #[serde(deny_unknown_fields)]
 pub struct Select {
     /// Record id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Correlation id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// User.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
 
@@ -59,13 +59,13 @@ pub struct Select {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// The diagnosis id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<String>,
     /// Or: the question the walk stops at.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
     /// Optionally, the node ids of the whole path, the end included.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<String>>,
 }
 
@@ -154,6 +154,9 @@ impl Case {
             Error::new(ErrorKind::Syntax, format!("invalid case file: {msg}")).at_path(path).at(l, col).hint("see tests/cases/*.ron and rules/README.md")
         })?;
         c.path = path.to_path_buf();
+        if c.expect.diagnosis.is_some() && c.expect.question.is_some() {
+            return Err(Error::new(ErrorKind::Syntax, "the case expects both a diagnosis and a question").at_path(path).hint("a walk ends at one: keep diagnosis or question"));
+        }
         if c.expect.diagnosis.is_none() && c.expect.question.is_none() {
             return Err(Error::new(ErrorKind::Syntax, "the case expects nothing").at_path(path).hint("set expect: (diagnosis: \"...\") or (question: \"...\")"));
         }
@@ -273,26 +276,16 @@ impl CaseRun {
         let quoted = |s: &str| ron::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
         // A run that stops at a question reads "question ID".
         let actual = if key == "question" { self.actual.strip_prefix("question ").unwrap_or(&self.actual) } else { &self.actual };
-        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        match (sf.field(expect.clone(), "diagnosis"), sf.field(expect.clone(), "question")) {
-            (Some((k, v)), _) | (None, Some((k, v))) => {
-                if &text[k.clone()] == key {
-                    edits.push((v, quoted(actual)));
-                } else {
-                    edits.push((k.start..v.end, format!("{key}: {}", quoted(actual))));
-                }
-            }
-            (None, None) => return None,
-        }
-        if let Some((_, v)) = sf.field(expect, "path") {
+        // The whole `expect` value is written again, in the form the case
+        // files use; the path only where the case pins one.
+        let mut value = format!("({key}: {}", quoted(actual));
+        if self.expected_path.is_some() {
             let list: Vec<String> = self.path.iter().map(|n| quoted(n)).collect();
-            edits.push((v, format!("[{}]", list.join(", "))));
+            value.push_str(&format!(", path: [{}]", list.join(", ")));
         }
-        edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+        value.push(')');
         let mut out = text.to_string();
-        for (r, with) in edits {
-            out.replace_range(r, &with);
-        }
+        out.replace_range(expect, &value);
         (out != text).then_some(out)
     }
 }

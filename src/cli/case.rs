@@ -82,11 +82,18 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let answers: BTreeMap<String, String> = a.answer.iter().map(|s| s.parse::<Answer>().map(|x| (x.question, x.choice))).collect::<Result<_, _>>()?;
     let selector = Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone());
     let made = signin_doctor::authoring::case_from_log(&rules, &evidence, &selector, org.as_ref(), &answers, &stem, a.redact)?;
-    outfile::write_file(&files[1], made.signins.as_bytes())?;
-    if let Some(audit) = &made.audit {
-        outfile::write_file(&files[2], audit.as_bytes())?;
+    // All three written aside first, then put in place: a failure on the
+    // way leaves none behind to block the next try.
+    let mut pending = Vec::new();
+    for (path, text) in [(&files[1], Some(&made.signins)), (&files[2], made.audit.as_ref()), (&files[0], Some(&made.case))] {
+        let Some(text) = text else { continue };
+        let mut f = outfile::AtomicFile::create(path)?;
+        std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::from_write(path, &e))?;
+        pending.push(f);
     }
-    outfile::write_file(&files[0], made.case.as_bytes())?;
+    for f in pending {
+        f.commit()?;
+    }
     super::ui::note(format!("wrote {} (expects {}); run it with: signin-doctor test {}", files[0].display(), made.outcome, files[0].display()));
     Ok(exit::OK)
 }

@@ -107,6 +107,30 @@ pub fn facts(a: FactsArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
+/// A file as SARIF names it: a relative path as a URI reference from the
+/// repository root (`%SRCROOT%`), an absolute one as a `file:` URI; either
+/// percent-encoded.
+fn artifact(file: &str) -> serde_json::Value {
+    let path = file.replace('\\', "/");
+    let encode = |p: &str| {
+        p.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
+                b':' => ":".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let drive = path.as_bytes().get(1) == Some(&b':');
+    if path.starts_with('/') || drive {
+        let lead = if drive { "/" } else { "" };
+        serde_json::json!({"uri": format!("file://{lead}{}", encode(&path))})
+    } else {
+        // A colon in a relative reference would read as a scheme.
+        serde_json::json!({"uri": encode(path.trim_start_matches("./")).replace(':', "%3A"), "uriBaseId": "%SRCROOT%"})
+    }
+}
+
 /// Rule errors as a SARIF 2.1.0 log: one result per error, at its file,
 /// line and column, with the check's code as the rule id and the hint in
 /// the message.
@@ -128,7 +152,7 @@ fn sarif(errs: &[&signin_doctor::RuleError]) -> serde_json::Value {
                 "level": "error",
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": e.file.replace('\\', "/")},
+                    "artifactLocation": artifact(&e.file),
                     "region": {"startLine": e.line.max(1), "startColumn": e.column.max(1)}
                 }, "logicalLocations": e.node.iter().map(|n| serde_json::json!({"name": n, "kind": "member"})).collect::<Vec<_>>()}]
             })

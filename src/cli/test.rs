@@ -23,7 +23,8 @@ pub struct Args {
     filter: Option<String>,
     /// Set each case's `expect` to what the rules now give (the diagnosis
     /// or question, and the path where the case pins one), in place,
-    /// keeping comments and layout, and print the diff; also write each
+    /// keeping the rest of the file as it is, and print the diff (on
+    /// standard error); also write each
     /// case's outcome beside it (CASE.outcome.txt). Review the diff before
     /// committing: an update accepts whatever the rules now do.
     #[arg(long, conflicts_with = "check")]
@@ -95,13 +96,21 @@ pub fn run(a: Args) -> Result<i32, Error> {
     for f in &files {
         match Case::load(f).and_then(|c| c.run(&rules)) {
             Ok(mut r) => {
-                if (a.update || a.check) && expect_change(f, &r, a.update)? {
-                    pending += 1;
-                    if a.update {
-                        // The case now expects what the rules do.
-                        r.expected = r.actual.clone();
-                        r.passed = true;
-                        r.divergence = None;
+                // Only a case that fails has an expectation to move.
+                if (a.update || a.check) && !r.passed {
+                    match expect_change(f, &r, a.update, &rules) {
+                        Ok(None) => {}
+                        Ok(Some(rerun)) => {
+                            pending += 1;
+                            if a.update {
+                                // The case as now written, run again.
+                                r = rerun;
+                            }
+                        }
+                        Err(e) => {
+                            errors.push((f.display().to_string(), e));
+                            continue;
+                        }
                     }
                 }
                 if a.update {
@@ -115,10 +124,6 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     if a.update && pending > 0 {
         eprintln!("updated the expectations of {pending} case file{}: review the diff above before committing", if pending == 1 { "" } else { "s" });
-    }
-    if a.check && pending > 0 {
-        eprintln!("{pending} case file{} would change with --update (the diff is above)", if pending == 1 { "" } else { "s" });
-        return Ok(exit::FAILED);
     }
     let cov = Coverage::of(&rules, &runs);
     let passed = runs.iter().filter(|r| r.passed).count();
@@ -163,6 +168,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
             outln!("{passed} passed, {failed} failed");
         }
     }
+    if a.check && pending > 0 {
+        eprintln!("{pending} case file{} would change with --update (the diff is above)", if pending == 1 { "" } else { "s" });
+        return Ok(exit::FAILED);
+    }
     if failed > 0 || (a.require_full_coverage && !cov.complete()) {
         Ok(exit::FAILED)
     } else {
@@ -175,7 +184,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
 fn junit(runs: &[CaseRun], errors: &[(String, Error)]) -> String {
     use std::fmt::Write;
     // XML 1.0 has no place for most control characters, even escaped.
-    let clean = |s: &str| s.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect::<String>();
+    // XML 1.0's Char production: tab, newline, carriage return and the rest but surrogates, U+FFFE and U+FFFF.
+    let clean = |s: &str| s.chars().filter(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)).collect::<String>();
     let attr = |s: &str| html_escape::encode_double_quoted_attribute(&clean(s)).into_owned();
     let text = |s: &str| html_escape::encode_text(&clean(s)).into_owned();
     let failures = runs.iter().filter(|r| !r.passed).count();
@@ -209,16 +219,25 @@ fn junit(runs: &[CaseRun], errors: &[(String, Error)]) -> String {
     x
 }
 
-/// Print the diff that setting `f`'s expectation to `r`'s outcome makes,
-/// and with `write`, make it. Returns whether there was one.
-fn expect_change(f: &Path, r: &CaseRun, write: bool) -> Result<bool, Error> {
+/// Print (on standard error, beside any format's output) the diff that
+/// setting `f`'s expectation to `r`'s outcome makes, and with `write`, make
+/// it. The new text is read and run first: an update that would not read
+/// back, or not pass, is an error and writes nothing. Returns the new run
+/// when there was a change.
+fn expect_change(f: &Path, r: &CaseRun, write: bool, rules: &signin_doctor::Rules) -> Result<Option<CaseRun>, Error> {
     let old = signin_doctor::read_text_file(f)?;
-    let Some(new) = r.rewrite_expect(&old) else { return Ok(false) };
+    let Some(new) = r.rewrite_expect(&old) else { return Ok(None) };
+    let rerun = Case::from_str(f, &new).and_then(|c| c.run(rules)).map_err(|e| Error::from_parts(signin_doctor::ErrorKind::Syntax, format!("the updated case would not read back: {e}"), f))?;
+    if !rerun.passed {
+        return Err(Error::from_parts(signin_doctor::ErrorKind::Syntax, format!("the updated case would still fail ({}); nothing was written", rerun.actual), f));
+    }
     let name = f.display().to_string();
     let diff = similar::TextDiff::from_lines(&old, &new).unified_diff().context_radius(2).header(&name, &name).to_string();
-    out!("{diff}");
+    if !super::ui::quiet() {
+        eprint!("{}", signin_doctor::output::terminal_safe(&diff));
+    }
     if write {
         super::outfile::write_file(f, new.as_bytes())?;
     }
-    Ok(true)
+    Ok(Some(rerun))
 }

@@ -7,6 +7,7 @@
 
 mod model;
 mod steps;
+mod texts;
 mod validate;
 
 use crate::text::SourceFile;

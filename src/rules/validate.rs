@@ -26,7 +26,7 @@ fn lit_type(l: &Literal) -> FactType {
     }
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     errs: &'a mut RuleErrors,
     file: usize,
     span: Range<usize>,
@@ -35,7 +35,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn at_string(&self, value: &str) -> Range<usize> {
+    pub(super) fn at_string(&self, value: &str) -> Range<usize> {
         let f = &self.errs.files()[self.file];
         f.find(self.span.clone(), None, Some(value))
             .or_else(|| {
@@ -47,13 +47,13 @@ impl Ctx<'_> {
             })
             .unwrap_or_else(|| self.span.start..self.span.start + 1)
     }
-    fn err(&mut self, code: &'static str, at: Range<usize>, msg: String, hint: Option<String>) {
+    pub(super) fn err(&mut self, code: &'static str, at: Range<usize>, msg: String, hint: Option<String>) {
         let node = self.node.to_string();
         self.errs.push(code, self.file, at, Some(&node), msg, hint);
     }
 
     /// Check that `name` is a fact; returns its type.
-    fn fact(&mut self, name: &str) -> Option<FactType> {
+    pub(super) fn fact(&mut self, name: &str) -> Option<FactType> {
         match spec(name) {
             Some(s) => Some(s.ty),
             None => {
@@ -439,12 +439,6 @@ fn node_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, us
                 for name in &d.evidence {
                     ctx.fact(name);
                 }
-                // Steps and the summary name facts too (`{nav.KEY}` paths are checked with the steps).
-                for text in d.next_steps.iter().chain([&d.summary]) {
-                    for name in placeholders(text).filter(|p| !p.starts_with("nav.")) {
-                        ctx.fact(name);
-                    }
-                }
                 if d.next_steps.is_empty() {
                     ctx.err("no-next-steps", id_at.clone(), "the diagnosis has no next steps".into(), Some("tell the agent what to do: next_steps: [\"...\", ...]".into()));
                 }
@@ -481,36 +475,7 @@ fn node_checks(entries: &[Entry], files: &[SourceFile], index: &HashMap<&str, us
                 _ => {}
             }
         }
-        text_checks(&e.node, &mut Ctx { errs: &mut *errs, file: e.file, span: span.clone(), node: e.node.id(), regexes: &mut regexes });
+        super::texts::check(&e.node, &mut Ctx { errs: &mut *errs, file: e.file, span: span.clone(), node: e.node.id(), regexes: &mut regexes });
     }
     regexes
-}
-
-/// Placeholders in a node's texts: a question's help names facts (it is
-/// filled like the question); labels and titles are shown as written, so a
-/// `{placeholder}` there would reach the agent raw.
-fn text_checks(node: &Node, ctx: &mut Ctx) {
-    let mut raw: Vec<&str> = Vec::new();
-    match node {
-        Node::Question(q) => {
-            for name in q.help.iter().flat_map(|h| placeholders(h)) {
-                ctx.fact(name);
-            }
-            raw.extend(q.choices.iter().map(|c| c.label.as_str()));
-        }
-        Node::Check(c) => raw.push(&c.label),
-        Node::Switch(sw) => raw.extend(sw.cases.iter().map(|c| c.label.as_str())),
-        Node::Diagnosis(d) => raw.push(&d.title),
-    }
-    for text in raw {
-        if let Some(name) = placeholders(text).next() {
-            let at = ctx.at_string(text);
-            ctx.err(
-                "unfilled-placeholder",
-                at,
-                format!("`{{{name}}}` in a label or title is shown as written, never filled"),
-                Some("values are filled only in question texts and help, diagnosis summaries and next steps; name the value in words here".into()),
-            );
-        }
-    }
 }

@@ -44,11 +44,23 @@ fn scan(text: &str) -> Vec<Token> {
                 i += 1;
             }
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            // Block comments nest in RON.
             i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
+            let mut depth = 1;
+            while i + 1 < b.len() && depth > 0 {
+                if b[i] == b'/' && b[i + 1] == b'*' {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b[i + 1] == b'/' {
+                    depth -= 1;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
             }
-            i += 2;
+            if depth > 0 {
+                i = b.len();
+            }
         } else if c == b'r' && (b.get(i + 1) == Some(&b'"') || b.get(i + 1) == Some(&b'#')) {
             // raw string r#"..."#
             let start = i;
