@@ -10,6 +10,6 @@ fn docs_trees_are_current() {
         let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|_| panic!("docs/trees/{name} is missing; {fix}"));
         assert!(committed == *text, "docs/trees/{name} is stale; {fix}");
     }
-    let count = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x != "md")).count();
+    let count = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().file_name().is_some_and(|n| n != "README.md")).count();
     assert_eq!(count, expected.len(), "docs/trees has pictures of trees that no longer exist; {fix}");
 }

@@ -317,7 +317,18 @@ pub fn pictures(rules: &Rules) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for t in rules.trees() {
         out.push((format!("{}.svg", t.id), svg(rules, Some(&t.id), &none)?));
-        out.push((format!("{}.mmd", t.id), mermaid(rules, Some(&t.id), &none)));
+        let flow = mermaid(rules, Some(&t.id), &none);
+        // A Markdown page GitHub shows as a picture (it renders `mermaid` blocks).
+        out.push((
+            format!("{}.md", t.id),
+            format!(
+                "# Tree `{}`: {}\n\nDrawn from the rules by `signin-doctor graph --out-dir docs/trees`; edit the rules, not this page.\nChecks, switches, questions and diagnoses are styled apart; each edge is labelled with its branch.\n\n```mermaid\n{}\n```\n",
+                t.id,
+                t.title,
+                flow.trim_end()
+            ),
+        ));
+        out.push((format!("{}.mmd", t.id), flow));
         out.push((format!("{}.dot", t.id), dot(rules, Some(&t.id), &none, DotFlavour::Graphviz)));
     }
     Ok(out)
