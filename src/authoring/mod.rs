@@ -9,7 +9,7 @@ mod new_case;
 pub use case_check::check_cases;
 pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
 pub use coverage::{Count, Coverage, Missing};
-pub use new_case::{case_from_log, NewCase};
+pub use new_case::{case_from_log, NewCase, WHOLE_LOG_MAX};
 mod explain;
 mod graph;
 
