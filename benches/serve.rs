@@ -12,9 +12,11 @@
 //! ratio says what the diagnosis itself costs on this noisy machine.
 //! Targets are checked here, never in the test suite.
 
-use std::io::{BufRead, BufReader};
+#[path = "../tests/support/server.rs"]
+mod server;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -91,17 +93,9 @@ fn main() {
     let clients = 50;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     assert!(Command::new(&cargo).args(["build", "--release", "--quiet"]).current_dir(root()).status().is_ok_and(|s| s.success()));
-    let mut server = Command::new(root().join("target/release/signin-doctor"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--org", "examples/org.ron", "--max-sessions", &(sessions + 1).to_string()])
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let mut line = String::new();
-    let stdout = server.stdout.take().expect("its standard output");
-    BufReader::new(stdout).read_line(&mut line).expect("the server says where it listens");
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("an address").trim_end_matches('/').to_string();
+    let sessions_cap = (sessions + 1).to_string();
+    let server = server::Server::start_bin(&root().join("target/release/signin-doctor"), &["--max-sessions", &sessions_cap]);
+    let url = server.url.clone();
     let example = |f: &str| std::fs::read_to_string(root().join("examples/stale-authenticator").join(f)).expect("the example");
     let body = serde_json::json!({
         "signins": example("signin.json"),
@@ -155,6 +149,5 @@ fn main() {
     let after = rss_mb(server.id());
     println!("{} sessions opened in {:.1} s: resident memory {before:.0} MB before, {after:.0} MB after", per * 8, t.elapsed().as_secs_f64());
     println!("target: 10,000 open sessions under 200 MB: {after:.0} MB, {}", verdict(after < 200.0));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

@@ -1,9 +1,9 @@
 //! `signin-doctor case new --from-log`: a case file from a record in a
 //! real export, with its audit context, answers and the current outcome.
 
-use super::common::{load_logs, load_rules, FormatArg};
+use super::common::{load_logs, load_rules, FormatArg, Pick};
 use super::{exit, outfile};
-use signin_doctor::{Answer, Error, ErrorKind, Selector};
+use signin_doctor::{Answer, Error, ErrorKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,15 +37,8 @@ struct NewArgs {
     /// Organisation settings (RON), written into the case.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
-    /// The attempt holding this record id (request id).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["correlation_id", "user"])]
-    id: Option<String>,
-    /// The attempt with this correlation id.
-    #[arg(long, value_name = "ID", conflicts_with = "user")]
-    correlation_id: Option<String>,
-    /// This user's most recent failure (UPN or object id).
-    #[arg(long, value_name = "UPN")]
-    user: Option<String>,
+    #[command(flatten)]
+    pick: Pick,
     /// An agent's answer the case carries: QUESTION_ID=CHOICE_ID. Repeatable.
     #[arg(long, value_name = "QUESTION_ID=CHOICE_ID")]
     answer: Vec<String>,
@@ -80,7 +73,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
     let (evidence, org) = load_logs(&a.from_log, &a.audit, a.org.as_ref(), a.input_format, false)?;
     let answers: BTreeMap<String, String> = a.answer.iter().map(|s| s.parse::<Answer>().map(|x| (x.question, x.choice))).collect::<Result<_, _>>()?;
-    let selector = Selector::new(a.id.clone(), a.correlation_id.clone(), a.user.clone());
+    let selector = a.pick.selector();
     let made = signin_doctor::authoring::case_from_log(&rules, &evidence, &selector, org.as_ref(), &answers, &stem, a.redact)?;
     // All three written aside first, then put in place: a failure on the
     // way leaves none behind to block the next try.

@@ -89,18 +89,32 @@ pub struct Inputs {
     /// Organisation settings (RON; see examples/org.ron).
     #[arg(long, value_name = "FILE")]
     pub org: Option<PathBuf>,
-    /// Diagnose the attempt holding this record id (request id).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["correlation_id", "user"])]
-    pub id: Option<String>,
-    /// Diagnose the attempt with this correlation id.
-    #[arg(long, value_name = "ID", conflicts_with = "user")]
-    pub correlation_id: Option<String>,
-    /// Diagnose this user's most recent failure (UPN or object id).
-    #[arg(long, value_name = "UPN")]
-    pub user: Option<String>,
+    #[command(flatten)]
+    pub pick: Pick,
     /// Force the input format instead of detecting it.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub input_format: FormatArg,
+}
+
+/// Which attempt of a log: by record id, correlation id or user (the
+/// latest failure); by default the latest failed attempt.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Pick {
+    /// The attempt holding this record id (request id).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["correlation_id", "user"])]
+    pub id: Option<String>,
+    /// The attempt with this correlation id.
+    #[arg(long, value_name = "ID", conflicts_with = "user")]
+    pub correlation_id: Option<String>,
+    /// This user's most recent failure (UPN or object id).
+    #[arg(long, value_name = "UPN")]
+    pub user: Option<String>,
+}
+
+impl Pick {
+    pub fn selector(&self) -> Selector {
+        Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())
+    }
 }
 
 /// Read sign-ins, audit events and org settings from the command line's files.
@@ -174,7 +188,7 @@ impl Inputs {
         Ok((located, attempt, org))
     }
     pub fn selector(&self) -> Selector {
-        Selector::new(self.id.clone(), self.correlation_id.clone(), self.user.clone())
+        self.pick.selector()
     }
 }
 

@@ -17,9 +17,21 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server's process id.
+    #[allow(dead_code)] // used by the benchmark, not by every test that shares this file
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    #[allow(dead_code)] // the benchmark starts the release build instead
     pub fn start(extra: &[&str]) -> Server {
+        Server::start_bin(&assert_cmd::cargo::cargo_bin("signin-doctor"), extra)
+    }
+
+    /// The server of this binary (the benchmark runs the release build).
+    pub fn start_bin(bin: &std::path::Path, extra: &[&str]) -> Server {
         let listen: &[&str] = if extra.contains(&"--listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        let mut child = Command::new(bin)
             .args(["serve", "--org", "examples/org.ron"])
             .args(listen)
             .args(extra)
