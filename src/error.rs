@@ -35,6 +35,13 @@ pub enum ErrorKind {
     TooLarge,
     /// An output could not be written, or would overwrite an input.
     Write,
+    /// Signing in to Microsoft Entra ID to read the logs failed (a wrong or
+    /// expired secret, an unknown app or tenant, a refused device code).
+    Auth,
+    /// Microsoft Graph or Log Analytics refused or failed a request: a
+    /// missing permission or licence, throttling past the retries, a page
+    /// that is not what the API sends.
+    Service,
 }
 
 /// An error with the file and place it concerns.

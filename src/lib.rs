@@ -53,6 +53,8 @@ mod text;
 mod walk;
 
 pub mod authoring;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod output;
 pub mod triage;
 
