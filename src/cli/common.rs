@@ -81,10 +81,10 @@ pub fn rule_files(dir: Option<&PathBuf>) -> Vec<(&'static str, PathBuf)> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Inputs {
     /// Sign-in log: Graph signIn JSON (object, array or {"value": [...]}), JSON Lines, Log Analytics rows.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "from_graph", conflicts_with = "from_graph")]
     pub signin: Vec<PathBuf>,
     /// Audit log (Graph directoryAudit, same shapes). Without it, audit facts are unknown.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "from_graph")]
     pub audit: Vec<PathBuf>,
     /// Organisation settings (RON; see examples/org.ron).
     #[arg(long, value_name = "FILE")]
@@ -94,6 +94,8 @@ pub struct Inputs {
     /// Force the input format instead of detecting it.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub input_format: FormatArg,
+    #[command(flatten)]
+    pub graph: super::fetch::FromGraph,
 }
 
 /// Which attempt of a log: by record id, correlation id or user (the
@@ -180,6 +182,17 @@ impl Logs {
 }
 
 impl Inputs {
+    /// With `--from-graph`, fetch the picked attempt's logs, which are then
+    /// read as files; the fetch's files last as long as what it returns.
+    pub fn fetch_if_asked(&mut self) -> Result<Option<super::fetch::Fetch>, Error> {
+        if !self.graph.from_graph {
+            return Ok(None);
+        }
+        let f = self.graph.fetch(self.pick.id.as_deref(), self.pick.correlation_id.as_deref(), self.pick.user.as_deref(), None)?;
+        self.signin = f.signins.clone();
+        self.audit = f.audit.clone();
+        Ok(Some(f))
+    }
     /// The attempt the options select, with its facts' surroundings.
     pub fn locate(&self) -> Result<(signin_doctor::Located, signin_doctor::Attempt, Option<OrgSettings>), Error> {
         let org = self.org.as_ref().map(|p| OrgSettings::from_file(p)).transpose()?;
@@ -202,4 +215,9 @@ pub fn say_if_success(attempt: &signin_doctor::Attempt, selector: &Selector) {
         let note = format!("note: the log holds no failed sign-in for {user}; examining their latest successful sign-in{app}{when}, to see whether it was really theirs.");
         super::ui::note(signin_doctor::output::terminal_safe(&note));
     }
+}
+
+/// A `--since`/`--until` value, read against the clock now.
+pub fn when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    signin_doctor::triage::parse_when(s, chrono::Utc::now())
 }

@@ -22,9 +22,10 @@ pub struct Args {
     format: Format,
 }
 
-pub fn run(a: Args) -> Result<i32, Error> {
+pub fn run(mut a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
     let answers: Vec<Answer> = a.answer.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let _fetched = a.inputs.fetch_if_asked()?;
     let (located, attempt, org) = a.inputs.locate()?;
     super::common::say_if_success(&attempt, &a.inputs.selector());
     let facts = located.facts(&attempt, org.as_ref());

@@ -4,6 +4,7 @@ mod case;
 mod common;
 mod diagnose;
 mod docs;
+mod fetch;
 mod graph;
 mod guide;
 mod key;
@@ -72,6 +73,8 @@ pub mod exit {
     pub const CHECKS_FAILED: i32 = 8;
     /// `triage --fail-on compromise|any`: an attempt's diagnosis is critical.
     pub const COMPROMISE: i32 = 9;
+    /// The logs could not be fetched: the sign-in or the service failed.
+    pub const CANNOT_FETCH: i32 = 10;
 
     /// The exit code for an error: the CLI's policy, not the library's.
     pub fn of(e: &signin_doctor::Error) -> i32 {
@@ -80,6 +83,7 @@ pub mod exit {
             ErrorKind::InvalidRules => INVALID_RULES,
             ErrorKind::BadAnswer | ErrorKind::Session => BAD_ANSWER,
             ErrorKind::Write => CANNOT_WRITE,
+            ErrorKind::Auth | ErrorKind::Service => CANNOT_FETCH,
             _ => BAD_INPUT,
         }
     }
@@ -174,6 +178,11 @@ enum Command {
   signin-doctor case new --from-log SignIns.json --user alex@contoso.com -o tests/cases/alex.ron
   signin-doctor case new --from-log SignIns.jsonl --id 9ebc0050 --redact -o new.ron")]
     Case(case::Args),
+    /// Read the logs where they live: Microsoft Graph or a Log Analytics workspace.
+    #[command(subcommand_required = true, after_help = "Examples:
+  signin-doctor fetch graph --since 2d --out fetched/ --azure-cli
+  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 1d --out la/ --azure-cli")]
+    Fetch(fetch::Args),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),
     /// Print the man page, or write every command's page into a directory.
@@ -211,6 +220,7 @@ pub fn run() -> i32 {
         Command::Explain(a) => graph::explain(a),
         Command::Serve(a) => serve::run(a),
         Command::Case(a) => case::run(a),
+        Command::Fetch(a) => fetch::run(a),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };

@@ -82,8 +82,18 @@ static COPIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new()
 pub fn remove_copies() {
     let mut copies = COPIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for p in copies.drain(..) {
-        let _ = std::fs::remove_file(p);
+        if p.is_dir() {
+            let _ = std::fs::remove_dir_all(p);
+        } else {
+            let _ = std::fs::remove_file(p);
+        }
     }
+}
+
+/// Count a temporary directory of fetched logs among the copies removed
+/// when the process ends early.
+pub fn remember_copy(p: &std::path::Path) {
+    COPIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(p.to_path_buf());
 }
 
 /// Set once the outputs are being put in place: an interrupt then waits

@@ -45,6 +45,8 @@ pub(crate) struct Store {
     dir: PathBuf,
     state: State,
     gzip: bool,
+    /// Parts an earlier fetch here wrote, which a restart may overwrite.
+    owned: std::collections::HashSet<String>,
 }
 
 /// One output file being appended to.
@@ -62,8 +64,14 @@ impl Store {
     pub(crate) fn open(dir: &Path, gzip: bool, restart: bool) -> Result<Store> {
         make_private_dir(dir)?;
         let path = dir.join(STATE_FILE);
+        let mut owned = std::collections::HashSet::new();
         let state = match std::fs::read(&path) {
-            Ok(_) if restart => State::default(),
+            Ok(b) if restart => {
+                // Whatever its version, the names of the parts it wrote.
+                let v: serde_json::Value = serde_json::from_slice(&b).unwrap_or_default();
+                owned.extend(v["parts"].as_object().into_iter().flat_map(|m| m.keys().cloned()));
+                State::default()
+            }
             Ok(b) => {
                 let s: State = serde_json::from_slice(&b).map_err(|e| Error::from_parts(ErrorKind::Syntax, format!("the fetch state is damaged: {e}"), &path).hint("start over with --restart"))?;
                 if s.version != STATE_VERSION {
@@ -74,7 +82,7 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
             Err(e) => return Err(Error::io(&path, &e)),
         };
-        Ok(Store { dir: dir.to_path_buf(), state, gzip })
+        Ok(Store { dir: dir.to_path_buf(), state, gzip, owned })
     }
 
     /// The file a part is written to.
@@ -98,7 +106,7 @@ impl Store {
                 return Err(Error::from_parts(ErrorKind::Write, "this directory holds a fetch of another query; nothing was changed", &self.dir).hint("use another --out directory, or --restart to start this one over"));
             }
             None => {
-                if path.exists() {
+                if path.exists() && !self.owned.contains(name) {
                     return Err(Error::from_parts(ErrorKind::Write, "already exists and is not a fetch in progress here; nothing was changed", &path).hint("use another --out directory, or remove the file"));
                 }
                 (Part { query: query.to_string(), next: Some(first), bytes: 0, records: 0, pages: 0, done: false }, false)
@@ -197,8 +205,16 @@ mod tests {
         s.page(&mut w, &[r#"{"id":"2"}"#], None).unwrap();
         let text = std::fs::read_to_string(dir.path().join("signins.jsonl")).unwrap();
         assert_eq!(text, "{\"id\":\"1\"}\n{\"id\":\"2\"}\n");
-        // Another query is refused.
+        // Another query is refused; a restart may overwrite the part.
         assert!(s.begin("signins", "other", "u".into()).is_err());
+        let mut s = Store::open(dir.path(), false, true).unwrap();
+        let mut w = s.begin("signins", "other", "v1".into()).unwrap();
+        s.page(&mut w, &[r#"{"id":"3"}"#], None).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("signins.jsonl")).unwrap(), "{\"id\":\"3\"}\n");
+        // A file no fetch wrote is never overwritten.
+        std::fs::write(dir.path().join("audit.jsonl"), "mine").unwrap();
+        let mut s = Store::open(dir.path(), false, true).unwrap();
+        assert!(s.begin("audit", "q", "u".into()).is_err());
     }
 
     #[cfg(unix)]

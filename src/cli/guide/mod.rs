@@ -34,13 +34,13 @@ pub enum NoteFormat {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Sign-in log. Without one, the walk starts from what the user sees.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "from_graph")]
     signin: Vec<PathBuf>,
     /// Audit log.
     #[arg(long, value_name = "FILE", requires = "signin")]
     audit: Vec<PathBuf>,
-    /// Organisation settings (RON).
-    #[arg(long, value_name = "FILE", requires = "signin")]
+    /// Organisation settings (RON), with a log (--signin or --from-graph).
+    #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
     /// Diagnose the attempt holding this record id (without a log: the
     /// request id the caller read out, to say which log to fetch).
@@ -56,7 +56,7 @@ pub struct Args {
     user: Option<String>,
     /// Without a log: the error code on the caller's screen (AADSTS50126 or
     /// 50126); the walk starts from it.
-    #[arg(long, value_name = "CODE", conflicts_with_all = ["signin", "resume"])]
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["signin", "resume", "from_graph"])]
     error_code: Option<String>,
     /// The ticket or case number, for the ticket note.
     #[arg(long = "case", value_name = "ID")]
@@ -90,12 +90,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = super::common::FormatArg::Auto)]
     input_format: super::common::FormatArg,
     /// Resume a saved session (its facts are in the file; no log is needed).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["signin", "audit", "org", "from_graph"])]
     resume: Option<PathBuf>,
     /// Resume a session saved with other rules: walk it again with these
     /// (answers they no longer accept are dropped, and you are told).
     #[arg(long, requires = "resume")]
     accept_rule_changes: bool,
+    #[command(flatten)]
+    graph: super::fetch::FromGraph,
 }
 
 fn save(session: &Session, path: &Path) -> Result<(), Error> {
@@ -247,8 +249,20 @@ fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
-pub fn run(a: Args) -> Result<i32, Error> {
+pub fn run(mut a: Args) -> Result<i32, Error> {
+    if a.org.is_some() && a.signin.is_empty() && !a.graph.from_graph {
+        return Err(Error::from_parts(ErrorKind::BadOrg, "--org needs a log: the settings are read with --signin FILE or --from-graph", Path::new("")));
+    }
     check_outputs(&a)?;
+    // Fetched logs are read as files, and removed when the call ends.
+    let _fetched = if a.graph.from_graph {
+        let f = a.graph.fetch(a.id.as_deref(), a.correlation_id.as_deref(), a.user.as_deref(), None)?;
+        a.signin = f.signins.clone();
+        a.audit = f.audit.clone();
+        Some(f)
+    } else {
+        None
+    };
     let rules = load_rules(a.rules.as_ref())?;
     let interactive = interactive();
     if !super::ui::color_stdout() {

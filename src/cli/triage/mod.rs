@@ -30,10 +30,10 @@ pub struct Args {
     /// Analytics rows, Azure Monitor records, CSV exports; gzip or not; a
     /// directory (walked; an Azure Monitor container's audit folders go to
     /// the audit log); `-` for standard input.
-    #[arg(long, value_name = "FILE|DIR|-", required = true, num_args = 1..)]
+    #[arg(long, value_name = "FILE|DIR|-", required_unless_present = "from_graph", conflicts_with = "from_graph", num_args = 1..)]
     signins: Vec<PathBuf>,
     /// Audit logs, in the same shapes (held in memory: they are small next to sign-ins).
-    #[arg(long, value_name = "FILE|DIR|-", num_args = 1..)]
+    #[arg(long, value_name = "FILE|DIR|-", conflicts_with = "from_graph", num_args = 1..)]
     audit: Vec<PathBuf>,
     /// Organisation settings (RON).
     #[arg(long, value_name = "FILE")]
@@ -78,10 +78,10 @@ pub struct Args {
     /// `12h`, `1w`), a date (`2026-11-20`, midnight UTC) or a time
     /// (`2026-11-20T09:00:00Z`). Records outside the window are passed
     /// over everywhere: history, diagnoses and rollout checks.
-    #[arg(long, value_name = "WHEN", value_parser = when)]
+    #[arg(long, value_name = "WHEN", value_parser = super::common::when)]
     since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only records before this time (the same forms as --since).
-    #[arg(long, value_name = "WHEN", value_parser = when)]
+    #[arg(long, value_name = "WHEN", value_parser = super::common::when)]
     until: Option<chrono::DateTime<chrono::Utc>>,
     /// Only this user's failed attempts (principal name or object id;
     /// repeat for more). With the text format, each attempt is listed in
@@ -96,12 +96,10 @@ pub struct Args {
     /// separate with commas: `50126,500121`).
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     error_code: Vec<i64>,
+    #[command(flatten)]
+    graph: super::fetch::FromGraph,
 }
 
-/// A `--since`/`--until` value, read against the clock now.
-fn when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    triage::parse_when(s, chrono::Utc::now())
-}
 
 /// The drill-down lists at most this many attempts (the JSON and CSV
 /// outputs carry every one).
@@ -138,7 +136,7 @@ fn check_outputs(a: &Args) -> Result<(), Error> {
     outfile::check(&outputs, &inputs)
 }
 
-pub fn run(a: Args) -> Result<i32, Error> {
+pub fn run(mut a: Args) -> Result<i32, Error> {
     let chosen = match filter(&a) {
         Ok(f) => f,
         Err(msg) => {
@@ -150,6 +148,19 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let rules = load_rules(a.rules.as_ref())?;
     // Files, gzip, directories (an Azure Monitor container routed by category) and standard input.
     super::sources::remove_copies_on_interrupt();
+    // With --from-graph, the window's sign-ins and the audit events of 30
+    // days more are fetched, then read as files.
+    let _fetched = if a.graph.from_graph {
+        let Some(since) = a.since else {
+            return Err(Error::from_parts(ErrorKind::NotFound, "--from-graph needs --since: the window of sign-ins to read", Path::new("")).with_hint("e.g. --since 2d"));
+        };
+        let f = a.graph.fetch(None, None, None, Some(super::fetch::window(since, a.until)?))?;
+        a.signins = f.signins.clone();
+        a.audit = f.audit.clone();
+        Some(f)
+    } else {
+        None
+    };
     let sources = super::sources::Sources::gather(&a.signins, &a.audit)?;
     if sources.skipped > 0 {
         super::ui::note(format!("note: {} files of other Azure Monitor categories were passed over (only sign-in and audit logs are read)", sources.skipped));
