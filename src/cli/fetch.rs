@@ -24,10 +24,13 @@ enum What {
   signin-doctor fetch graph --since 7d --include-non-interactive --gzip --out week/ --device-code --tenant TENANT --client-id APP_ID")]
     Graph(GraphArgs),
     /// Rows of a Log Analytics workspace: a table over a window, or a KQL query.
-    #[command(name = "loganalytics", after_help = "Examples:
+    #[command(
+        name = "loganalytics",
+        after_help = "Examples:
   signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 2d --out la/ --azure-cli
   signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table AuditLogs --since 30d --user alex@contoso.com --out la/ --azure-cli
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --query 'SigninLogs | where ResultType == \"500121\"' --since 1d --out q/ --azure-cli")]
+  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --query 'SigninLogs | where ResultType == \"500121\"' --since 1d --out q/ --azure-cli"
+    )]
     LogAnalytics(LaArgs),
 }
 
@@ -189,6 +192,9 @@ impl Usage for Error {
 }
 
 fn report(f: &Fetched, out: &Path) {
+    if f.resumed && f.pages == 0 {
+        super::ui::note(format!("the fetch in {} was already complete, with its own window; nothing more to read (--restart fetches anew)", out.display()));
+    }
     let resumed = if f.resumed { " (resumed)" } else { "" };
     let retried = if f.retries > 0 { format!(", {} requests retried", f.retries) } else { String::new() };
     super::ui::note(format!("fetched {} records in {} pages{resumed}{retried} into {}", f.records, f.pages, out.display()));
@@ -339,7 +345,8 @@ impl FromGraph {
             (_, _, _, Some(w)) => (Who::Everyone, w),
             (_, _, Some(u), None) => (Who::User(u.to_string()), Window { since: now - chrono::Duration::days(1), until: now }),
             _ => {
-                return Err(Error::from_parts(ErrorKind::NotFound, "--from-graph needs to know whose sign-ins to read", Path::new("")).with_hint("add --user UPN (the last 24 hours), --id REQUEST_ID or --correlation-id ID"));
+                return Err(Error::from_parts(ErrorKind::NotFound, "--from-graph needs to know whose sign-ins to read", Path::new(""))
+                    .with_hint("add --user UPN (the last 24 hours), --id REQUEST_ID or --correlation-id ID"));
             }
         };
         let audit = Window { since: signins.since - chrono::Duration::days(AUDIT_DAYS), until: signins.until };

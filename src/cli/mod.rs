@@ -179,9 +179,12 @@ enum Command {
   signin-doctor case new --from-log SignIns.jsonl --id 9ebc0050 --redact -o new.ron")]
     Case(case::Args),
     /// Read the logs where they live: Microsoft Graph or a Log Analytics workspace.
-    #[command(subcommand_required = true, after_help = "Examples:
+    #[command(
+        subcommand_required = true,
+        after_help = "Examples:
   signin-doctor fetch graph --since 2d --out fetched/ --azure-cli
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 1d --out la/ --azure-cli")]
+  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 1d --out la/ --azure-cli"
+    )]
     Fetch(fetch::Args),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),

@@ -115,7 +115,10 @@ impl Tokens {
         }
         let (access, lifetime, refresh) = match self.credential.clone() {
             Credential::ClientSecret { tenant, client_id, secret } => {
-                let client = BasicClient::new(ClientId::new(client_id)).set_client_secret(ClientSecret::new(secret.expose().to_string())).set_auth_type(AuthType::RequestBody).set_token_uri(self.token_url(&tenant)?);
+                let client = BasicClient::new(ClientId::new(client_id))
+                    .set_client_secret(ClientSecret::new(secret.expose().to_string()))
+                    .set_auth_type(AuthType::RequestBody)
+                    .set_token_uri(self.token_url(&tenant)?);
                 let t = client.exchange_client_credentials().add_scope(Scope::new(scope.to_string())).request(http).map_err(|e| token_error(e, &self.authority))?;
                 (t.access_token().secret().clone(), t.expires_in(), None)
             }
@@ -162,7 +165,12 @@ impl Tokens {
         }
         let details: StandardDeviceAuthorizationResponse =
             client.exchange_device_code().add_scope(Scope::new(scope.to_string())).add_scope(Scope::new("offline_access".into())).request(http).map_err(|e| token_error(e, &self.authority))?;
-        say(&format!("To sign in, open {} in a browser and enter the code {} (it expires in {} minutes).", details.verification_uri().as_str(), details.user_code().secret(), details.expires_in().as_secs() / 60));
+        say(&format!(
+            "To sign in, open {} in a browser and enter the code {} (it expires in {} minutes).",
+            details.verification_uri().as_str(),
+            details.user_code().secret(),
+            details.expires_in().as_secs() / 60
+        ));
         let t = client.exchange_device_access_token(&details).request(http, std::thread::sleep, Some(Duration::from_secs(900))).map_err(|e| token_error(e, &self.authority))?;
         let refresh = t.refresh_token().map(|r| r.secret().clone());
         Ok((t.access_token().secret().clone(), t.expires_in(), refresh))
@@ -180,7 +188,8 @@ fn tenant_segment(tenant: &str) -> Result<&str> {
     if ok {
         Ok(tenant)
     } else {
-        Err(Error::new(ErrorKind::Auth, format!("the tenant {tenant:?} is not a tenant id or domain name")).hint("--tenant takes the directory (tenant) id, a GUID, or a domain such as contoso.onmicrosoft.com"))
+        Err(Error::new(ErrorKind::Auth, format!("the tenant {tenant:?} is not a tenant id or domain name"))
+            .hint("--tenant takes the directory (tenant) id, a GUID, or a domain such as contoso.onmicrosoft.com"))
     }
 }
 
@@ -234,7 +243,8 @@ fn token_error<RE: std::error::Error + 'static, T: oauth2::ErrorResponse + 'stat
             }
             Error::new(ErrorKind::Auth, format!("cannot reach the sign-in service {authority}: {chain}")).hint("check the network, a proxy (HTTPS_PROXY), or --authority")
         }
-        RequestTokenError::Parse(e, _) => Error::new(ErrorKind::Auth, format!("the sign-in service {authority} answered with something that is not a token: {e}")).hint("--authority must be the Microsoft Entra sign-in service, https://login.microsoftonline.com or a national cloud's"),
+        RequestTokenError::Parse(e, _) => Error::new(ErrorKind::Auth, format!("the sign-in service {authority} answered with something that is not a token: {e}"))
+            .hint("--authority must be the Microsoft Entra sign-in service, https://login.microsoftonline.com or a national cloud's"),
         RequestTokenError::Other(s) => Error::new(ErrorKind::Auth, format!("the sign-in with {authority} failed: {s}")),
     }
 }

@@ -150,7 +150,9 @@ impl Fetcher {
         let home = origin(&self.endpoints.graph);
         while let Some(url) = w.part.next.clone() {
             if origin(&url) != home {
-                return Err(Error::new(ErrorKind::Service, format!("Microsoft Graph's next page is on another host ({url}); it was not followed")).hint("the token goes only to the configured --graph-url"));
+                return Err(
+                    Error::new(ErrorKind::Service, format!("Microsoft Graph's next page is on another host ({url}); it was not followed")).hint("the token goes only to the configured --graph-url")
+                );
             }
             let sent = self.http.send(Api::Graph, &self.scope(Api::Graph), &url, None)?;
             done.retries += sent.retries;

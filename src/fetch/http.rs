@@ -65,7 +65,9 @@ impl Http {
                     retries += 1;
                     continue;
                 }
-                Err(e) => return Err(Error::new(ErrorKind::Service, format!("cannot reach {}: {}", api.name(), chain(&e))).hint(format!("check the network, a proxy (HTTPS_PROXY), or {}", api.url_flag()))),
+                Err(e) => {
+                    return Err(Error::new(ErrorKind::Service, format!("cannot reach {}: {}", api.name(), chain(&e))).hint(format!("check the network, a proxy (HTTPS_PROXY), or {}", api.url_flag())))
+                }
             };
             let status = resp.status();
             let asked = retry_after(resp.headers());
@@ -158,8 +160,10 @@ fn refusal(api: Api, status: StatusCode, code: &str, message: &str, delegated: b
     let said = if code.is_empty() { format!("{} {message}", status.as_u16()) } else { format!("{} {code}: {message}", status.as_u16()) };
     let e = |m: String| Error::new(ErrorKind::Service, m);
     match (api, status.as_u16(), code) {
-        (Api::Graph, 403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") => e(format!("the tenant has no Microsoft Entra ID P1 or P2 licence, which reading sign-in logs through Microsoft Graph needs ({said})"))
-            .hint("export the logs from the admin center (Sign-in logs > Download) or send them to Log Analytics, and read those files"),
+        (Api::Graph, 403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") => {
+            e(format!("the tenant has no Microsoft Entra ID P1 or P2 licence, which reading sign-in logs through Microsoft Graph needs ({said})"))
+                .hint("export the logs from the admin center (Sign-in logs > Download) or send them to Log Analytics, and read those files")
+        }
         (Api::Graph, 403, _) => {
             let who = if delegated {
                 "the signed-in person needs the role Reports Reader, Security Reader or Global Reader, and the app the delegated permissions AuditLog.Read.All and Directory.Read.All"
@@ -168,7 +172,9 @@ fn refusal(api: Api, status: StatusCode, code: &str, message: &str, delegated: b
             };
             e(format!("Microsoft Graph refused to list the logs: a permission is missing ({said})")).hint(who)
         }
-        (Api::LogAnalytics, 403, _) => e(format!("Log Analytics refused the query: no access to the workspace ({said})")).hint("give the identity the Log Analytics Reader role on the workspace (Access control (IAM))"),
+        (Api::LogAnalytics, 403, _) => {
+            e(format!("Log Analytics refused the query: no access to the workspace ({said})")).hint("give the identity the Log Analytics Reader role on the workspace (Access control (IAM))")
+        }
         (Api::LogAnalytics, 404, _) => e(format!("Log Analytics has no such workspace ({said})")).hint("--workspace takes the workspace ID (a GUID) from the workspace's Overview page"),
         (Api::LogAnalytics, 400, _) => e(format!("Log Analytics refused the query ({said})")).hint("check the KQL; the table must exist in the workspace (diagnostic settings send it)"),
         (_, 401, _) => e(format!("{} refused the token ({said})", api.name())).hint("the token is for another tenant or audience: check --tenant and the service URL"),
@@ -192,7 +198,9 @@ mod tests {
 
     #[test]
     fn error_bodies_give_code_and_message() {
-        let (c, m) = error_of(br#"{"error":{"code":"BadArgumentError","message":"The request had some invalid properties","innererror":{"code":"SyntaxError","message":"A recognition error occurred in the query."}}}"#);
+        let (c, m) = error_of(
+            br#"{"error":{"code":"BadArgumentError","message":"The request had some invalid properties","innererror":{"code":"SyntaxError","message":"A recognition error occurred in the query."}}}"#,
+        );
         assert_eq!(c, "BadArgumentError");
         assert!(m.ends_with("A recognition error occurred in the query."), "{m}");
     }

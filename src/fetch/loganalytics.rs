@@ -117,7 +117,9 @@ impl Fetcher {
     pub fn log_analytics(&mut self, workspace: &str, q: &LaQuery, out: &Path, o: &Output) -> Result<Fetched> {
         let ok = !workspace.is_empty() && workspace.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         if !ok {
-            return Err(Error::new(ErrorKind::Service, format!("the workspace {workspace:?} is not a workspace ID")).hint("--workspace takes the workspace ID, a GUID, from the workspace's Overview page"));
+            return Err(
+                Error::new(ErrorKind::Service, format!("the workspace {workspace:?} is not a workspace ID")).hint("--workspace takes the workspace ID, a GUID, from the workspace's Overview page")
+            );
         }
         let url = format!("{}/v1/workspaces/{workspace}/query", self.endpoints.log_analytics);
         let mut store = Store::open(out, o.gzip, o.restart)?;
@@ -128,7 +130,11 @@ impl Fetcher {
                 let w = store.begin(table.file(), &key, slice_state(&window.since, SLICE))?;
                 self.slices(&mut store, w, &url, *table, window, user.as_deref(), &mut done)?;
                 let path = store.path(table.file());
-                if *table == Table::AuditLogs { done.audit.push(path) } else { done.signins.push(path) }
+                if *table == Table::AuditLogs {
+                    done.audit.push(path)
+                } else {
+                    done.signins.push(path)
+                }
             }
             LaQuery::Kql { query, window } => {
                 let mut body = serde_json::json!({ "query": query });
@@ -184,7 +190,8 @@ impl Fetcher {
     fn ask(&mut self, url: &str, body: &serde_json::Value, done: &mut Fetched) -> Result<Answer> {
         let sent = self.http.send(Api::LogAnalytics, &self.scope(Api::LogAnalytics), url, Some(body))?;
         done.retries += sent.retries;
-        serde_json::from_slice(&sent.body).map_err(|e| Error::new(ErrorKind::Service, format!("Log Analytics' answer is not a query result: {e}")).hint("run the same command again: the fetch resumes at this slice"))
+        serde_json::from_slice(&sent.body)
+            .map_err(|e| Error::new(ErrorKind::Service, format!("Log Analytics' answer is not a query result: {e}")).hint("run the same command again: the fetch resumes at this slice"))
     }
 }
 

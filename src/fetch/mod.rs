@@ -147,7 +147,11 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher signing in with `credential` (nothing is sent until a fetch).
     pub fn new(credential: Credential, endpoints: Endpoints) -> Result<Fetcher> {
-        let endpoints = Endpoints { authority: checked(&endpoints.authority, "--authority")?, graph: checked(&endpoints.graph, "--graph-url")?, log_analytics: checked(&endpoints.log_analytics, "--loganalytics-url")? };
+        let endpoints = Endpoints {
+            authority: checked(&endpoints.authority, "--authority")?,
+            graph: checked(&endpoints.graph, "--graph-url")?,
+            log_analytics: checked(&endpoints.log_analytics, "--loganalytics-url")?,
+        };
         let client = reqwest::blocking::Client::builder()
             .user_agent(concat!("signin-doctor/", env!("CARGO_PKG_VERSION")))
             // A token endpoint's redirect is not followed (OAuth 2.0 security

@@ -98,16 +98,21 @@ impl Store {
         let path = self.path(name);
         let prior = self.state.parts.get(name).cloned();
         let (part, resumed) = match prior {
-            Some(p) if p.query == query => {
+            // The same query, or the same but for its window (`--since 2d`
+            // run again later): the fetch begun goes on with its own window.
+            Some(p) if p.query == query || untimed(&p.query) == untimed(query) => {
                 let r = p.pages > 0;
                 (p, r)
             }
             Some(_) => {
-                return Err(Error::from_parts(ErrorKind::Write, "this directory holds a fetch of another query; nothing was changed", &self.dir).hint("use another --out directory, or --restart to start this one over"));
+                return Err(Error::from_parts(ErrorKind::Write, "this directory holds a fetch of another query; nothing was changed", &self.dir)
+                    .hint("use another --out directory, or --restart to start this one over"));
             }
             None => {
                 if path.exists() && !self.owned.contains(name) {
-                    return Err(Error::from_parts(ErrorKind::Write, "already exists and is not a fetch in progress here; nothing was changed", &path).hint("use another --out directory, or remove the file"));
+                    return Err(
+                        Error::from_parts(ErrorKind::Write, "already exists and is not a fetch in progress here; nothing was changed", &path).hint("use another --out directory, or remove the file")
+                    );
                 }
                 (Part { query: query.to_string(), next: Some(first), bytes: 0, records: 0, pages: 0, done: false }, false)
             }
@@ -153,7 +158,15 @@ impl Store {
         f.set_len(0).and_then(|_| f.write_all(&text)).and_then(|_| f.sync_data()).map_err(|e| Error::from_write(&tmp, &e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::from_write(&path, &e))
     }
+}
 
+/// A query without its times, to know a query asked again for a later window.
+fn untimed(query: &str) -> String {
+    static TIME: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    match TIME.get_or_init(|| regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d(:|%3A)\d\d(:|%3A)\d\d(\.\d+)?Z").ok()) {
+        Some(re) => re.replace_all(query, "TIME").into_owned(),
+        None => query.to_string(),
+    }
 }
 
 /// Make `dir` (and its parents) with only the owner allowed in.

@@ -100,7 +100,6 @@ pub struct Args {
     graph: super::fetch::FromGraph,
 }
 
-
 /// The drill-down lists at most this many attempts (the JSON and CSV
 /// outputs carry every one).
 const DRILL_DOWN_MAX: usize = 10_000;
