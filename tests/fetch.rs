@@ -331,6 +331,26 @@ fn saved_fetches_are_owner_only() {
     let r = run(&args(&["diagnose", "--from-graph", "--user", USER], &a), &[("TMPDIR", tmp.to_str().unwrap())]);
     assert_eq!(r.code, 3, "{}", r.err);
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    // Nor when Ctrl-C stops it while it waits out throttling mid-fetch.
+    f.with(|s| s.faults = vec![Fault::Pass, Fault::Throttle(60)]);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("signin-doctor"))
+        .current_dir(root())
+        .args(args(&["diagnose", "--from-graph", "--user", USER], &a))
+        .env("TMPDIR", &tmp)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while f.with(|s| s.faults.len()) > 0 && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 1, "the fetch is under way");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "fetched records removed");
 }
 
 /// The msticpy SigninLogs sample as the query API sends it: dynamic

@@ -355,6 +355,8 @@ impl FromGraph {
             None => {
                 let t = tempfile::Builder::new().prefix("signin-doctor-fetch-").tempdir().map_err(|e| Error::from_write(&std::env::temp_dir(), &e))?;
                 super::sources::remember_copy(t.path());
+                // Ctrl-C while fetching removes what was fetched so far.
+                super::sources::remove_copies_on_interrupt();
                 (t.path().to_path_buf(), Some(t))
             }
         };

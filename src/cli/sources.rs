@@ -102,7 +102,7 @@ pub static FINISHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 
 /// Remove the copies and the unfinished outputs when the run is
 /// interrupted (Ctrl-C, SIGTERM): they hold personal data and may be large.
-/// Set once, by triage.
+/// Set once, by triage or a `--from-graph` fetch.
 pub fn remove_copies_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
         if FINISHING.load(std::sync::atomic::Ordering::SeqCst) {
