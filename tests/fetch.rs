@@ -27,7 +27,8 @@ fn records(file: &str) -> Vec<Value> {
 }
 
 fn fake(page_size: usize, faults: Vec<Fault>) -> FakeEntra {
-    FakeEntra::start(Fake { signins: records("examples/stale-authenticator/signin.json"), audits: records("examples/stale-authenticator/audit.json"), page_size, faults, ..Fake::default() })
+    let (signins, audits) = recent_records();
+    FakeEntra::start(Fake { signins, audits, page_size, faults, ..Fake::default() })
 }
 
 struct Run {
@@ -94,11 +95,12 @@ fn lines(p: &Path) -> Vec<Value> {
 
 #[test]
 fn diagnose_from_graph_is_the_same_as_from_files() {
-    let f = fake(1, vec![]);
     let dir = tempfile::tempdir().unwrap();
+    let (f, sp, ap) = recent(dir.path());
+    f.with(|s| s.page_size = 1);
     let a = auth(&f, &secret(dir.path(), "s3cret"));
     let answers = ["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--answer", "other-method=yes", "--format", "json"];
-    let files = run(&[&["diagnose", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--user", USER][..], &answers].concat(), &[]);
+    let files = run(&[&["diagnose", "--signin", sp.to_str().unwrap(), "--audit", ap.to_str().unwrap(), "--user", USER][..], &answers].concat(), &[]);
     let graph = run(&args(&[&["diagnose", "--from-graph", "--user", USER][..], &answers].concat(), &a), &[]);
     assert_eq!(files.code, 0, "{}", files.err);
     assert_eq!(graph.code, 0, "{}", graph.err);
@@ -111,35 +113,122 @@ fn diagnose_from_graph_is_the_same_as_from_files() {
     assert!(log.iter().any(|l| l.contains("signIns") && l.contains("createdDateTime ge ") && l.contains(&format!("userPrincipalName eq '{USER}'"))), "{log:#?}");
     assert!(log.iter().any(|l| l.contains("directoryAudits") && l.contains(&format!("initiatedBy/user/id eq '{USER_ID}'"))), "{log:#?}");
     assert!(log.iter().any(|l| l.contains("directoryAudits") && l.contains(&format!("targetResources/any(t: t/id eq '{USER_ID}')"))), "{log:#?}");
-    // Three sign-ins a page each: three pages and the last has no next link.
-    assert_eq!(log.iter().filter(|l| l.contains("signIns")).count(), 3, "{log:#?}");
+    // Two sign-ins a page each: two pages and the last has no next link.
+    assert_eq!(log.iter().filter(|l| l.contains("signIns")).count(), 2, "{log:#?}");
+    // The user's sign-ins in the last 24 hours, the audit log for 30 days before.
+    let since = |l: &str, field: &str| l.split(&format!("{field} ge ")).nth(1).and_then(|r| r.split_whitespace().next()).and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok()).unwrap();
+    let s0 = since(log.iter().find(|l| l.contains("signIns")).unwrap(), "createdDateTime");
+    let a0 = since(log.iter().find(|l| l.contains("directoryAudits")).unwrap(), "activityDateTime");
+    assert!((chrono::Utc::now() - s0 - chrono::Duration::days(1)).num_seconds().abs() < 120, "{s0}");
+    assert_eq!(s0 - a0, chrono::Duration::days(30));
 }
 
 #[test]
-fn guide_and_triage_from_graph_are_the_same_as_from_files() {
-    let f = fake(2, vec![]);
+fn a_user_without_audit_events_or_sign_ins() {
     let dir = tempfile::tempdir().unwrap();
+    let (f, sp, _) = recent(dir.path());
+    f.with(|s| s.audits.clear());
     let a = auth(&f, &secret(dir.path(), "s3cret"));
-    let answers = ["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--answer", "other-method=yes"];
-    let files = run(&[&["guide", "--signin", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json", "--user", USER][..], &answers].concat(), &[]);
-    let graph = run(&args(&[&["guide", "--from-graph", "--user", USER][..], &answers].concat(), &a), &[]);
-    assert_eq!(files.code, 0, "{}", files.err);
-    assert!(files.out.contains("stale-authenticator-registration") || files.out.contains("Authenticator"), "{}", files.out);
+    // No audit event in 30 days: diagnosed from the sign-ins, as a file
+    // without audit events is.
+    let files = run(&["diagnose", "--signin", sp.to_str().unwrap(), "--audit", "tests/data/fetch/empty-audit.json", "--user", USER, "--format", "json"], &[]);
+    let graph = run(&args(&["diagnose", "--from-graph", "--user", USER, "--format", "json"], &a), &[]);
     assert_eq!(graph.code, files.code, "{}", graph.err);
-    let started = |s: &str| s.lines().filter(|l| !l.contains("Started") && !l.contains("started")).collect::<Vec<_>>().join("\n");
-    assert_eq!(unfile(&started(&graph.out)), unfile(&started(&files.out)));
+    assert_eq!(unfile(&graph.out), unfile(&files.out));
+    // No sign-in in the last day: said so, and the audit log is not read.
+    let before = f.with(|s| s.log.len());
+    let r = run(&args(&["diagnose", "--from-graph", "--user", "nobody@contoso.com"], &a), &[]);
+    assert_eq!(r.code, 4, "{}", r.err);
+    assert!(r.err.contains("Microsoft Graph holds no sign-in of nobody@contoso.com from "), "{}", r.err);
+    let log = f.with(|s| s.log[before..].to_vec());
+    assert!(log.iter().any(|l| l.contains("/users/nobody@contoso.com")), "the object id asked for: {log:#?}");
+    assert!(!log.iter().any(|l| l.contains("directoryAudits")), "{log:#?}");
+    // Run by request id: the sign-in, and its user's sign-ins of the day before.
+    let id = recent_records().0[1]["id"].as_str().unwrap().to_string();
+    let before = f.with(|s| s.log.len());
+    let by_id = run(&args(&["diagnose", "--from-graph", "--id", &id, "--format", "json"], &a), &[]);
+    let file_by_id = run(&["diagnose", "--signin", sp.to_str().unwrap(), "--audit", "tests/data/fetch/empty-audit.json", "--id", &id, "--format", "json"], &[]);
+    assert_eq!(by_id.code, file_by_id.code, "{}", by_id.err);
+    // The picked record comes first in what was fetched: its number differs.
+    let renumber = |s: &str| regex::Regex::new(r"FILE#\d+").unwrap().replace_all(&unfile(s), "FILE#n").into_owned();
+    assert_eq!(renumber(&by_id.out), renumber(&file_by_id.out));
+    assert!(by_id.out.contains("signins.jsonl#1") && by_id.out.contains("history."), "{}", by_id.out);
+    let log = f.with(|s| s.log[before..].to_vec());
+    assert!(log.iter().any(|l| l.contains(&format!(" id eq '{id}'"))) && log.iter().any(|l| l.contains(&format!("userId eq '{USER_ID}'"))), "{log:#?}");
+}
 
-    let window = ["--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"];
-    let files = run(&[&["triage", "--signins", "examples/stale-authenticator/signin.json", "--audit", "examples/stale-authenticator/audit.json"][..], &window].concat(), &[]);
+#[test]
+fn next_links_to_another_host_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _, _) = recent(dir.path());
+    f.with(|s| {
+        s.page_size = 1;
+        s.foreign_next = true;
+    });
+    let a = auth(&f, &secret(dir.path(), "s3cret"));
+    let r = run(&args(&["fetch", "graph", "--since", "2d", "--out", dir.path().join("o").to_str().unwrap()], &a), &[]);
+    assert_eq!(r.code, 10, "{}", r.err);
+    assert!(r.err.contains("next page is on another host") && r.err.contains("was not followed"), "{}", r.err);
+    assert_eq!(f.with(|s| s.log.len()), 1);
+}
+
+/// The example's records as Graph would hold them now: the failure an hour
+/// ago, the sign-ins of the day before it, and its audit events moved into
+/// Graph's 30 days (20 days before the failure, an hour apart, in order).
+fn recent_records() -> (Vec<Value>, Vec<Value>) {
+    let at = |r: &Value, field: &str| r[field].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let set = |r: &mut Value, field: &str, t: chrono::DateTime<chrono::Utc>| r[field] = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into();
+    let mut signins = records("examples/stale-authenticator/signin.json");
+    let last = signins.iter().map(|r| at(r, "createdDateTime")).max().unwrap();
+    let by = chrono::Utc::now() - chrono::Duration::hours(1) - last;
+    for r in &mut signins {
+        let t = at(r, "createdDateTime") + by;
+        set(r, "createdDateTime", t);
+    }
+    signins.retain(|r| at(r, "createdDateTime") > chrono::Utc::now() - chrono::Duration::hours(23));
+    let mut audits = records("examples/stale-authenticator/audit.json");
+    let n = audits.len() as i64;
+    for (k, r) in audits.iter_mut().enumerate() {
+        set(r, "activityDateTime", last + by - chrono::Duration::days(20) - chrono::Duration::hours(n - k as i64));
+    }
+    (signins, audits)
+}
+
+/// [`recent_records`] as files in `dir`, and as the fake's records.
+fn recent(dir: &Path) -> (FakeEntra, PathBuf, PathBuf) {
+    let (signins, audits) = recent_records();
+    let (sp, ap) = (dir.join("signin.json"), dir.join("audit.json"));
+    std::fs::write(&sp, serde_json::json!({ "value": signins }).to_string()).unwrap();
+    std::fs::write(&ap, serde_json::json!({ "value": audits }).to_string()).unwrap();
+    (FakeEntra::start(Fake { signins, audits, page_size: 2, ..Fake::default() }), sp, ap)
+}
+
+#[test]
+fn triage_since_2d_from_graph_is_the_same_as_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, sp, ap) = recent(dir.path());
+    let a = auth(&f, &secret(dir.path(), "s3cret"));
+    let window = ["--since", "2d", "--format", "json"];
+    let files = run(&[&["triage", "--signins", sp.to_str().unwrap(), "--audit", ap.to_str().unwrap()][..], &window].concat(), &[]);
     let graph = run(&args(&[&["triage", "--from-graph"][..], &window].concat(), &a), &[]);
     assert_eq!(files.code, 0, "{}", files.err);
     assert_eq!(graph.code, 0, "{}", graph.err);
-    assert!(!files.out.trim().is_empty());
+    let v: Value = serde_json::from_str(files.out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["user"], USER);
     assert_eq!(unfile(&graph.out), unfile(&files.out));
-    // The whole tenant's window, and the audit log from 30 days before it.
+    // Everyone's sign-ins in the window, the audit log from 30 days before it.
     let log = f.with(|s| s.log.clone());
-    assert!(log.iter().any(|l| l.contains("signIns filter=createdDateTime ge 2026-11-01T00:00:00Z and createdDateTime le 2026-11-30T00:00:00Z skip=0")), "{log:#?}");
-    assert!(log.iter().any(|l| l.contains("directoryAudits filter=activityDateTime ge 2026-10-02T00:00:00Z and activityDateTime le 2026-11-30T00:00:00Z skip=0")), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("signIns filter=createdDateTime ge ") && !l.contains(" eq ")), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("directoryAudits filter=activityDateTime ge ") && !l.contains(" eq ")), "{log:#?}");
+    // And guide --from-graph with no window of its own: the last 24 hours.
+    let answers = ["--answer", "prompt-seen=no", "--answer", "new-phone=yes", "--answer", "other-method=yes"];
+    let files = run(&[&["guide", "--signin", sp.to_str().unwrap(), "--audit", ap.to_str().unwrap(), "--user", USER][..], &answers].concat(), &[]);
+    let graph = run(&args(&[&["guide", "--from-graph", "--user", USER][..], &answers].concat(), &a), &[]);
+    assert_eq!(files.code, 0, "{}", files.err);
+    assert_eq!(graph.code, 0, "{}", graph.err);
+    assert!(graph.out.contains("Stale Microsoft Authenticator registration"), "{}", graph.out);
+    let started = |s: &str| s.lines().filter(|l| !l.contains("Started") && !l.contains("started")).collect::<Vec<_>>().join("\n");
+    assert_eq!(unfile(&started(&graph.out)), unfile(&started(&files.out)));
 }
 
 #[test]
@@ -156,9 +245,10 @@ fn throttling_outages_and_an_expired_token_are_waited_out() {
     // The expired token was renewed once, and the request sent again.
     assert_eq!(f.with(|s| s.token_requests.clone()), vec!["client_secret", "client_secret"]);
     let ids = |p: &Path| lines(p).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    let want = |file: &str| records(file).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert_eq!(ids(&out.join("signins.jsonl")), want("examples/stale-authenticator/signin.json"));
-    assert_eq!(ids(&out.join("audit.jsonl")), want("examples/stale-authenticator/audit.json"));
+    let want = |v: &[Value]| v.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let (signins, audits) = recent_records();
+    assert_eq!(ids(&out.join("signins.jsonl")), want(&signins));
+    assert_eq!(ids(&out.join("audit.jsonl")), want(&audits));
     assert!(r.out.contains("signins.jsonl") && r.out.contains("audit.jsonl"), "{}", r.out);
 }
 
@@ -171,14 +261,14 @@ fn an_interrupted_fetch_resumes_at_its_page() {
     let whole = dir.path().join("whole");
     let r = fetch(&whole);
     assert_eq!(r.code, 0, "{}", r.err);
-    assert!(r.err.contains("fetched 3 records in 3 pages"), "{}", r.err);
+    assert!(r.err.contains("fetched 2 records in 2 pages"), "{}", r.err);
 
-    // Two good pages, then a gateway's HTML page instead of the third.
+    // A good page, then a gateway's HTML page instead of the second.
     let out = dir.path().join("out");
-    f.with(|s| s.faults = vec![Fault::Pass, Fault::Pass, Fault::Malformed]);
+    f.with(|s| s.faults = vec![Fault::Pass, Fault::Malformed]);
     let r = fetch(&out);
     assert_eq!(r.code, 10, "{}", r.err);
-    assert!(r.err.contains("page 3") && r.err.contains("is not a page of records") && r.err.contains("resumes"), "{}", r.err);
+    assert!(r.err.contains("page 2") && r.err.contains("is not a page of records") && r.err.contains("resumes"), "{}", r.err);
     let asked = f.with(|s| s.log.len());
     let r = fetch(&out);
     assert_eq!(r.code, 0, "{}", r.err);
@@ -186,7 +276,7 @@ fn an_interrupted_fetch_resumes_at_its_page() {
     // Only the missing page was asked for again.
     let log = f.with(|s| s.log[asked..].to_vec());
     assert_eq!(log.len(), 1, "{log:#?}");
-    assert!(log[0].ends_with("skip=2"), "{log:#?}");
+    assert!(log[0].ends_with("skip=1"), "{log:#?}");
     // The same bytes as a fetch that was never broken, and valid gzip.
     let read = |d: &Path| {
         let mut s = String::new();
@@ -194,11 +284,16 @@ fn an_interrupted_fetch_resumes_at_its_page() {
         s
     };
     assert_eq!(read(&out), read(&whole));
-    assert_eq!(read(&out).lines().count(), 3);
+    assert_eq!(read(&out).lines().count(), 2);
     // A finished fetch run again asks for nothing.
     let r = fetch(&out);
     assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.err.contains("already complete"), "{}", r.err);
     assert_eq!(f.with(|s| s.log.len()), asked + 1);
+    // Resumed without --gzip, it is refused rather than mixed.
+    let r = run(&args(&["fetch", "graph", "--since", "30d", "--no-audit", "--out", out.to_str().unwrap()], &a), &[]);
+    assert_eq!(r.code, 7, "{}", r.err);
+    assert!(r.err.contains("begun with --gzip"), "{}", r.err);
 }
 
 #[test]
@@ -235,16 +330,46 @@ fn sign_in_failures_say_what_to_do() {
         assert!(!r.err.contains("Trace ID"), "only the first line of Entra's description: {}", r.err);
     }
     // No way to sign in, or two.
-    let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", "x"], &endpoints(&f)), &[]);
+    let x = dir.path().join("x");
+    let x = x.to_str().unwrap();
+    let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", x], &endpoints(&f)), &[]);
     assert_eq!(r.code, 10, "{}", r.err);
     assert!(r.err.contains("no way to sign in was given"), "{}", r.err);
-    let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", "x", "--device-code", "--azure-cli"], &endpoints(&f)), &[]);
+    let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", x, "--device-code", "--azure-cli"], &endpoints(&f)), &[]);
     assert!(r.err.contains("more than one way"), "{}", r.err);
     // Tokens never travel in clear text off this machine.
-    let r = run(&["fetch", "graph", "--since", "1d", "--out", "x", "--azure-cli", "--graph-url", "http://graph.example.com"], &[]);
+    let r = run(&["fetch", "graph", "--since", "1d", "--out", x, "--azure-cli", "--graph-url", "http://graph.example.com"], &[]);
     assert_eq!(r.code, 10, "{}", r.err);
     assert!(r.err.contains("is not HTTPS"), "{}", r.err);
-    assert!(!dir.path().join("x").exists() && !root().join("x").exists());
+    assert!(!dir.path().join("x").exists());
+    // A tenant that is no tenant id or domain never reaches a URL.
+    let r =
+        run(&args(&["fetch", "graph", "--since", "1d", "--out", x, "--device-code"], &[&endpoints(&f)[..6], &["--tenant".into(), "../common".into(), "--client-id".into(), "c".into()]].concat()), &[]);
+    assert_eq!(r.code, 10, "{}", r.err);
+    assert!(r.err.contains("is not a tenant id or domain name"), "{}", r.err);
+    assert!(!dir.path().join("x").exists(), "nothing is written before the sign-in is known to be possible");
+    // A person who declines in the browser, or lets the code expire.
+    for (outcome, says) in [("authorization_declined", "declined in the browser"), ("expired_token", "sign in within 15 minutes")] {
+        f.with(|s| {
+            s.polled = false;
+            s.device_error = Some(outcome);
+        });
+        let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", dir.path().join("dc").to_str().unwrap(), "--device-code"], &endpoints(&f)), &[]);
+        assert_eq!(r.code, 10, "{}", r.err);
+        assert!(r.err.contains(says), "{outcome}: {}", r.err);
+    }
+    // A certificate the app does not have, and a file without one.
+    for (file, says) in [("tests/data/fetch/other-app.pem", "upload this certificate"), ("tests/data/fetch/public.pem", "holds no CERTIFICATE block")] {
+        let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", dir.path().join("ce").to_str().unwrap(), "--certificate", file], &endpoints(&f)), &[]);
+        assert_eq!(r.code, 10, "{}", r.err);
+        assert!(r.err.contains(says), "{file}: {}", r.err);
+    }
+    // The Azure CLI not installed.
+    let empty = dir.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", dir.path().join("az").to_str().unwrap(), "--azure-cli"], &endpoints(&f)[..6]), &[("PATH", empty.to_str().unwrap())]);
+    assert_eq!(r.code, 10, "{}", r.err);
+    assert!(r.err.contains("the Azure CLI (az) is not installed or not on PATH"), "{}", r.err);
     // Nothing was asked of the APIs.
     assert!(f.with(|s| s.log.is_empty()));
 }

@@ -19,17 +19,17 @@ pub struct Args {
 enum What {
     /// Sign-ins and audit events from Microsoft Graph (`auditLogs`).
     #[command(after_help = "Examples:
-  signin-doctor fetch graph --since 2d --out fetched/ --tenant contoso.onmicrosoft.com --client-id APP_ID --client-secret-file secret.txt
+  signin-doctor fetch graph --since 2d --out fetched/ --client-secret-file secret.txt
   signin-doctor fetch graph --since 1d --user alex@contoso.com --audit-since 30d --out alex/ --azure-cli
-  signin-doctor fetch graph --since 7d --include-non-interactive --gzip --out week/ --device-code --tenant TENANT --client-id APP_ID")]
+  signin-doctor fetch graph --since 7d --include-non-interactive --gzip --out week/ --device-code")]
     Graph(GraphArgs),
     /// Rows of a Log Analytics workspace: a table over a window, or a KQL query.
     #[command(
         name = "loganalytics",
         after_help = "Examples:
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 2d --out la/ --azure-cli
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table AuditLogs --since 30d --user alex@contoso.com --out la/ --azure-cli
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --query 'SigninLogs | where ResultType == \"500121\"' --since 1d --out q/ --azure-cli"
+  signin-doctor fetch loganalytics --workspace ID --table SigninLogs --since 2d --out la/ --azure-cli
+  signin-doctor fetch loganalytics --workspace ID --table AuditLogs --since 30d --user alex@contoso.com --out la/
+  signin-doctor fetch loganalytics --workspace ID --query 'SigninLogs | where ResultType == 500121' --out q/"
     )]
     LogAnalytics(LaArgs),
 }
@@ -363,7 +363,26 @@ impl FromGraph {
         let req = GraphRequest { version: GraphVersion::Beta, signins, audit: Some(audit), who, non_interactive: false };
         // A kept directory is refreshed: each call asks for a new window.
         let fetched = self.auth.fetcher()?.graph(&req, &dir, &Output { gzip: false, restart: true })?;
+        if fetched.signins.is_empty() {
+            let whose = match &req.who {
+                Who::User(u) => format!("of {u}"),
+                Who::RequestId(i) => format!("with the request id {i}"),
+                Who::CorrelationId(c) => format!("with the correlation id {c}"),
+                _ => "at all".to_string(),
+            };
+            let (a, b) = (req.signins.since.format("%Y-%m-%d %H:%M UTC"), req.signins.until.format("%Y-%m-%d %H:%M UTC"));
+            return Err(Error::from_parts(ErrorKind::NotFound, format!("Microsoft Graph holds no sign-in {whose} from {a} to {b}"), Path::new(""))
+                .with_hint("check the name or id; a sign-in shows in Graph a few minutes after it happens, and Graph keeps 30 days"));
+        }
         super::ui::detail(format!("fetched {} records from Microsoft Graph into {}", fetched.records, dir.display()));
-        Ok(Fetch { signins: fetched.signins, audit: fetched.audit, _dir: tmp })
+        let mut audit = fetched.audit;
+        if fetched.audit_read && audit.is_empty() {
+            // Read, and empty: no audit events for the user, which is not the
+            // same as no audit log (its facts would be unknown).
+            let none = dir.join("audit-none.json");
+            std::fs::write(&none, "{\"value\": []}\n").map_err(|e| Error::from_write(&none, &e))?;
+            audit.push(none);
+        }
+        Ok(Fetch { signins: fetched.signins, audit, _dir: tmp })
     }
 }

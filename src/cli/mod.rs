@@ -183,7 +183,7 @@ enum Command {
         subcommand_required = true,
         after_help = "Examples:
   signin-doctor fetch graph --since 2d --out fetched/ --azure-cli
-  signin-doctor fetch loganalytics --workspace WORKSPACE_ID --table SigninLogs --since 1d --out la/ --azure-cli"
+  signin-doctor fetch loganalytics --workspace ID --table SigninLogs --since 1d --out la/ --azure-cli"
     )]
     Fetch(fetch::Args),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).

@@ -70,6 +70,14 @@ pub enum Credential {
 }
 
 impl Credential {
+    /// Refuse a tenant that is no tenant id or domain before anything runs.
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            Credential::ClientSecret { tenant, .. } | Credential::Certificate { tenant, .. } | Credential::DeviceCode { tenant, .. } => tenant_segment(tenant).map(|_| ()),
+            Credential::AzureCli { tenant } => tenant.as_deref().map_or(Ok(()), |t| tenant_segment(t).map(|_| ())),
+        }
+    }
+
     /// Whether a person, not an app, is signed in (delegated permissions).
     pub(crate) fn delegated(&self) -> bool {
         matches!(self, Credential::DeviceCode { .. } | Credential::AzureCli { .. })
@@ -146,7 +154,10 @@ impl Tokens {
         }
         // Entra gives tokens for an hour or more; when it does not say, take the
         // shortest it gives.
-        let expires = Instant::now() + lifetime.unwrap_or(Duration::from_secs(3600)).max(EARLY * 2);
+        // Kept at most a day whatever the answer says (an absurd lifetime
+        // cannot overflow the clock).
+        let life = lifetime.unwrap_or(Duration::from_secs(3600)).clamp(EARLY * 2, Duration::from_secs(24 * 3600));
+        let expires = Instant::now() + life;
         self.held.insert(scope.to_string(), Held { access: access.clone(), expires });
         Ok(access)
     }
@@ -208,6 +219,9 @@ fn aadsts_advice(code: u32) -> Option<&'static str> {
         700027 | 700024 | 7000274 => "the certificate's assertion was refused: upload this certificate (its public part) to the app registration, and check the machine's clock",
         7000112 => "the app is disabled in the tenant (Enterprise applications > Properties > Enabled for users to sign in)",
         50076 | 50079 | 50158 => "Conditional Access requires more of this sign-in (MFA or a compliant device): sign in with --device-code on a device that meets it",
+        7000218 => "the app signs in as a public client, which it does not allow: turn on Allow public client flows (App registrations > Authentication) for --device-code",
+        53003 => "Conditional Access blocked this sign-in: sign in from a device and place the policies allow, or ask for an exclusion for this app",
+        500011 => "the tenant does not know the API asked for: check --graph-url and --loganalytics-url (a national cloud needs its own URLs)",
         65001 => "the app has not been granted consent: an administrator grants consent for AuditLog.Read.All and Directory.Read.All in the app registration's API permissions",
         _ => return None,
     })

@@ -39,10 +39,15 @@ pub(crate) fn token(scope: &str, tenant: Option<&str>) -> Result<(String, Durati
         Error::new(ErrorKind::Auth, why).hint("install the Azure CLI and run `az login`, or sign in with --device-code")
     })?;
     let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
-    // Read both pipes on threads, so a chatty az cannot fill one and stall.
-    let out_t = std::thread::spawn(move || read_all(out.as_mut()));
-    let err_t = std::thread::spawn(move || read_all(err.as_mut()));
+    // Read both pipes on threads, so a chatty az cannot fill one and stall;
+    // their answers come over channels, waited for only until the deadline
+    // (a process az leaves behind may hold the pipes open).
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || out_tx.send(read_all(out.as_mut())));
+    std::thread::spawn(move || err_tx.send(read_all(err.as_mut())));
     let start = Instant::now();
+    let stopped = || Error::new(ErrorKind::Auth, format!("the Azure CLI gave no token within {} s and was stopped", LIMIT.as_secs()));
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
@@ -50,12 +55,13 @@ pub(crate) fn token(scope: &str, tenant: Option<&str>) -> Result<(String, Durati
             Ok(None) | Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Error::new(ErrorKind::Auth, format!("the Azure CLI gave no token within {} s and was stopped", LIMIT.as_secs())));
+                return Err(stopped());
             }
         }
     };
-    let stdout = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
+    let left = || LIMIT.saturating_sub(start.elapsed()).max(Duration::from_secs(1));
+    let stdout = out_rx.recv_timeout(left()).map_err(|_| stopped())?;
+    let stderr = err_rx.recv_timeout(left()).unwrap_or_default();
     if !status.success() {
         let first = stderr.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("WARNING")).unwrap_or("").to_string();
         return Err(Error::new(ErrorKind::Auth, format!("the Azure CLI gave no token ({status}): {first}")).hint("run `az login` (with --tenant for the tenant whose logs you read), then try again"));

@@ -107,6 +107,7 @@ impl GraphRequest {
 
 impl Fetcher {
     /// Read sign-ins, then the audit events of the same users, into `out`.
+    /// Parts that hold no record are left out of what it returns.
     pub fn graph(&mut self, req: &GraphRequest, out: &Path, o: &Output) -> Result<Fetched> {
         if req.non_interactive && req.version == GraphVersion::V1 {
             return Err(Error::new(ErrorKind::Service, "non-interactive sign-ins are only in Graph beta").hint("leave out --api-version v1.0, or --include-non-interactive"));
@@ -114,18 +115,41 @@ impl Fetcher {
         let mut store = Store::open(out, o.gzip, o.restart)?;
         let base = format!("{}/{}", self.endpoints.graph, req.version.segment());
         let mut done = Fetched::default();
+        let mut seen = HashSet::new();
         let url = url_with(&format!("{base}/auditLogs/signIns"), &req.signin_filter())?;
-        let w = store.begin("signins", &url, url.clone())?;
-        self.pages(&mut store, w, &mut done, None)?;
-        done.signins.push(store.path("signins"));
+        let mut parts = vec![self.part(&mut store, "signins", &url, o.gzip, &mut done, None)?];
+        // A sign-in picked by its id comes with its users' sign-ins of the day
+        // before it (and the hour after): the history its facts read.
+        if matches!(req.who, Who::RequestId(_) | Who::CorrelationId(_)) {
+            let first = store.path("signins");
+            seen.extend(record_ids(&first, o.gzip, "id")?);
+            let times = record_ids(&first, o.gzip, "createdDateTime")?;
+            let times: Vec<DateTime<Utc>> = times.iter().filter_map(|t| t.parse().ok()).collect();
+            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
+                let around = Window { since: *lo - chrono::Duration::days(1), until: (*hi + chrono::Duration::hours(1)).min(Utc::now()) };
+                for (n, id) in user_ids(&first, o.gzip, &Who::Everyone)?.iter().enumerate() {
+                    let f = format!("createdDateTime ge {} and createdDateTime le {} and userId eq {}", time(&around.since), time(&around.until), lit(id));
+                    let url = url_with(&format!("{base}/auditLogs/signIns"), &f)?;
+                    parts.push(self.part(&mut store, &format!("signins-{}", n + 1), &url, o.gzip, &mut done, Some(&mut seen))?);
+                }
+            }
+        }
+        done.signins = parts.into_iter().flatten().collect();
         let Some(window) = &req.audit else { return Ok(done) };
         let audit_time = format!("activityDateTime ge {} and activityDateTime le {}", time(&window.since), time(&window.until));
         let filters: Vec<String> = match &req.who {
             Who::Everyone => vec![audit_time],
-            _ => {
+            who => {
                 // Events the users started, and events done to them (an admin
-                // resetting their methods), by their object ids from the sign-ins.
-                let ids = user_ids(&store.path("signins"), o.gzip, &req.who)?;
+                // resetting their methods), by their object ids: from the
+                // sign-ins, else (no sign-in in the window) from the directory.
+                let mut ids = user_ids(&store.path("signins"), o.gzip, who)?;
+                if let (true, Who::User(upn)) = (ids.is_empty(), who) {
+                    ids.extend(self.object_id(&base, upn)?);
+                }
+                if ids.is_empty() {
+                    self.note("no user object id was found, so no audit events were read");
+                }
                 ids.iter().flat_map(|id| [format!("{audit_time} and initiatedBy/user/id eq {}", lit(id)), format!("{audit_time} and targetResources/any(t: t/id eq {})", lit(id))]).collect()
             }
         };
@@ -133,19 +157,50 @@ impl Fetcher {
         for (n, f) in filters.iter().enumerate() {
             let name = if n == 0 { "audit".to_string() } else { format!("audit-{n}") };
             let url = url_with(&format!("{base}/auditLogs/directoryAudits"), f)?;
-            let w = store.begin(&name, &url, url.clone())?;
             // One event can be both started by and done to a user: keep it once.
-            if filters.len() > 1 && w.resumed {
-                seen.extend(record_ids(&store.path(&name), o.gzip, "id")?);
-            }
-            self.pages(&mut store, w, &mut done, if filters.len() > 1 { Some(&mut seen) } else { None })?;
-            done.audit.push(store.path(&name));
+            let dedupe = if filters.len() > 1 { Some(&mut seen) } else { None };
+            let part = self.part(&mut store, &name, &url, o.gzip, &mut done, dedupe)?;
+            done.audit.extend(part);
         }
+        done.audit_read = !filters.is_empty();
         Ok(done)
     }
 
+    /// Fetch one part to its end; its file when it holds records.
+    fn part(&mut self, store: &mut Store, name: &str, url: &str, gzip: bool, done: &mut Fetched, seen: Option<&mut HashSet<String>>) -> Result<Option<std::path::PathBuf>> {
+        let w = store.begin(name, url, url.to_string())?;
+        if w.continued {
+            self.note(&format!("{name}: carrying on the fetch begun earlier in this directory, with its own window (--restart for a new one)"));
+        }
+        let seen = match seen {
+            Some(s) => {
+                if w.resumed {
+                    s.extend(record_ids(&store.path(name), gzip, "id")?);
+                }
+                Some(s)
+            }
+            None => None,
+        };
+        let records = self.pages(store, w, done, seen)?;
+        Ok((records > 0).then(|| store.path(name)))
+    }
+
+    /// The object id of a user principal name (`GET /users/{upn}`), or none
+    /// when the directory has no such user.
+    fn object_id(&mut self, base: &str, upn: &str) -> Result<Option<String>> {
+        let mut url = reqwest::Url::parse(&format!("{base}/users/")).map_err(|e| Error::new(ErrorKind::Service, format!("{base} is not a URL: {e}")))?;
+        url.path_segments_mut().map_err(|_| Error::new(ErrorKind::Service, format!("{base} is not a base URL")))?.pop_if_empty().push(upn);
+        url.set_query(Some("$select=id"));
+        let sent = match self.http.send(Api::Graph, &self.scope(Api::Graph), url.as_str(), None) {
+            Ok(s) => s,
+            Err(e) if e.message().contains("(404 ") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(id_of(&String::from_utf8_lossy(&sent.body), "id").filter(|id| usable_id(id)))
+    }
+
     /// Follow a part's pages to its end.
-    fn pages(&mut self, store: &mut Store, mut w: Writer, done: &mut Fetched, mut seen: Option<&mut HashSet<String>>) -> Result<()> {
+    fn pages(&mut self, store: &mut Store, mut w: Writer, done: &mut Fetched, mut seen: Option<&mut HashSet<String>>) -> Result<u64> {
         done.resumed |= w.resumed;
         let home = origin(&self.endpoints.graph);
         while let Some(url) = w.part.next.clone() {
@@ -154,7 +209,14 @@ impl Fetcher {
                     Error::new(ErrorKind::Service, format!("Microsoft Graph's next page is on another host ({url}); it was not followed")).hint("the token goes only to the configured --graph-url")
                 );
             }
-            let sent = self.http.send(Api::Graph, &self.scope(Api::Graph), &url, None)?;
+            let sent = self.http.send(Api::Graph, &self.scope(Api::Graph), &url, None).map_err(|e| {
+                // A saved next link expires after a while.
+                if w.resumed && e.message().contains("(400 ") {
+                    e.with_hint("the saved link to the next page may have expired: start over with --restart")
+                } else {
+                    e
+                }
+            })?;
             done.retries += sent.retries;
             let page: Page = serde_json::from_slice(&sent.body).map_err(|e| malformed(&url, w.part.pages + 1, &e))?;
             let mut lines: Vec<std::borrow::Cow<str>> = Vec::with_capacity(page.value.len());
@@ -174,7 +236,7 @@ impl Fetcher {
             done.pages += 1;
             self.note(&format!("{}: page {}, {} records so far", w.name, w.part.pages, w.part.records));
         }
-        Ok(())
+        Ok(w.part.records)
     }
 }
 
@@ -220,6 +282,11 @@ fn record_ids(path: &Path, gzip: bool, field: &str) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
+/// An object id worth asking about: not empty, not all zeros.
+fn usable_id(id: &str) -> bool {
+    id.chars().any(|c| c.is_ascii_alphanumeric() && c != '0')
+}
+
 /// The object ids of the users the sign-ins belong to.
 fn user_ids(signins: &Path, gzip: bool, who: &Who) -> Result<Vec<String>> {
     if let Who::User(u) = who {
@@ -227,7 +294,10 @@ fn user_ids(signins: &Path, gzip: bool, who: &Who) -> Result<Vec<String>> {
             return Ok(vec![u.to_lowercase()]);
         }
     }
-    let mut ids: Vec<String> = record_ids(signins, gzip, "userId")?.into_iter().collect();
+    if !signins.exists() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<String> = record_ids(signins, gzip, "userId")?.into_iter().filter(|id| usable_id(id)).collect();
     ids.sort();
     Ok(ids)
 }

@@ -71,15 +71,19 @@ impl Http {
             };
             let status = resp.status();
             let asked = retry_after(resp.headers());
-            let bytes = match resp.bytes() {
-                Ok(b) => b.to_vec(),
+            let bytes = match read_capped(resp) {
+                Ok(b) if b.len() as u64 > BODY_MAX => {
+                    return Err(Error::new(ErrorKind::Service, format!("{} sent an answer of more than {} MiB; it was not read", api.name(), BODY_MAX >> 20))
+                        .hint(format!("check {}: Graph pages and Log Analytics slices are far smaller", api.url_flag())));
+                }
+                Ok(b) => b,
                 Err(e) if !last => {
-                    (self.say)(&format!("{}: the answer broke off: {} (retrying)", api.name(), chain(&e)));
+                    (self.say)(&format!("{}: the answer broke off: {} (retrying)", api.name(), e));
                     std::thread::sleep(self.backoff(retries));
                     retries += 1;
                     continue;
                 }
-                Err(e) => return Err(Error::new(ErrorKind::Service, format!("{} broke off its answer: {}", api.name(), chain(&e)))),
+                Err(e) => return Err(Error::new(ErrorKind::Service, format!("{} broke off its answer: {e}", api.name()))),
             };
             if status.is_success() {
                 return Ok(Sent { body: bytes, retries });
@@ -113,6 +117,18 @@ impl Http {
         // At least half the ceiling, so a retry never comes at once.
         ceiling.mul_f64(0.5 + r / 2.0)
     }
+}
+
+/// The largest answer read (a Graph page is a few MB; a Log Analytics
+/// answer at most about 100 MB): a wrong or hostile endpoint cannot fill memory.
+const BODY_MAX: u64 = 256 << 20;
+
+/// The body, read up to one byte past [`BODY_MAX`] (decompressed).
+fn read_capped(resp: reqwest::blocking::Response) -> Result<Vec<u8>, std::io::Error> {
+    use std::io::Read;
+    let mut b = Vec::new();
+    resp.take(BODY_MAX + 1).read_to_end(&mut b)?;
+    Ok(b)
 }
 
 /// `Retry-After` in seconds, or as an HTTP date.

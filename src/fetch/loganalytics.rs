@@ -127,13 +127,13 @@ impl Fetcher {
         match q {
             LaQuery::Table { table, window, user } => {
                 let key = format!("{url} {}", table_query(*table, &window.since, &window.until, user.as_deref()));
-                let w = store.begin(table.file(), &key, slice_state(&window.since, SLICE))?;
-                self.slices(&mut store, w, &url, *table, window, user.as_deref(), &mut done)?;
-                let path = store.path(table.file());
+                let w = store.begin(table.file(), &key, slice_state(&window.since, SLICE, &window.until))?;
+                let path = self.slices(&mut store, w, &url, *table, user.as_deref(), &mut done)?;
                 if *table == Table::AuditLogs {
-                    done.audit.push(path)
+                    done.audit_read = true;
+                    done.audit.extend(path)
                 } else {
-                    done.signins.push(path)
+                    done.signins.extend(path)
                 }
             }
             LaQuery::Kql { query, window } => {
@@ -153,18 +153,23 @@ impl Fetcher {
                     done.records += refs.len() as u64;
                     done.pages += 1;
                 }
-                done.signins.push(store.path("query"));
+                if w.part.records > 0 {
+                    done.signins.push(store.path("query"));
+                }
             }
         }
         Ok(done)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn slices(&mut self, store: &mut Store, mut w: Writer, url: &str, table: Table, window: &Window, user: Option<&str>, done: &mut Fetched) -> Result<()> {
+    fn slices(&mut self, store: &mut Store, mut w: Writer, url: &str, table: Table, user: Option<&str>, done: &mut Fetched) -> Result<Option<std::path::PathBuf>> {
         done.resumed |= w.resumed;
+        if w.continued {
+            self.note(&format!("{}: carrying on the fetch begun earlier in this directory, with its own window (--restart for a new one)", table.name()));
+        }
         while let Some(next) = w.part.next.clone() {
-            let (from, len) = parse_slice(&next).ok_or_else(|| Error::new(ErrorKind::Syntax, format!("the fetch state's next slice {next:?} is damaged")).hint("start over with --restart"))?;
-            let to = (from + chrono::Duration::from_std(len).unwrap_or(chrono::Duration::zero())).min(window.until);
+            // The window is the one the fetch began with (a resume keeps it).
+            let (from, len, until) = parse_slice(&next).ok_or_else(|| Error::new(ErrorKind::Syntax, format!("the fetch state's next slice {next:?} is damaged")).hint("start over with --restart"))?;
+            let to = chrono::Duration::from_std(len).ok().and_then(|d| from.checked_add_signed(d)).unwrap_or(until).min(until);
             let query = table_query(table, &from, &to, user);
             let body = serde_json::json!({ "query": query, "timespan": format!("{}/{}", time(&from), time(&to)) });
             let a = self.ask(url, &body, done)?;
@@ -173,18 +178,20 @@ impl Fetcher {
                 if len / 2 < MIN_SLICE {
                     return Err(cut_off(e).hint("this table holds too much in one minute to read through the API; export it instead"));
                 }
-                w.part.next = Some(slice_state(&from, len / 2));
+                w.part.next = Some(slice_state(&from, len / 2, &until));
                 continue;
             }
             let rows = rows_of(a)?;
             let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
-            let after = if to >= window.until { None } else { Some(slice_state(&to, len)) };
+            // A slice that came whole lets the next be twice as long, up to a day.
+            let after = if to >= until { None } else { Some(slice_state(&to, (len * 2).min(SLICE), &until)) };
             store.page(&mut w, &refs, after)?;
             done.records += refs.len() as u64;
             done.pages += 1;
             self.note(&format!("{}: {} to {}, {} rows so far", table.name(), time(&from), time(&to), w.part.records));
         }
-        Ok(())
+        let path = store.path(table.file());
+        Ok(w.part.records > 0).map(|some| some.then_some(path))
     }
 
     fn ask(&mut self, url: &str, body: &serde_json::Value, done: &mut Fetched) -> Result<Answer> {
@@ -195,14 +202,19 @@ impl Fetcher {
     }
 }
 
-/// `time|seconds`: where the next slice starts and how long it is.
-fn slice_state(from: &DateTime<Utc>, len: Duration) -> String {
-    format!("{}|{}", time(from), len.as_secs())
+/// `time|seconds|until`: where the next slice starts, how long it is, and
+/// where the window ends.
+fn slice_state(from: &DateTime<Utc>, len: Duration, until: &DateTime<Utc>) -> String {
+    format!("{}|{}|{}", time(from), len.as_secs(), time(until))
 }
 
-fn parse_slice(s: &str) -> Option<(DateTime<Utc>, Duration)> {
-    let (t, n) = s.split_once('|')?;
-    Some((t.parse().ok()?, Duration::from_secs(n.parse().ok()?)))
+fn parse_slice(s: &str) -> Option<(DateTime<Utc>, Duration, DateTime<Utc>)> {
+    let mut it = s.split('|');
+    let (t, n, u) = (it.next()?, it.next()?, it.next()?);
+    let len = Duration::from_secs(n.parse().ok()?);
+    // A damaged length would loop (0) or overflow: refused.
+    (MIN_SLICE..=SLICE).contains(&len).then_some(())?;
+    Some((t.parse().ok()?, len, u.parse().ok()?))
 }
 
 fn cut_off(e: &serde_json::Value) -> Error {
@@ -248,6 +260,9 @@ mod tests {
     #[test]
     fn slices_round_trip() {
         let from: DateTime<Utc> = "2026-11-28T00:00:00Z".parse().unwrap();
-        assert_eq!(parse_slice(&slice_state(&from, SLICE)), Some((from, SLICE)));
+        let until: DateTime<Utc> = "2026-11-30T00:00:00Z".parse().unwrap();
+        assert_eq!(parse_slice(&slice_state(&from, SLICE, &until)), Some((from, SLICE, until)));
+        assert_eq!(parse_slice("2026-11-28T00:00:00Z|0|2026-11-30T00:00:00Z"), None);
+        assert_eq!(parse_slice("2026-11-28T00:00:00Z|999999999999|2026-11-30T00:00:00Z"), None);
     }
 }

@@ -114,6 +114,10 @@ pub struct Fetched {
     pub retries: u32,
     /// Whether this run carried on an interrupted fetch.
     pub resumed: bool,
+    /// Whether the audit log was read, even if it held nothing for these
+    /// users (then [`audit`](Self::audit) is empty, and means "no events",
+    /// not "unknown").
+    pub audit_read: bool,
 }
 
 /// Which API a request goes to.
@@ -147,6 +151,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher signing in with `credential` (nothing is sent until a fetch).
     pub fn new(credential: Credential, endpoints: Endpoints) -> Result<Fetcher> {
+        credential.check()?;
         let endpoints = Endpoints {
             authority: checked(&endpoints.authority, "--authority")?,
             graph: checked(&endpoints.graph, "--graph-url")?,

@@ -32,12 +32,18 @@ pub(crate) struct Part {
     pub records: u64,
     pub pages: u64,
     pub done: bool,
+    /// Whether its pages are gzip members (a resume must write the same).
+    #[serde(default)]
+    pub gzip: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
     version: u32,
     parts: BTreeMap<String, Part>,
+    /// Parts earlier fetches here wrote: a restart may overwrite them.
+    #[serde(default)]
+    owned: std::collections::BTreeSet<String>,
 }
 
 /// The output directory of one fetch.
@@ -45,8 +51,6 @@ pub(crate) struct Store {
     dir: PathBuf,
     state: State,
     gzip: bool,
-    /// Parts an earlier fetch here wrote, which a restart may overwrite.
-    owned: std::collections::HashSet<String>,
 }
 
 /// One output file being appended to.
@@ -56,6 +60,9 @@ pub(crate) struct Writer {
     pub part: Part,
     /// Whether this part carried on from an earlier, interrupted run.
     pub resumed: bool,
+    /// Whether it carries on a query asked for another window (the same
+    /// command run later with a relative `--since`): the window begun is kept.
+    pub continued: bool,
 }
 
 impl Store {
@@ -64,13 +71,13 @@ impl Store {
     pub(crate) fn open(dir: &Path, gzip: bool, restart: bool) -> Result<Store> {
         make_private_dir(dir)?;
         let path = dir.join(STATE_FILE);
-        let mut owned = std::collections::HashSet::new();
         let state = match std::fs::read(&path) {
             Ok(b) if restart => {
-                // Whatever its version, the names of the parts it wrote.
+                // Whatever its version, the names of the parts written here.
                 let v: serde_json::Value = serde_json::from_slice(&b).unwrap_or_default();
-                owned.extend(v["parts"].as_object().into_iter().flat_map(|m| m.keys().cloned()));
-                State::default()
+                let mut owned: std::collections::BTreeSet<String> = v["parts"].as_object().into_iter().flat_map(|m| m.keys().cloned()).collect();
+                owned.extend(v["owned"].as_array().into_iter().flatten().filter_map(|n| n.as_str().map(str::to_string)));
+                State { version: STATE_VERSION, parts: BTreeMap::new(), owned }
             }
             Ok(b) => {
                 let s: State = serde_json::from_slice(&b).map_err(|e| Error::from_parts(ErrorKind::Syntax, format!("the fetch state is damaged: {e}"), &path).hint("start over with --restart"))?;
@@ -79,10 +86,10 @@ impl Store {
                 }
                 s
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State { version: STATE_VERSION, ..State::default() },
             Err(e) => return Err(Error::io(&path, &e)),
         };
-        Ok(Store { dir: dir.to_path_buf(), state, gzip, owned })
+        Ok(Store { dir: dir.to_path_buf(), state, gzip })
     }
 
     /// The file a part is written to.
@@ -97,32 +104,45 @@ impl Store {
     pub(crate) fn begin(&mut self, name: &str, query: &str, first: String) -> Result<Writer> {
         let path = self.path(name);
         let prior = self.state.parts.get(name).cloned();
-        let (part, resumed) = match prior {
+        let fresh = || Part { query: query.to_string(), next: Some(first.clone()), bytes: 0, records: 0, pages: 0, done: false, gzip: self.gzip };
+        let (part, resumed, continued) = match prior {
+            // Begun but no page written (the sign-in failed, say): begin anew.
+            Some(p) if p.pages == 0 => (fresh(), false, false),
             // The same query, or the same but for its window (`--since 2d`
             // run again later): the fetch begun goes on with its own window.
             Some(p) if p.query == query || untimed(&p.query) == untimed(query) => {
-                let r = p.pages > 0;
-                (p, r)
+                if p.gzip != self.gzip {
+                    let (was, now) = if p.gzip { ("with", "without") } else { ("without", "with") };
+                    return Err(Error::from_parts(ErrorKind::Write, format!("the fetch here was begun {was} --gzip; this run is {now} it"), &self.dir).hint("run it as it was begun, or --restart"));
+                }
+                let on_disk = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                if on_disk < p.bytes {
+                    return Err(Error::from_parts(ErrorKind::Write, format!("is shorter ({on_disk} bytes) than the fetch state says ({} bytes): it was changed since", p.bytes), &path)
+                        .hint("start over with --restart"));
+                }
+                let continued = p.query != query;
+                (p, true, continued)
             }
             Some(_) => {
                 return Err(Error::from_parts(ErrorKind::Write, "this directory holds a fetch of another query; nothing was changed", &self.dir)
                     .hint("use another --out directory, or --restart to start this one over"));
             }
             None => {
-                if path.exists() && !self.owned.contains(name) {
+                if path.exists() && !self.state.owned.contains(name) {
                     return Err(
                         Error::from_parts(ErrorKind::Write, "already exists and is not a fetch in progress here; nothing was changed", &path).hint("use another --out directory, or remove the file")
                     );
                 }
-                (Part { query: query.to_string(), next: Some(first), bytes: 0, records: 0, pages: 0, done: false }, false)
+                (fresh(), false, false)
             }
         };
         let mut file = private_file(&path)?;
         // Cut back whatever a killed run wrote past its last whole page.
         file.set_len(part.bytes).and_then(|_| file.seek(SeekFrom::End(0))).map_err(|e| Error::from_write(&path, &e))?;
         self.state.parts.insert(name.to_string(), part.clone());
+        self.state.owned.insert(name.to_string());
         self.save()?;
-        Ok(Writer { file, name: name.to_string(), part, resumed })
+        Ok(Writer { file, name: name.to_string(), part, resumed, continued })
     }
 
     /// Append one page of records (each one JSON text) and move the part
@@ -134,7 +154,8 @@ impl Store {
             buf.push(b'\n');
         }
         let path = self.path(&w.name);
-        if self.gzip && !buf.is_empty() {
+        // With gzip an empty page is an empty member: the file stays gzip.
+        if self.gzip {
             let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             buf = z.write_all(&buf).and_then(|_| z.finish()).map_err(|e| Error::from_write(&path, &e))?;
         }
@@ -148,15 +169,16 @@ impl Store {
         self.save()
     }
 
-    /// Write the state file atomically (a temporary file renamed over it).
+    /// Write the state file atomically: a new private file (made with
+    /// O_EXCL under a random name, so no link planted in the directory is
+    /// followed) renamed over the old one.
     fn save(&self) -> Result<()> {
         let path = self.dir.join(STATE_FILE);
-        let tmp = self.dir.join(format!(".{STATE_FILE}.tmp"));
-        let state = State { version: STATE_VERSION, parts: self.state.parts.clone() };
-        let text = serde_json::to_vec_pretty(&state).unwrap_or_default();
-        let mut f = private_file(&tmp)?;
-        f.set_len(0).and_then(|_| f.write_all(&text)).and_then(|_| f.sync_data()).map_err(|e| Error::from_write(&tmp, &e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::from_write(&path, &e))
+        let text = serde_json::to_vec_pretty(&self.state).unwrap_or_default();
+        let mut tmp = tempfile::Builder::new().prefix(".fetch-state").tempfile_in(&self.dir).map_err(|e| Error::from_write(&path, &e))?;
+        tmp.write_all(&text).and_then(|_| tmp.as_file().sync_data()).map_err(|e| Error::from_write(&path, &e))?;
+        tmp.persist(&path).map_err(|e| Error::from_write(&path, &e.error))?;
+        Ok(())
     }
 }
 
@@ -182,8 +204,13 @@ fn make_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Open (creating) a file only its owner may read, without truncating it.
+/// Open (creating) a file only its owner may read, without truncating it;
+/// never through a symbolic link (one planted in a shared directory could
+/// point the write anywhere).
 fn private_file(path: &Path) -> Result<File> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::from_parts(ErrorKind::Write, "is a symbolic link; a fetch writes only plain files", path));
+    }
     let mut o = OpenOptions::new();
     o.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -228,6 +255,14 @@ mod tests {
         std::fs::write(dir.path().join("audit.jsonl"), "mine").unwrap();
         let mut s = Store::open(dir.path(), false, true).unwrap();
         assert!(s.begin("audit", "q", "u".into()).is_err());
+    }
+
+    #[test]
+    fn a_later_window_is_the_same_query() {
+        let a = "https://g/beta/auditLogs/signIns?%24filter=createdDateTime+ge+2026-11-28T00%3A00%3A00Z+and+userPrincipalName+eq+%27a%27";
+        let b = "https://g/beta/auditLogs/signIns?%24filter=createdDateTime+ge+2026-11-29T10%3A11%3A12Z+and+userPrincipalName+eq+%27a%27";
+        assert_eq!(untimed(a), untimed(b));
+        assert_ne!(untimed(a), untimed(&b.replace("%27a%27", "%27b%27")));
     }
 
     #[cfg(unix)]

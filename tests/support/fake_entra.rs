@@ -54,8 +54,13 @@ pub struct Fake {
     pub valid: Vec<String>,
     /// Whether the device code's sign-in was already polled once.
     pub polled: bool,
+    /// The device flow's error after the first poll (`authorization_declined`,
+    /// `expired_token`) instead of a token.
+    pub device_error: Option<&'static str>,
     pub public_key_pem: String,
     pub url: String,
+    /// Next links point at another host (which the client must not follow).
+    pub foreign_next: bool,
 }
 
 pub struct FakeEntra {
@@ -78,6 +83,7 @@ impl FakeEntra {
             .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
             .route("/{version}/auditLogs/{what}", get(graph))
+            .route("/{version}/users/{upn}", get(user))
             .route("/v1/workspaces/{ws}/query", post(la_query))
             .with_state(state.clone());
         std::thread::spawn(move || {
@@ -151,6 +157,19 @@ async fn token(State(st): State<Arc<Mutex<Fake>>>, Path(_tenant): Path<String>, 
                 )
                     .into_response();
             }
+            match s.device_error {
+                Some("authorization_declined") => {
+                    return (StatusCode::BAD_REQUEST, Json(json!({"error": "authorization_declined", "error_description": "AADSTS70000: The user denied the authorization request."}))).into_response()
+                }
+                Some(e) => {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        Json(json!({"error": e, "error_description": "AADSTS70020: The provided value for the input parameter 'device_code' is not valid. This device code has expired."})),
+                    )
+                        .into_response()
+                }
+                None => {}
+            }
             issue(&mut s, "device_code")
         }
         "refresh_token" => issue(&mut s, "refresh_token"),
@@ -214,9 +233,26 @@ fn eq_value(filter: &str, pattern: &str) -> Option<String> {
     Some(out)
 }
 
-/// Whether a record passes the `eq` parts of a `$filter` (Graph compares
-/// strings without regard to case).
+/// The time after `pattern` (`createdDateTime ge `) in a `$filter`.
+fn time_after(filter: &str, pattern: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let rest = &filter[filter.find(pattern)? + pattern.len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Whether a record's time is inside the `ge`/`le` bounds of a `$filter`.
+fn in_window(filter: &str, r: &Value) -> bool {
+    ["createdDateTime", "activityDateTime"].iter().all(|field| {
+        let Some(t) = r[field].as_str().and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok()) else { return true };
+        time_after(filter, &format!("{field} ge ")).is_none_or(|lo| t >= lo) && time_after(filter, &format!("{field} le ")).is_none_or(|hi| t <= hi)
+    })
+}
+
+/// Whether a record passes the `eq` and time parts of a `$filter` (Graph
+/// compares strings without regard to case).
 fn matches(filter: &str, r: &Value) -> bool {
+    if !in_window(filter, r) {
+        return false;
+    }
     let target = |r: &Value| r["targetResources"].as_array().map(|a| a.iter().filter_map(|t| t["id"].as_str()).map(str::to_string).collect::<Vec<_>>()).unwrap_or_default();
     let checks: [(&str, Vec<String>); 5] = [
         ("userPrincipalName eq '", r["userPrincipalName"].as_str().into_iter().map(str::to_string).collect()),
@@ -247,13 +283,35 @@ async fn graph(State(st): State<Arc<Mutex<Fake>>>, Path((version, what)): Path<(
     let page: Vec<Value> = all.iter().skip(skip).take(s.page_size).cloned().collect();
     let mut body = json!({"@odata.context": format!("{}/{version}/$metadata#auditLogs/{what}", s.url), "value": page});
     if skip + s.page_size < all.len() {
-        let mut next = reqwest::Url::parse(&format!("{}/{version}/auditLogs/{what}", s.url)).unwrap();
+        let host = if s.foreign_next { s.url.replace("127.0.0.1", "localhost") } else { s.url.clone() };
+        let mut next = reqwest::Url::parse(&format!("{host}/{version}/auditLogs/{what}")).unwrap();
         next.query_pairs_mut().append_pair("$filter", &filter).append_pair("$skiptoken", &(skip + s.page_size).to_string());
         body["@odata.nextLink"] = next.to_string().into();
     }
     // Graph's pages are compact JSON; pretty printing here checks that the
     // records are kept whole anyway.
     (StatusCode::OK, [("content-type", "application/json")], serde_json::to_string_pretty(&body).unwrap()).into_response()
+}
+
+/// `GET /users/{upn}?$select=id`: the object id of a user the fake knows.
+async fn user(State(st): State<Arc<Mutex<Fake>>>, Path((version, upn)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let mut s = st.lock().unwrap();
+    s.log.push(format!("GET /{version}/users/{upn}"));
+    if let Some(r) = gate(&mut s, &headers) {
+        return r;
+    }
+    let known = s.signins.iter().find(|r| r["userPrincipalName"].as_str().is_some_and(|u| u.eq_ignore_ascii_case(&upn))).map(|r| r["userId"].clone());
+    let known = known.or_else(|| {
+        s.audits.iter().find_map(|r| r["targetResources"].as_array()?.iter().find(|t| t["userPrincipalName"].as_str().is_some_and(|u| u.eq_ignore_ascii_case(&upn))).map(|t| t["id"].clone()))
+    });
+    match known {
+        Some(id) => Json(json!({"@odata.context": format!("{}/{version}/$metadata#users(id)/$entity", s.url), "id": id})).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": {"code": "Request_ResourceNotFound", "message": format!("Resource '{upn}' does not exist or one of its queried reference-property objects are not present.")}})),
+        )
+            .into_response(),
+    }
 }
 
 async fn la_query(State(st): State<Arc<Mutex<Fake>>>, Path(ws): Path<String>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
