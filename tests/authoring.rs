@@ -246,3 +246,33 @@ fn check_cases_points_at_the_value_in_its_field() {
     let places: Vec<(String, u64, u64)> = v.as_array().unwrap().iter().map(|e| (e["code"].as_str().unwrap().into(), e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap())).collect();
     assert_eq!(places, [("unknown-choice".to_string(), 3, 24), ("unknown-diagnosis".to_string(), 4, 23)], "not at the description's \"no\"");
 }
+
+#[test]
+fn fmt_lays_out_rules_in_one_form_and_check_fails_until_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.ron");
+    let messy = "// The tree.\nTree(id:\"t\" ,title : \"T\",\n\n\n  nodes:[ Diagnosis(id:\"d\",title:\"D\",severity:Low,summary:\"s\",next_steps:[\"a\"]), // the only one\n  ],entry:true)\n";
+    std::fs::write(&f, messy).unwrap();
+    let p = f.to_str().unwrap();
+    let (code, out, _) = cli(&["fmt", "--check", p]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("-Tree(id:\"t\" ,title : \"T\",") && out.contains("+    title: \"T\","), "a diff: {out}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), messy, "--check changes nothing");
+    let (code, out, err) = cli(&["fmt", p]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), p);
+    let tidy = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(
+        tidy,
+        "// The tree.\nTree(\n    id: \"t\",\n    title: \"T\",\n\n    nodes: [\n        Diagnosis(id: \"d\", title: \"D\", severity: Low, summary: \"s\", next_steps: [\"a\"]), // the only one\n    ],\n    entry: true,\n)\n"
+    );
+    let (code, _, err) = cli(&["fmt", "--check", p]);
+    assert_eq!(code, 0, "formatted once, it stays: {err}");
+    assert!(err.contains("0 of 1 files would be reformatted"), "{err}");
+    // A file that cannot be read is named at its place, and nothing is written.
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(&bad, "Tree(\n  id: \"t,\n)\n").unwrap();
+    let (code, _, err) = cli(&["fmt", bad.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("bad.ron:2:7: cannot format: a string is not closed"), "{err}");
+}

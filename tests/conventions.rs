@@ -14,7 +14,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
 
-const COMMANDS: [&str; 13] = ["diagnose", "guide", "triage", "check", "facts", "test", "graph", "explain", "serve", "case", "fetch", "completions", "man"];
+const COMMANDS: [&str; 14] = ["diagnose", "guide", "triage", "check", "facts", "test", "fmt", "graph", "explain", "serve", "case", "fetch", "completions", "man"];
 
 #[test]
 fn completions_for_every_shell_name_every_command() {
@@ -38,7 +38,7 @@ fn man_pages_for_the_tool_and_each_command() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(&["man", "--out", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("wrote 14 man pages"), "{err}");
+    assert!(err.contains("wrote 15 man pages"), "{err}");
     for c in COMMANDS {
         let page = std::fs::read_to_string(dir.path().join(format!("signin-doctor-{c}.1"))).unwrap_or_else(|e| panic!("{c}: {e}"));
         assert!(page.contains(&format!(".TH \"signin-doctor {c}\" 1")), "{c}: {}", &page[..200.min(page.len())]);

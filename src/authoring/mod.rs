@@ -11,6 +11,8 @@ pub use cases::{Case, CaseRun, Divergence, Expect, Input, OrgInput, Select};
 pub use coverage::{Count, Coverage, Missing};
 pub use new_case::{case_from_log, NewCase, WHOLE_LOG_MAX};
 mod explain;
+mod fmt;
+pub use fmt::{format_ron, WIDTH};
 mod graph;
 
 pub use explain::{explain, PathStep};

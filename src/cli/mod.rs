@@ -5,6 +5,7 @@ mod common;
 mod diagnose;
 mod docs;
 mod fetch;
+mod fmt;
 mod graph;
 mod guide;
 mod key;
@@ -158,6 +159,11 @@ enum Command {
   signin-doctor test tests/cases --rules rules --coverage
   signin-doctor test tests/cases --require-full-coverage --format json")]
     Test(test::Args),
+    /// Lay out rule and case files in one canonical form (comments kept).
+    #[command(after_help = "Examples:
+  signin-doctor fmt                      # the rules/ directory
+  signin-doctor fmt rules/ tests/cases/ --check")]
+    Fmt(fmt::Args),
     /// Draw the trees (DOT, Mermaid or SVG), optionally with a case's path.
     #[command(after_help = "Examples:
   signin-doctor graph --format svg --out-dir docs/trees
@@ -224,6 +230,7 @@ pub fn run() -> i32 {
         Command::Serve(a) => serve::run(a),
         Command::Case(a) => case::run(a),
         Command::Fetch(a) => fetch::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::Completions(a) => docs::completions(a, Cli::command()),
         Command::Man(a) => docs::man(a, Cli::command()),
     };
