@@ -276,3 +276,9 @@ fn fmt_lays_out_rules_in_one_form_and_check_fails_until_it_is() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("bad.ron:2:7: cannot format: a string is not closed"), "{err}");
 }
+
+#[test]
+fn shipped_rules_and_cases_are_in_the_layout() {
+    let (code, out, err) = cli(&["fmt", "--check", "rules", "tests/cases"]);
+    assert_eq!(code, 0, "run `signin-doctor fmt rules tests/cases`:\n{out}{err}");
+}
