@@ -282,3 +282,44 @@ fn shipped_rules_and_cases_are_in_the_layout() {
     let (code, out, err) = cli(&["fmt", "--check", "rules", "tests/cases"]);
     assert_eq!(code, 0, "run `signin-doctor fmt rules tests/cases`:\n{out}{err}");
 }
+
+/// `graph --format svg` with Graphviz's `dot` on the PATH (a stand-in that
+/// answers as dot does), and without it: the file says who laid it out.
+#[cfg(unix)]
+#[test]
+fn svg_pictures_say_who_laid_them_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let dot = dir.path().join("dot");
+    let script = "#!/bin/sh\nif [ \"$1\" = -V ]; then echo 'dot - graphviz version 9.9.9 (stand-in)' >&2; exit 0; fi\ncat > /dev/null\necho '<?xml version=\"1.0\"?>'\necho '<svg xmlns=\"http://www.w3.org/2000/svg\"><text>laid out</text></svg>'\n";
+    std::fs::write(&dot, script).unwrap();
+    std::fs::set_permissions(&dot, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |path: &str, extra: &[&str]| {
+        let o = assert_cmd::Command::cargo_bin("signin-doctor")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PATH", path)
+            .args([&["graph", "--tree", "access", "--format", "svg"][..], extra].concat())
+            .output()
+            .unwrap();
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let with = dir.path().to_str().unwrap();
+    let (code, out, err) = run(with, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("<!-- Laid out by Graphviz (graphviz version 9.9.9 (stand-in)). -->\n<svg"), "{out}");
+    let (code, out, _) = run(with, &["--layout", "builtin"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Laid out in-process by layout-rs, as asked") && !out.contains("stand-in"), "{}", &out[..300]);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, out, _) = run(empty.to_str().unwrap(), &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Graphviz dot was not found") && out.contains("<svg"), "{}", &out[..300]);
+    let (code, _, err) = run(empty.to_str().unwrap(), &["--layout", "graphviz"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("Graphviz dot is not installed"), "{err}");
+    // docs/trees is laid out in-process, the same on every machine, and says so.
+    let committed = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trees/triage.svg")).unwrap();
+    assert!(committed.contains("Laid out in-process by layout-rs, so that every machine makes the same file"));
+}

@@ -295,6 +295,15 @@ pub fn svg(rules: &Rules, tree: Option<&str>, hl: &Highlight) -> Result<String, 
     Ok(normalise_svg(&w.finalize()))
 }
 
+/// The SVG with an XML comment before its `<svg` element: who laid it out.
+pub fn svg_comment(svg: &str, says: &str) -> String {
+    let comment = format!("<!-- {} -->\n", says.replace("--", "- -"));
+    match svg.find("<svg") {
+        Some(at) => format!("{}{comment}{}", &svg[..at], &svg[at..]),
+        None => format!("{comment}{svg}"),
+    }
+}
+
 #[cfg(feature = "svg")]
 /// layout-rs writes its font classes in hash order; sort them so the same
 /// rules always give the same bytes (docs/trees is checked for staleness),
@@ -316,7 +325,8 @@ pub fn pictures(rules: &Rules) -> Result<Vec<(String, String)>, String> {
     let none = Highlight::default();
     let mut out = Vec::new();
     for t in rules.trees() {
-        out.push((format!("{}.svg", t.id), svg(rules, Some(&t.id), &none)?));
+        let says = "Laid out in-process by layout-rs, so that every machine makes the same file; `signin-doctor graph` for one tree uses Graphviz dot when it is installed.";
+        out.push((format!("{}.svg", t.id), svg_comment(&svg(rules, Some(&t.id), &none)?, says)));
         let flow = mermaid(rules, Some(&t.id), &none);
         // A Markdown page GitHub shows as a picture (it renders `mermaid` blocks).
         out.push((

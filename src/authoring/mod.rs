@@ -16,7 +16,7 @@ pub use fmt::{format_ron, WIDTH};
 mod graph;
 
 pub use explain::{explain, PathStep};
-pub use graph::{dot, mermaid, DotFlavour, Highlight};
+pub use graph::{dot, mermaid, svg_comment, DotFlavour, Highlight};
 #[cfg(feature = "svg")]
 pub use graph::{pictures, svg};
 

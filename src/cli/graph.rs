@@ -14,8 +14,19 @@ pub enum GraphFormat {
     Dot,
     /// Mermaid flowchart (renders in Markdown on GitHub and in many wikis).
     Mermaid,
-    /// SVG, laid out by this program (no Graphviz needed).
+    /// SVG: laid out by Graphviz `dot` when it is installed, else by this
+    /// program (see --layout); the file says which.
     Svg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LayoutChoice {
+    /// Graphviz `dot` when it is installed, else the in-process layout.
+    Auto,
+    /// Graphviz `dot`; an error when it is not installed.
+    Graphviz,
+    /// The in-process layout (the same bytes on every machine).
+    Builtin,
 }
 
 #[derive(clap::Args, Debug)]
@@ -35,7 +46,11 @@ pub struct GraphArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
     output: Option<PathBuf>,
-    /// Write every tree in every format to DIR (TREE.svg, TREE.mmd, TREE.dot): how docs/trees is made.
+    /// Who lays out an SVG picture.
+    #[arg(long, value_enum, default_value_t = LayoutChoice::Auto)]
+    layout: LayoutChoice,
+    /// Write every tree in every format to DIR (TREE.svg, TREE.mmd, TREE.dot): how docs/trees is made
+    /// (its SVG pictures with the in-process layout, so every machine makes the same).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["highlight", "tree"])]
     out_dir: Option<PathBuf>,
 }
@@ -55,11 +70,25 @@ fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
 }
 
 /// Render one tree (or all) in one format.
-pub fn render(rules: &Rules, tree: Option<&str>, format: GraphFormat, hl: &Highlight) -> Result<String, Error> {
+pub fn render(rules: &Rules, tree: Option<&str>, format: GraphFormat, hl: &Highlight, layout: LayoutChoice) -> Result<String, Error> {
+    let failed = |e: String| Error::from_parts(ErrorKind::InvalidRules, e, Path::new(""));
     Ok(match format {
         GraphFormat::Dot => authoring::dot(rules, tree, hl, DotFlavour::Graphviz),
         GraphFormat::Mermaid => authoring::mermaid(rules, tree, hl),
-        GraphFormat::Svg => authoring::svg(rules, tree, hl).map_err(|e| Error::from_parts(ErrorKind::InvalidRules, e, Path::new("")))?,
+        GraphFormat::Svg => {
+            let by_graphviz = if layout == LayoutChoice::Builtin { None } else { super::graphviz::svg(&authoring::dot(rules, tree, hl, DotFlavour::Graphviz)) };
+            match (by_graphviz, layout) {
+                (Some(svg), _) => svg.map_err(failed)?,
+                (None, LayoutChoice::Graphviz) => {
+                    return Err(Error::from_parts(ErrorKind::Io, "--layout graphviz: Graphviz dot is not installed (not on PATH)", Path::new(""))
+                        .with_hint("install Graphviz (Debian: apt install graphviz), or use --layout builtin"));
+                }
+                (None, LayoutChoice::Auto) => {
+                    authoring::svg_comment(&authoring::svg(rules, tree, hl).map_err(failed)?, "Laid out in-process by layout-rs: Graphviz dot was not found, which lays out larger trees more clearly.")
+                }
+                (None, LayoutChoice::Builtin) => authoring::svg_comment(&authoring::svg(rules, tree, hl).map_err(failed)?, "Laid out in-process by layout-rs, as asked (layout: builtin)."),
+            }
+        }
     })
 }
 
@@ -90,7 +119,7 @@ pub fn graph(a: GraphArgs) -> Result<i32, Error> {
         Some(f) => highlight(&rules, f)?,
         None => Highlight::default(),
     };
-    let out = render(&rules, a.tree.as_deref(), a.format, &hl)?;
+    let out = render(&rules, a.tree.as_deref(), a.format, &hl, a.layout)?;
     match &a.output {
         Some(p) => write(p, &out)?,
         None => out!("{out}"),

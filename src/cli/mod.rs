@@ -7,6 +7,7 @@ mod docs;
 mod fetch;
 mod fmt;
 mod graph;
+mod graphviz;
 mod guide;
 mod key;
 mod outfile;
