@@ -17,15 +17,15 @@ use std::path::PathBuf;
 /// use signin_doctor::{authoring, Rules};
 /// let rules = Rules::embedded()?;
 /// let dir = std::env::temp_dir().join(format!("case-check-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir).unwrap();
+/// std::fs::create_dir_all(&dir)?;
 /// let case = dir.join("c.ron");
-/// std::fs::write(&case, "Case(answers: {\"symptom\": \"expird\"}, expect: (diagnosis: \"password-expired\"))").unwrap();
+/// std::fs::write(&case, "Case(answers: {\"symptom\": \"expird\"}, expect: (diagnosis: \"password-expired\"))")?;
 /// let errs = authoring::check_cases(&rules, &[case])?;
-/// let e = errs.iter().next().unwrap();
+/// let e = errs.iter().next().ok_or("no error was reported")?;
 /// assert_eq!((e.code, e.line), ("unknown-choice", 1));
-/// assert!(e.hint.as_deref().unwrap().contains("expired"));
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), signin_doctor::Error>(())
+/// assert!(e.hint.as_deref().is_some_and(|h| h.contains("expired")));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_cases(rules: &Rules, files: &[PathBuf]) -> Result<RuleErrors> {
     let mut sources = Vec::new();

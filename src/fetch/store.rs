@@ -230,31 +230,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_resumed_part_is_cut_back_to_its_last_page() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path(), false, false).unwrap();
-        let mut w = s.begin("signins", "q", "u1".into()).unwrap();
-        s.page(&mut w, &[r#"{"id":"1"}"#], Some("u2".into())).unwrap();
+    fn a_resumed_part_is_cut_back_to_its_last_page() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut s = Store::open(dir.path(), false, false)?;
+        let mut w = s.begin("signins", "q", "u1".into())?;
+        s.page(&mut w, &[r#"{"id":"1"}"#], Some("u2".into()))?;
         // A killed run's half page.
-        w.file.write_all(b"{\"id\":\"2\"").unwrap();
+        w.file.write_all(b"{\"id\":\"2\"")?;
         drop(w);
-        let mut s = Store::open(dir.path(), false, false).unwrap();
-        let mut w = s.begin("signins", "q", "ignored".into()).unwrap();
+        let mut s = Store::open(dir.path(), false, false)?;
+        let mut w = s.begin("signins", "q", "ignored".into())?;
         assert!(w.resumed);
         assert_eq!(w.part.next.as_deref(), Some("u2"));
-        s.page(&mut w, &[r#"{"id":"2"}"#], None).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("signins.jsonl")).unwrap();
+        s.page(&mut w, &[r#"{"id":"2"}"#], None)?;
+        let text = std::fs::read_to_string(dir.path().join("signins.jsonl"))?;
         assert_eq!(text, "{\"id\":\"1\"}\n{\"id\":\"2\"}\n");
         // Another query is refused; a restart may overwrite the part.
         assert!(s.begin("signins", "other", "u".into()).is_err());
-        let mut s = Store::open(dir.path(), false, true).unwrap();
-        let mut w = s.begin("signins", "other", "v1".into()).unwrap();
-        s.page(&mut w, &[r#"{"id":"3"}"#], None).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("signins.jsonl")).unwrap(), "{\"id\":\"3\"}\n");
+        let mut s = Store::open(dir.path(), false, true)?;
+        let mut w = s.begin("signins", "other", "v1".into())?;
+        s.page(&mut w, &[r#"{"id":"3"}"#], None)?;
+        assert_eq!(std::fs::read_to_string(dir.path().join("signins.jsonl"))?, "{\"id\":\"3\"}\n");
         // A file no fetch wrote is never overwritten.
-        std::fs::write(dir.path().join("audit.jsonl"), "mine").unwrap();
-        let mut s = Store::open(dir.path(), false, true).unwrap();
+        std::fs::write(dir.path().join("audit.jsonl"), "mine")?;
+        let mut s = Store::open(dir.path(), false, true)?;
         assert!(s.begin("audit", "q", "u".into()).is_err());
+        Ok(())
     }
 
     #[test]
@@ -267,16 +268,17 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn files_are_owner_only() {
+    fn files_are_owner_only() -> Result<(), Box<dyn std::error::Error>> {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir()?;
         let out = dir.path().join("out");
-        let mut s = Store::open(&out, true, false).unwrap();
-        let mut w = s.begin("audit", "q", "u".into()).unwrap();
-        s.page(&mut w, &[r#"{"id":"1"}"#], None).unwrap();
+        let mut s = Store::open(&out, true, false)?;
+        let mut w = s.begin("audit", "q", "u".into())?;
+        s.page(&mut w, &[r#"{"id":"1"}"#], None)?;
         for p in [out.clone(), out.join("audit.jsonl.gz"), out.join(STATE_FILE)] {
-            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(&p)?.permissions().mode() & 0o777;
             assert_eq!(mode & 0o077, 0, "{}: {mode:o}", p.display());
         }
+        Ok(())
     }
 }

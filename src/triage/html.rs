@@ -438,7 +438,10 @@ mod tests {
 
     #[test]
     fn the_bin_widens_with_the_span() {
-        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let t = |s: &str| match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {
+            Ok(t) => t,
+            Err(e) => panic!("{s}: {e}"),
+        };
         assert_eq!(Bin::fitting(t("2026-11-20 00:00"), t("2026-11-22 09:00")), Bin::Hour);
         assert_eq!(Bin::fitting(t("2026-01-01 00:00"), t("2026-11-22 09:00")), Bin::Day);
         assert_eq!(Bin::fitting(t("2023-07-21 05:00"), t("2026-02-18 07:00")), Bin::Week);
@@ -489,7 +492,7 @@ mod tests {
     fn quiet_hours_are_gaps_and_the_ninth_diagnosis_is_other() {
         let s = summary(&[("2026-11-20T09:00:00Z", "a", 3), ("2026-11-20T19:00:00Z", "b", 2), ("2026-11-20T19:00:00Z", "a", 1)]);
         let series = Series::of(&s);
-        let (bin, bins) = binned(&s, &series).unwrap();
+        let Some((bin, bins)) = binned(&s, &series) else { panic!("no bins") };
         assert_eq!(bin, Bin::Hour);
         assert_eq!(bins.len(), 11, "09:00 to 19:00, the quiet hours between included");
         assert!(bins[1..10].iter().all(|(_, m)| m.is_empty()));
@@ -501,7 +504,7 @@ mod tests {
         assert_eq!(series.shown.len(), PALETTE.len() + 1);
         assert_eq!(series.series_of("d9"), OTHER_ID);
         assert_eq!(series.colour("d0"), PALETTE[0]);
-        let (_, bins) = binned(&s, &series).unwrap();
+        let Some((_, bins)) = binned(&s, &series) else { panic!("no bins") };
         assert_eq!(bins[0].1[OTHER_ID], 2 + 1, "the two smallest share the grey series");
     }
 }
