@@ -370,6 +370,7 @@ fn sign_in_failures_say_what_to_do() {
     let r = run(&args(&["fetch", "graph", "--since", "1d", "--out", dir.path().join("az").to_str().unwrap(), "--azure-cli"], &endpoints(&f)[..6]), &[("PATH", empty.to_str().unwrap())]);
     assert_eq!(r.code, 10, "{}", r.err);
     assert!(r.err.contains("the Azure CLI (az) is not installed or not on PATH"), "{}", r.err);
+    assert!(!dir.path().join("az").exists(), "a refused sign-in leaves no directory behind");
     // Nothing was asked of the APIs.
     assert!(f.with(|s| s.log.is_empty()));
 }

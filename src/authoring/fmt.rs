@@ -79,24 +79,7 @@ fn lex(src: &str) -> std::result::Result<Vec<Lexed>, (usize, String)> {
                 Tok::Comment(src[start..i].trim_end().to_string(), breaks > 0)
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                loop {
-                    if i + 1 >= b.len() {
-                        return Err((start, "a block comment is not closed".into()));
-                    }
-                    if b[i] == b'/' && b[i + 1] == b'*' {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b[i + 1] == b'/' {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
+                i = crate::text::lexical::block_comment_end(b, i).ok_or((start, "a block comment is not closed".to_string()))?;
                 Tok::Comment(src[start..i].to_string(), breaks > 0)
             }
             b'"' | b'\'' => {
@@ -108,12 +91,8 @@ fn lex(src: &str) -> std::result::Result<Vec<Lexed>, (usize, String)> {
                 Tok::Atom(src[start..i].to_string())
             }
             // A raw string (`r"…"`, `r#"…"#`); `r#name` is a raw identifier.
-            b'r' if b.get(i + 1) == Some(&b'"') || (b.get(i + 1) == Some(&b'#') && b[i + 1..].iter().find(|&&h| h != b'#') == Some(&b'"')) => {
-                let hashes = b[i + 1..].iter().take_while(|&&h| h == b'#').count();
-                let close = format!("\"{}", "#".repeat(hashes));
-                let body = i + 1 + hashes + 1;
-                let end = src.get(body..).and_then(|s| s.find(&close)).ok_or((start, "a raw string is not closed".to_string()))?;
-                i = body + end + close.len();
+            b'r' if crate::text::lexical::raw_string(src, i).is_some() => {
+                i = crate::text::lexical::raw_string(src, i).and_then(|(_, end)| end).ok_or((start, "a raw string is not closed".to_string()))?;
                 Tok::Atom(src[start..i].to_string())
             }
             _ => {
@@ -486,7 +465,7 @@ mod tests {
     use super::*;
 
     fn fmt(s: &str) -> String {
-        format_ron(std::path::Path::new("t.ron"), s).unwrap()
+        format_ron(std::path::Path::new("t.ron"), s).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

@@ -221,3 +221,11 @@ pub fn say_if_success(attempt: &signin_doctor::Attempt, selector: &Selector) {
 pub fn when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     signin_doctor::triage::parse_when(s, chrono::Utc::now())
 }
+
+/// Refuse a window that holds no time: `since` at or after `until`.
+pub fn nonempty(since: chrono::DateTime<chrono::Utc>, until: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
+    if since >= until {
+        return Err(format!("--since ({}) is not before --until ({}): the window is empty", since.format("%Y-%m-%d %H:%M:%S UTC"), until.format("%Y-%m-%d %H:%M:%S UTC")));
+    }
+    Ok(())
+}

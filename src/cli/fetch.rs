@@ -161,34 +161,44 @@ struct LaArgs {
 }
 
 pub fn run(a: Args) -> Result<i32, Error> {
+    // An empty window is a usage error, as it is for triage.
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        exit::USAGE
+    };
     let (fetched, out) = match a.what {
         What::Graph(g) => {
-            let signins = window(g.since, g.until)?;
-            let audit = if g.no_audit { None } else { Some(window(g.audit_since.unwrap_or(g.since), g.until)?) };
+            let signins = match window(g.since, g.until) {
+                Ok(w) => w,
+                Err(m) => return Ok(usage(m)),
+            };
+            let audit = match g.no_audit {
+                true => None,
+                false => match window(g.audit_since.unwrap_or(g.since), g.until) {
+                    Ok(w) => Some(w),
+                    Err(m) => return Ok(usage(m)),
+                },
+            };
             let who = g.user.map(Who::User).unwrap_or_default();
             let req = GraphRequest { version: g.api_version.into(), signins, audit, who, non_interactive: g.include_non_interactive };
             (g.auth.fetcher()?.graph(&req, &g.out.out, &g.out.output())?, g.out.out)
         }
         What::LogAnalytics(l) => {
-            let q = match (l.table, l.query) {
-                (Some(t), _) => LaQuery::Table { table: t.into(), window: window(l.since.unwrap_or_else(chrono::Utc::now), l.until)?, user: l.user },
-                (None, Some(query)) => LaQuery::Kql { query, window: l.since.map(|s| window(s, l.until)).transpose()? },
-                (None, None) => return Err(Error::new_usage("say what to read: --table with --since, or --query")),
+            // clap asks for --since with --table, and for --table or --query.
+            let w = match l.since.map(|s| window(s, l.until)).transpose() {
+                Ok(w) => w,
+                Err(m) => return Ok(usage(m)),
+            };
+            let q = match (l.table, l.query, w) {
+                (Some(t), _, Some(window)) => LaQuery::Table { table: t.into(), window, user: l.user },
+                (None, Some(query), window) => LaQuery::Kql { query, window },
+                _ => return Ok(usage("say what to read: --table with --since, or --query".into())),
             };
             (l.auth.fetcher()?.log_analytics(&l.workspace, &q, &l.out.out, &l.out.output())?, l.out.out)
         }
     };
     report(&fetched, &out);
     Ok(exit::OK)
-}
-
-trait Usage {
-    fn new_usage(m: &str) -> Error;
-}
-impl Usage for Error {
-    fn new_usage(m: &str) -> Error {
-        Error::from_parts(ErrorKind::NotFound, m, Path::new(""))
-    }
 }
 
 fn report(f: &Fetched, out: &Path) {
@@ -228,12 +238,10 @@ impl OutArgs {
     }
 }
 
-/// `since..until` (until defaults to now), refused when empty.
-pub fn window(since: chrono::DateTime<chrono::Utc>, until: Option<chrono::DateTime<chrono::Utc>>) -> Result<Window, Error> {
+/// `since..until` (until defaults to now), or why it is empty.
+pub fn window(since: chrono::DateTime<chrono::Utc>, until: Option<chrono::DateTime<chrono::Utc>>) -> Result<Window, String> {
     let until = until.unwrap_or_else(chrono::Utc::now);
-    if since >= until {
-        return Err(Error::from_parts(ErrorKind::NotFound, format!("the window {} to {} is empty", since.format("%Y-%m-%d %H:%M:%S UTC"), until.format("%Y-%m-%d %H:%M:%S UTC")), Path::new("")));
-    }
+    super::common::nonempty(since, until)?;
     Ok(Window { since, until })
 }
 
@@ -244,13 +252,13 @@ impl AuthArgs {
         let how = "sign in with one of --client-secret-file FILE, --certificate FILE (each with --tenant and --client-id), --device-code (with --tenant and --client-id) or --azure-cli";
         if ways != 1 {
             let what = if ways == 0 { "no way to sign in was given" } else { "more than one way to sign in was given" };
-            return Err(Error::new_auth(what, how));
+            return Err(auth_error(what, how));
         }
         if self.azure_cli {
             return Ok(Credential::AzureCli { tenant: self.tenant.clone() });
         }
         let (Some(tenant), Some(client_id)) = (self.tenant.clone(), self.client_id.clone()) else {
-            return Err(Error::new_auth("--tenant and --client-id are needed to sign in as an app or with a device code", "set them, or SIGNIN_DOCTOR_TENANT and SIGNIN_DOCTOR_CLIENT_ID"));
+            return Err(auth_error("--tenant and --client-id are needed to sign in as an app or with a device code", "set them, or SIGNIN_DOCTOR_TENANT and SIGNIN_DOCTOR_CLIENT_ID"));
         };
         Ok(if let Some(p) = &self.client_secret_file {
             let secret = read_secret(p)?;
@@ -278,13 +286,8 @@ impl AuthArgs {
     }
 }
 
-trait AuthError {
-    fn new_auth(m: &str, hint: &str) -> Error;
-}
-impl AuthError for Error {
-    fn new_auth(m: &str, hint: &str) -> Error {
-        Error::from_parts(ErrorKind::Auth, m, Path::new("")).with_hint(hint)
-    }
+fn auth_error(m: &str, hint: &str) -> Error {
+    Error::from_parts(ErrorKind::Auth, m, Path::new("")).with_hint(hint)
 }
 
 /// A secret file: read whole, trimmed; refused when others may read it.

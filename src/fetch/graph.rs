@@ -112,6 +112,7 @@ impl Fetcher {
         if req.non_interactive && req.version == GraphVersion::V1 {
             return Err(Error::new(ErrorKind::Service, "non-interactive sign-ins are only in Graph beta").hint("leave out --api-version v1.0, or --include-non-interactive"));
         }
+        self.sign_in(Api::Graph)?;
         let mut store = Store::open(out, o.gzip, o.restart)?;
         let base = format!("{}/{}", self.endpoints.graph, req.version.segment());
         let mut done = Fetched::default();
@@ -307,7 +308,8 @@ mod tests {
     use super::*;
 
     fn req(who: Who) -> GraphRequest {
-        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // A time that did not read would show in the filters compared below.
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
         GraphRequest { version: GraphVersion::Beta, signins: Window { since: t("2026-11-28T00:00:00Z"), until: t("2026-11-30T00:00:00Z") }, audit: None, who, non_interactive: false }
     }
 
@@ -320,9 +322,10 @@ mod tests {
     }
 
     #[test]
-    fn pretty_records_become_one_line() {
-        let r: Box<RawValue> = serde_json::from_str("{\n  \"id\": \"a\"\n}").unwrap();
-        assert_eq!(one_line(&r).unwrap(), "{\"id\":\"a\"}");
+    fn pretty_records_become_one_line() -> Result<(), Box<dyn std::error::Error>> {
+        let r: Box<RawValue> = serde_json::from_str("{\n  \"id\": \"a\"\n}")?;
+        assert_eq!(one_line(&r)?, "{\"id\":\"a\"}");
+        Ok(())
     }
 
     #[test]

@@ -122,6 +122,7 @@ impl Fetcher {
             );
         }
         let url = format!("{}/v1/workspaces/{workspace}/query", self.endpoints.log_analytics);
+        self.sign_in(Api::LogAnalytics)?;
         let mut store = Store::open(out, o.gzip, o.restart)?;
         let mut done = Fetched::default();
         match q {
@@ -246,23 +247,28 @@ mod tests {
 
     #[test]
     fn table_queries_escape_users() {
-        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // A time that did not read would show in the query compared below.
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
         let q = table_query(Table::SigninLogs, &t("2026-11-28T00:00:00Z"), &t("2026-11-29T00:00:00Z"), Some("o'neil@contoso.com"));
         assert_eq!(q, "SigninLogs | where TimeGenerated >= datetime(2026-11-28T00:00:00Z) and TimeGenerated < datetime(2026-11-29T00:00:00Z) | where UserPrincipalName =~ 'o\\'neil@contoso.com' | order by TimeGenerated asc");
     }
 
     #[test]
-    fn rows_become_objects() {
-        let a: Answer = serde_json::from_str(r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Status","type":"dynamic"}],"rows":[["2026-11-28T00:00:00Z","{\"errorCode\":50074}"]]}]}"#).unwrap();
-        assert_eq!(rows_of(a).unwrap(), vec![r#"{"Status":"{\"errorCode\":50074}","TimeGenerated":"2026-11-28T00:00:00Z"}"#]);
+    fn rows_become_objects() -> Result<(), Box<dyn std::error::Error>> {
+        let a: Answer = serde_json::from_str(
+            r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Status","type":"dynamic"}],"rows":[["2026-11-28T00:00:00Z","{\"errorCode\":50074}"]]}]}"#,
+        )?;
+        assert_eq!(rows_of(a)?, vec![r#"{"Status":"{\"errorCode\":50074}","TimeGenerated":"2026-11-28T00:00:00Z"}"#]);
+        Ok(())
     }
 
     #[test]
-    fn slices_round_trip() {
-        let from: DateTime<Utc> = "2026-11-28T00:00:00Z".parse().unwrap();
-        let until: DateTime<Utc> = "2026-11-30T00:00:00Z".parse().unwrap();
+    fn slices_round_trip() -> Result<(), Box<dyn std::error::Error>> {
+        let from: DateTime<Utc> = "2026-11-28T00:00:00Z".parse()?;
+        let until: DateTime<Utc> = "2026-11-30T00:00:00Z".parse()?;
         assert_eq!(parse_slice(&slice_state(&from, SLICE, &until)), Some((from, SLICE, until)));
         assert_eq!(parse_slice("2026-11-28T00:00:00Z|0|2026-11-30T00:00:00Z"), None);
         assert_eq!(parse_slice("2026-11-28T00:00:00Z|999999999999|2026-11-30T00:00:00Z"), None);
+        Ok(())
     }
 }

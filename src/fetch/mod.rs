@@ -182,6 +182,13 @@ impl Fetcher {
         self
     }
 
+    /// Sign in for an API before anything is written: a refused sign-in
+    /// leaves no directory or state behind.
+    fn sign_in(&mut self, api: Api) -> Result<()> {
+        let scope = self.scope(api);
+        self.http.tokens.get(&self.http.client, &scope, &*self.http.say).map(|_| ())
+    }
+
     fn note(&self, s: &str) {
         (self.http.say)(s)
     }

@@ -3,6 +3,7 @@
 //! module: the error type, the rule loader and the settings readers all use
 //! it, and it uses none of them.
 
+pub(crate) mod lexical;
 mod problems;
 mod source;
 

@@ -44,39 +44,11 @@ fn scan(text: &str) -> Vec<Token> {
                 i += 1;
             }
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            // Block comments nest in RON.
-            i += 2;
-            let mut depth = 1;
-            while i + 1 < b.len() && depth > 0 {
-                if b[i] == b'/' && b[i + 1] == b'*' {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b[i + 1] == b'/' {
-                    depth -= 1;
-                    i += 2;
-                } else {
-                    i += 1;
-                }
-            }
-            if depth > 0 {
-                i = b.len();
-            }
-        } else if c == b'r' && (b.get(i + 1) == Some(&b'"') || b.get(i + 1) == Some(&b'#')) {
-            // raw string r#"..."#
+            i = super::lexical::block_comment_end(b, i).unwrap_or(b.len());
+        } else if let Some((body, end)) = super::lexical::raw_string(text, i) {
             let start = i;
-            i += 1;
-            let mut hashes = 0;
-            while b.get(i) == Some(&b'#') {
-                hashes += 1;
-                i += 1;
-            }
-            i += 1;
-            let body = i;
-            let close: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
-            let end = text[i.min(text.len())..].find(&close).map_or(text.len(), |p| i + p);
-            let s = text[body.min(end)..end].to_string();
-            i = (end + close.len()).min(b.len());
-            out.push(Token { tok: Tok::Str(s), span: start..i });
+            i = end.unwrap_or(b.len());
+            out.push(Token { tok: Tok::Str(text[body].to_string()), span: start..i });
         } else if c == b'"' {
             let start = i;
             i += 1;

@@ -153,7 +153,8 @@ pub fn run(mut a: Args) -> Result<i32, Error> {
         let Some(since) = a.since else {
             return Err(Error::from_parts(ErrorKind::NotFound, "--from-graph needs --since: the window of sign-ins to read", Path::new("")).with_hint("e.g. --since 2d"));
         };
-        let f = a.graph.fetch(None, None, None, Some(super::fetch::window(since, a.until)?))?;
+        let window = super::fetch::window(since, a.until).map_err(|m| Error::from_parts(ErrorKind::NotFound, m, Path::new("")))?;
+        let f = a.graph.fetch(None, None, None, Some(window))?;
         a.signins = f.signins.clone();
         a.audit = f.audit.clone();
         Some(f)
@@ -279,9 +280,7 @@ impl DrillDown {
 /// The filter the options ask for.
 fn filter(a: &Args) -> Result<triage::Filter, String> {
     if let (Some(s), Some(u)) = (a.since, a.until) {
-        if s >= u {
-            return Err(format!("--since ({}) is not before --until ({}): the window is empty", s.format("%Y-%m-%d %H:%M:%S UTC"), u.format("%Y-%m-%d %H:%M:%S UTC")));
-        }
+        super::common::nonempty(s, u)?;
     }
     let mut f = triage::Filter::default();
     f.since = a.since;
