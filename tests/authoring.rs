@@ -294,16 +294,11 @@ fn svg_pictures_say_who_laid_them_out() {
     let script = "#!/bin/sh\nif [ \"$1\" = -V ]; then echo 'dot - graphviz version 9.9.9 (stand-in)' >&2; exit 0; fi\ncat > /dev/null\necho '<?xml version=\"1.0\"?>'\necho '<svg xmlns=\"http://www.w3.org/2000/svg\"><text>laid out</text></svg>'\n";
     std::fs::write(&dot, script).unwrap();
     std::fs::set_permissions(&dot, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let run = |path: &str, extra: &[&str]| {
-        let o = assert_cmd::Command::cargo_bin("signin-doctor")
-            .unwrap()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("PATH", path)
-            .args([&["graph", "--tree", "access", "--format", "svg"][..], extra].concat())
-            .output()
-            .unwrap();
+    let graph = |path: &str, args: &[&str]| {
+        let o = assert_cmd::Command::cargo_bin("signin-doctor").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).env("PATH", path).arg("graph").args(args).output().unwrap();
         (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
     };
+    let run = |path: &str, extra: &[&str]| graph(path, &[&["--tree", "access", "--format", "svg"][..], extra].concat());
     let with = dir.path().to_str().unwrap();
     let (code, out, err) = run(with, &[]);
     assert_eq!(code, 0, "{err}");
@@ -319,7 +314,30 @@ fn svg_pictures_say_who_laid_them_out() {
     let (code, _, err) = run(empty.to_str().unwrap(), &["--layout", "graphviz"]);
     assert_eq!(code, 4);
     assert!(err.contains("Graphviz dot is not installed"), "{err}");
-    // docs/trees is laid out in-process, the same on every machine, and says so.
-    let committed = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trees/triage.svg")).unwrap();
-    assert!(committed.contains("Laid out in-process by layout-rs, so that every machine makes the same file"));
+
+    // --out-dir: every picture's SVG names its DOT by its SHA-256, whoever
+    // laid it out; a file from an older layout is pointed out, not deleted.
+    let rules = signin_doctor::Rules::embedded().unwrap();
+    let (files, svgs) = signin_doctor::authoring::pictures(&rules);
+    for (path, says) in [(with, "Laid out by Graphviz (graphviz version 9.9.9 (stand-in))."), (empty.to_str().unwrap(), "Laid out in-process by layout-rs")] {
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("triage.svg"), "old").unwrap();
+        let (code, _, err) = graph(path, &["--out-dir", out.path().to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("triage.svg is not one of the pictures") && out.path().join("triage.svg").exists(), "{err}");
+        for p in &svgs {
+            let svg = std::fs::read_to_string(out.path().join(&p.name)).unwrap();
+            assert!(p.is_current(&svg) && svg.contains(says), "{}: {}", p.name, &svg[..svg.len().min(400)]);
+        }
+        for (name, text) in &files {
+            assert_eq!(&std::fs::read_to_string(out.path().join(name)).unwrap(), text, "{name}");
+        }
+    }
+    // --part draws the picture that holds a node, its other parts as links.
+    let (code, out, err) = graph(empty.to_str().unwrap(), &["--part", "symptom-other", "--format", "dot"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("rankdir=LR") && out.contains("part 3 of 4, from symptom") && out.contains("\"symptom-other\" [shape=box"), "{out}");
+    let (code, _, err) = graph(empty.to_str().unwrap(), &["--part", "no-such-node"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("there is no node `no-such-node`"), "{err}");
 }

@@ -295,8 +295,12 @@ fn graph_formats_style_kinds_and_highlight_a_case() {
     let o = run(&["graph", "--tree", "mfa", "--format", "dot", "--highlight", "tests/cases/stale-authenticator-guided.ron"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.starts_with("digraph \"MFA failures\""));
-    assert!(o.stdout.contains("shape=parallelogram") && o.stdout.contains("style=\"filled,rounded\""), "questions and checks look different");
-    assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived / Don't know\", color=\"red\", penwidth=3]"), "{}", o.stdout);
+    assert!(o.stdout.contains("\"mfa-method\" [shape=box, peripheries=2") && o.stdout.contains("style=\"filled,rounded\""), "switches and checks look different");
+    assert!(o.stdout.contains("\"prompt-seen\" [shape=box, label=") && o.stdout.contains("fillcolor=\"#fff4c2\""), "questions are yellow boxes");
+    // Each branch's label whole, one per line; the case's path in red.
+    assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived\\nDon't know\", color=\"red\", penwidth=3]"), "{}", o.stdout);
+    // A diagnosis is drawn once per node that leads to it.
+    assert!(o.stdout.contains("\"prompt-seen\" -> \"possible-compromise~prompt-seen\" [label=\"A request arrived, but\\nthey were not signing in\\n(they denied or reported\\nit)\"]"), "{}", o.stdout);
     assert!(o.stdout.contains("\"mfa-declined\" -> \"declined-by-user\" [label=\"yes\"]"));
     let o = run(&["graph", "--tree", "triage", "--format", "mermaid"]);
     assert!(o.stdout.starts_with("flowchart TD\n"));

@@ -49,9 +49,14 @@ pub struct GraphArgs {
     /// Who lays out an SVG picture.
     #[arg(long, value_enum, default_value_t = LayoutChoice::Auto)]
     layout: LayoutChoice,
-    /// Write every tree in every format to DIR (TREE.svg, TREE.mmd, TREE.dot): how docs/trees is made
-    /// (its SVG pictures with the in-process layout, so every machine makes the same).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["highlight", "tree"])]
+    /// Draw only the part of its tree that holds this node (a large tree is drawn in parts small
+    /// enough to read; nodes of other parts are drawn as links to them).
+    #[arg(long, value_name = "NODE", conflicts_with = "tree")]
+    part: Option<String>,
+    /// Write every tree to DIR, large ones in parts: a Markdown page per tree (Mermaid charts), and
+    /// per picture STEM.dot, STEM.mmd and STEM.svg (laid out as --layout says; each SVG names the
+    /// DOT it was laid out from by its SHA-256). This is how docs/trees is made.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["highlight", "tree", "part", "output"])]
     out_dir: Option<PathBuf>,
 }
 
@@ -69,27 +74,89 @@ fn highlight(rules: &Rules, file: &Path) -> Result<Highlight, Error> {
     }
 }
 
-/// Render one tree (or all) in one format.
-pub fn render(rules: &Rules, tree: Option<&str>, format: GraphFormat, hl: &Highlight, layout: LayoutChoice) -> Result<String, Error> {
+/// What one picture draws.
+#[derive(Clone, Copy)]
+pub enum What<'a> {
+    /// One tree, or every tree.
+    Tree(Option<&'a str>),
+    /// One part of a tree drawn in parts.
+    Part(&'a [authoring::Part], usize),
+}
+
+/// Render one picture in one format.
+pub fn render(rules: &Rules, what: What, format: GraphFormat, hl: &Highlight, layout: LayoutChoice) -> Result<String, Error> {
     let failed = |e: String| Error::from_parts(ErrorKind::InvalidRules, e, Path::new(""));
+    let dot = |flavour| match what {
+        What::Tree(tree) => authoring::dot(rules, tree, hl, flavour),
+        What::Part(parts, i) => authoring::dot_part(rules, parts, i, hl, flavour),
+    };
+    let builtin = || match what {
+        What::Tree(tree) => authoring::svg(rules, tree, hl),
+        What::Part(parts, i) => authoring::svg_part(rules, parts, i, hl),
+    };
     Ok(match format {
-        GraphFormat::Dot => authoring::dot(rules, tree, hl, DotFlavour::Graphviz),
-        GraphFormat::Mermaid => authoring::mermaid(rules, tree, hl),
+        GraphFormat::Dot => dot(DotFlavour::Graphviz),
+        GraphFormat::Mermaid => match what {
+            What::Tree(tree) => authoring::mermaid(rules, tree, hl),
+            What::Part(parts, i) => authoring::mermaid_part(rules, parts, i, hl),
+        },
         GraphFormat::Svg => {
-            let by_graphviz = if layout == LayoutChoice::Builtin { None } else { super::graphviz::svg(&authoring::dot(rules, tree, hl, DotFlavour::Graphviz)) };
+            let by_graphviz = if layout == LayoutChoice::Builtin { None } else { super::graphviz::svg(&dot(DotFlavour::Graphviz)) };
             match (by_graphviz, layout) {
                 (Some(svg), _) => svg.map_err(failed)?,
-                (None, LayoutChoice::Graphviz) => {
-                    return Err(Error::from_parts(ErrorKind::Io, "--layout graphviz: Graphviz dot is not installed (not on PATH)", Path::new(""))
-                        .with_hint("install Graphviz (Debian: apt install graphviz), or use --layout builtin"));
-                }
+                (None, LayoutChoice::Graphviz) => return Err(no_graphviz()),
                 (None, LayoutChoice::Auto) => {
-                    authoring::svg_comment(&authoring::svg(rules, tree, hl).map_err(failed)?, "Laid out in-process by layout-rs: Graphviz dot was not found, which lays out larger trees more clearly.")
+                    authoring::svg_comment(&builtin().map_err(failed)?, "Laid out in-process by layout-rs: Graphviz dot was not found, which lays out larger trees more clearly.")
                 }
-                (None, LayoutChoice::Builtin) => authoring::svg_comment(&authoring::svg(rules, tree, hl).map_err(failed)?, "Laid out in-process by layout-rs, as asked (layout: builtin)."),
+                (None, LayoutChoice::Builtin) => authoring::svg_comment(&builtin().map_err(failed)?, "Laid out in-process by layout-rs, as asked (layout: builtin)."),
             }
         }
     })
+}
+
+fn no_graphviz() -> Error {
+    Error::from_parts(ErrorKind::Io, "--layout graphviz: Graphviz dot is not installed (not on PATH)", Path::new(""))
+        .with_hint("install Graphviz (Debian: apt install graphviz), or use --layout builtin")
+}
+
+/// `--out-dir`: every tree's pictures, and a note on files there that are
+/// no longer among them.
+fn write_all(rules: &Rules, dir: &Path, layout: LayoutChoice) -> Result<(), Error> {
+    let failed = |e: String| Error::from_parts(ErrorKind::InvalidRules, e, Path::new(""));
+    std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
+    let (files, svgs) = authoring::pictures(rules);
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, text) in &files {
+        write(&dir.join(name), text)?;
+    }
+    let mut by_graphviz = 0;
+    for p in &svgs {
+        let laid = if layout == LayoutChoice::Builtin { None } else { super::graphviz::svg_noted(&p.dot, |says| p.note(says)) };
+        let svg = match (laid, layout) {
+            (Some(svg), _) => {
+                by_graphviz += 1;
+                svg.map_err(failed)?
+            }
+            (None, LayoutChoice::Graphviz) => return Err(no_graphviz()),
+            (None, _) => authoring::svg_comment(&p.builtin(rules).map_err(failed)?, &p.note("Laid out in-process by layout-rs (Graphviz dot lays out more clearly; install it and run again).")),
+        };
+        write(&dir.join(&p.name), &svg)?;
+        names.push(&p.name);
+    }
+    let layout = if by_graphviz == svgs.len() { "by Graphviz" } else { "in-process" };
+    super::ui::note(format!("wrote {} trees in {} pictures to {} (SVG laid out {layout})", rules.trees().len(), svgs.len(), dir.display()));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut old: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| [".svg", ".dot", ".mmd", ".md"].iter().any(|x| n.ends_with(x)) && !names.contains(&n.as_str()))
+            .collect();
+        old.sort();
+        for n in old {
+            super::ui::note(format!("{} is not one of the pictures (a tree or part that no longer exists?); remove it if so", dir.join(n).display()));
+        }
+    }
+    Ok(())
 }
 
 pub fn graph(a: GraphArgs) -> Result<i32, Error> {
@@ -107,19 +174,24 @@ pub fn graph(a: GraphArgs) -> Result<i32, Error> {
         }
     }
     if let Some(dir) = &a.out_dir {
-        std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
-        let files = authoring::pictures(&rules).map_err(|e| Error::from_parts(ErrorKind::InvalidRules, e, Path::new("")))?;
-        for (name, text) in files {
-            write(&dir.join(name), &text)?;
-        }
-        super::ui::note(format!("wrote {} trees to {}", rules.trees().len(), dir.display()));
+        write_all(&rules, dir, a.layout)?;
         return Ok(exit::OK);
     }
     let hl = match &a.highlight {
         Some(f) => highlight(&rules, f)?,
         None => Highlight::default(),
     };
-    let out = render(&rules, a.tree.as_deref(), a.format, &hl, a.layout)?;
+    let out = match &a.part {
+        Some(node) => {
+            let Some(tree) = rules.tree_of(node) else {
+                return Err(Error::from_parts(ErrorKind::NotFound, format!("--part: there is no node `{node}`"), Path::new("")));
+            };
+            let parts = authoring::parts(&rules, &tree.id);
+            let i = parts.iter().position(|p| p.nodes.iter().any(|n| n == node)).unwrap_or(0);
+            render(&rules, What::Part(&parts, i), a.format, &hl, a.layout)?
+        }
+        None => render(&rules, What::Tree(a.tree.as_deref()), a.format, &hl, a.layout)?,
+    };
     match &a.output {
         Some(p) => write(p, &out)?,
         None => out!("{out}"),

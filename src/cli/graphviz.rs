@@ -19,8 +19,14 @@ fn version() -> Option<String> {
 /// The SVG `dot -Tsvg` makes of `dot_text`, with a comment naming the
 /// version; `None` when Graphviz is not installed; an error when it fails.
 pub fn svg(dot_text: &str) -> Option<Result<String, String>> {
+    svg_noted(dot_text, |says| says.to_string())
+}
+
+/// As [`svg`], with the comment `note` makes of "Laid out by Graphviz (VERSION).".
+pub fn svg_noted(dot_text: &str, note: impl FnOnce(&str) -> String) -> Option<Result<String, String>> {
     let version = version()?;
-    Some(run(dot_text).map(|svg| signin_doctor::authoring::svg_comment(&svg, &format!("Laid out by Graphviz ({version}).", version = version.trim_start_matches("dot - ")))))
+    let says = format!("Laid out by Graphviz ({}).", version.trim_start_matches("dot - "));
+    Some(run(dot_text).map(|svg| signin_doctor::authoring::svg_comment(&svg, &note(&says))))
 }
 
 fn run(dot_text: &str) -> Result<String, String> {
