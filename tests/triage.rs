@@ -87,7 +87,8 @@ fn text_summary_and_rollout_checks() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("Triage of 3000 sign-in records:"), "{out}");
     for part in [
-        "Diagnoses settled by the data (failed attempts):",
+        "Failures settled by the data:",
+        "Not failures (expected interrupts, background refreshes, successes; severity info):",
         "Provisional until an agent asks",
         "mfa-not-completed",
         "[verify the caller first]",
@@ -101,9 +102,13 @@ fn text_summary_and_rollout_checks() {
     }
     // A rollout's generated mix: the largest settled groups are user and
     // rollout problems, not attacks (the spray and fatigue facts must not over-fire).
-    let settled: Vec<&str> = out.split("Diagnoses settled by the data (failed attempts):\n").nth(1).unwrap().lines().take_while(|l| !l.is_empty()).collect();
+    let settled: Vec<&str> = out.split("Failures settled by the data:\n").nth(1).unwrap().lines().take_while(|l| !l.is_empty()).collect();
     let top: Vec<&str> = settled.iter().take(3).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
     assert!(!top.contains(&"possible-compromise") && !top.contains(&"password-spray"), "{out}");
+    // An expected interrupt is no failure: it is listed apart.
+    assert!(!settled.iter().any(|l| l.contains("benign-interrupt")), "{out}");
+    let benign = out.split("severity info):\n").nth(1).unwrap().lines().take_while(|l| !l.is_empty()).collect::<Vec<_>>();
+    assert!(benign.iter().any(|l| l.contains("benign-interrupt")), "{out}");
     // Same data as an array: the same results.
     let (s2, _) = generated(dir.path(), 3000, true);
     let (_, a1, _) = run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--format", "json", "--threads", "1"]);

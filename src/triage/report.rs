@@ -418,11 +418,19 @@ impl Summary {
             );
         }
         let verify = |c: &super::DiagnosisCount| if c.changes_credentials { " [verify the caller first]" } else { "" };
-        o.push_str("\nDiagnoses settled by the data (failed attempts):\n");
-        let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.count > c.provisional).collect();
-        d.sort_by(|a, b| (b.1.count - b.1.provisional).cmp(&(a.1.count - a.1.provisional)).then(a.0.cmp(b.0)));
-        for (id, c) in d {
-            let _ = writeln!(o, "  {:>8}  {:<34} {}{}", c.count - c.provisional, id, c.title, verify(c));
+        // Severity info is no failure the user saw: an expected interrupt, a
+        // background refresh, a sign-in that went through.
+        let not_failure = |c: &super::DiagnosisCount| c.severity == crate::rules::Severity::Info;
+        for (heading, failures) in [("Failures settled by the data:", true), ("Not failures (expected interrupts, background refreshes, successes; severity info):", false)] {
+            let mut d: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.count > c.provisional && not_failure(c) != failures).collect();
+            if d.is_empty() && !failures {
+                continue;
+            }
+            let _ = writeln!(o, "\n{heading}");
+            d.sort_by(|a, b| (b.1.count - b.1.provisional).cmp(&(a.1.count - a.1.provisional)).then(a.0.cmp(b.0)));
+            for (id, c) in d {
+                let _ = writeln!(o, "  {:>8}  {:<34} {}{}", c.count - c.provisional, id, c.title, verify(c));
+            }
         }
         let mut p: Vec<(&String, &super::DiagnosisCount)> = self.diagnoses.iter().filter(|(_, c)| c.provisional > 0).collect();
         if !p.is_empty() {
