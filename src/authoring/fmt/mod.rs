@@ -17,99 +17,11 @@ use crate::error::{Error, ErrorKind, Result};
 /// The widest line the layout makes (a longer string is never broken).
 pub const WIDTH: usize = 120;
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Open(char),
-    Close(char),
-    Comma,
-    Colon,
-    Atom(String),
-    /// A comment, with whether a line break came before it.
-    Comment(String, bool),
-}
+mod lex;
+#[cfg(test)]
+mod tests;
 
-/// A token, the line breaks before it, and its byte offset.
-type Lexed = (Tok, usize, usize);
-
-/// Tokens, each with the number of line breaks before it and its offset.
-fn lex(src: &str) -> std::result::Result<Vec<Lexed>, (usize, String)> {
-    let b = src.as_bytes();
-    let (mut i, mut out, mut breaks) = (0usize, Vec::new(), 0usize);
-    // A quoted text from `i` (at its opening quote) to past its closing one.
-    let quoted = |mut i: usize, q: u8| -> Option<usize> {
-        i += 1;
-        while i < b.len() && b[i] != q {
-            i += if b[i] == b'\\' { 2 } else { 1 };
-        }
-        (i < b.len()).then_some(i + 1)
-    };
-    while i < b.len() {
-        let c = b[i];
-        let start = i;
-        let tok = match c {
-            b'\n' => {
-                breaks += 1;
-                i += 1;
-                continue;
-            }
-            c if c.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                i += 1;
-                Tok::Open(c as char)
-            }
-            b')' | b']' | b'}' => {
-                i += 1;
-                Tok::Close(c as char)
-            }
-            b',' => {
-                i += 1;
-                Tok::Comma
-            }
-            b':' => {
-                i += 1;
-                Tok::Colon
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                Tok::Comment(src[start..i].trim_end().to_string(), breaks > 0)
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = crate::text::lexical::block_comment_end(b, i).ok_or((start, "a block comment is not closed".to_string()))?;
-                Tok::Comment(src[start..i].to_string(), breaks > 0)
-            }
-            b'"' | b'\'' => {
-                i = quoted(i, c).ok_or((start, if c == b'"' { "a string is not closed" } else { "a character is not closed" }.to_string()))?;
-                Tok::Atom(src[start..i].to_string())
-            }
-            b'b' if b.get(i + 1) == Some(&b'"') => {
-                i = quoted(i + 1, b'"').ok_or((start, "a byte string is not closed".to_string()))?;
-                Tok::Atom(src[start..i].to_string())
-            }
-            // A raw string (`r"…"`, `r#"…"#`); `r#name` is a raw identifier.
-            b'r' if crate::text::lexical::raw_string(src, i).is_some() => {
-                i = crate::text::lexical::raw_string(src, i).and_then(|(_, end)| end).ok_or((start, "a raw string is not closed".to_string()))?;
-                Tok::Atom(src[start..i].to_string())
-            }
-            _ => {
-                while i < b.len() && !b[i].is_ascii_whitespace() && !b"()[]{},:\"/".contains(&b[i]) {
-                    i += 1;
-                }
-                if i == start {
-                    return Err((start, format!("unexpected {:?}", c as char)));
-                }
-                Tok::Atom(src[start..i].to_string())
-            }
-        };
-        out.push((tok, breaks, start));
-        breaks = 0;
-    }
-    Ok(out)
-}
+use lex::{lex, Lexed, Tok};
 
 /// A value: an atom, or a group (named or not) of items.
 #[derive(Debug)]
@@ -167,12 +79,20 @@ impl Parser {
         Err((self.offset(), format!("expected {what}, found {}", self.found())))
     }
     /// Comments next, wherever they are; and whether a blank line came first.
+    /// A blank line between comments, or between the last and the element
+    /// it stands before, is kept as an empty entry.
     fn comments(&mut self) -> (Vec<String>, bool) {
         let mut out = Vec::new();
         let blank = self.breaks() > 1;
         while let Some(Tok::Comment(c, _)) = self.peek() {
+            if !out.is_empty() && self.breaks() > 1 {
+                out.push(String::new());
+            }
             out.push(c.clone());
             self.at += 1;
+        }
+        if !out.is_empty() && self.breaks() > 1 && !matches!(self.peek(), None | Some(Tok::Close(_))) {
+            out.push(String::new());
         }
         (out, blank)
     }
@@ -184,10 +104,19 @@ impl Parser {
                 self.at += 1;
                 let save = self.at;
                 let (between, _) = self.comments();
-                if let Some(Tok::Open('(')) = self.peek() {
-                    self.at += 1;
-                    mid.extend(between);
-                    return self.group(Some(a), '(');
+                match self.peek() {
+                    Some(Tok::Open('(')) => {
+                        self.at += 1;
+                        mid.extend(between);
+                        return self.group(Some(a), '(');
+                    }
+                    // `T()`: a name and an empty group, not the unit.
+                    Some(Tok::Atom(u)) if u == "()" => {
+                        self.at += 1;
+                        mid.extend(between);
+                        return Ok(Node::Group { head: Some(a), open: '(', close: ')', items: Vec::new(), inner: Vec::new() });
+                    }
+                    _ => {}
                 }
                 self.at = save;
                 Ok(Node::Atom(a))
@@ -318,6 +247,8 @@ fn flat(n: &Node) -> Option<String> {
 fn flat_text(n: &Node) -> String {
     match n {
         Node::Atom(a) => a.clone(),
+        // `( )`, not `()`: that is the unit, another value in RON.
+        Node::Group { head: None, open: '(', items, .. } if items.is_empty() => "( )".into(),
         Node::Group { head, open, close, items, .. } => {
             let parts: Vec<String> = items.iter().map(|i| format!("{}{}", i.key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default(), flat_text(&i.value))).collect();
             format!("{}{open}{}{close}", head.as_deref().unwrap_or(""), parts.join(", "))
@@ -369,7 +300,7 @@ fn body(items: &[Item], inner: &[String], ind: usize, out: &mut String) {
             out.push('\n');
         }
         for c in &it.before {
-            out.push_str(&format!("{pad}{c}\n"));
+            line(&pad, c, out);
         }
         out.push_str(&pad);
         let key = it.key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default();
@@ -382,8 +313,17 @@ fn body(items: &[Item], inner: &[String], ind: usize, out: &mut String) {
         out.push('\n');
     }
     for c in inner {
-        out.push_str(&format!("{pad}{c}\n"));
+        line(&pad, c, out);
     }
+}
+
+/// A comment on its own line, or a blank line (an empty entry).
+fn line(pad: &str, comment: &str, out: &mut String) {
+    if !comment.is_empty() {
+        out.push_str(pad);
+        out.push_str(comment);
+    }
+    out.push('\n');
 }
 
 /// The canonical layout of a RON file's text. An error names the place
@@ -443,7 +383,14 @@ fn same_meaning(path: &std::path::Path, before: &str, after: &str) -> Result<()>
     };
     // And the same tokens but for commas before a closing bracket.
     let bare = |s: &str| {
-        let t: Vec<Tok> = lex(s).unwrap_or_default().into_iter().map(|(t, _, _)| t).filter(|t| !matches!(t, Tok::Comment(..))).collect();
+        // `()` as its two brackets: whether it is the unit or an empty
+        // group, the values compared above tell.
+        let t: Vec<Tok> = lex(s)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(t, _, _)| !matches!(t, Tok::Comment(..)))
+            .flat_map(|(t, _, _)| if t == Tok::Atom("()".into()) { vec![Tok::Open('('), Tok::Close(')')] } else { vec![t] })
+            .collect();
         let mut out: Vec<Tok> = Vec::with_capacity(t.len());
         for (i, tok) in t.iter().enumerate() {
             if *tok == Tok::Comma && matches!(t.get(i + 1), Some(Tok::Close(_))) {
@@ -455,94 +402,7 @@ fn same_meaning(path: &std::path::Path, before: &str, after: &str) -> Result<()>
     };
     if !same || comments(before) != comments(after) || bare(before) != bare(after) {
         return Err(Error::from_parts(ErrorKind::Syntax, "cannot format: the layout would change what the file says or where its comments are; it was left as it is", path)
-            .with_hint("write the part it cannot lay out another way (an empty `( )` as `()`), or report it"));
+            .with_hint("write the part it cannot lay out another way, or report it"));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fmt(s: &str) -> String {
-        format_ron(std::path::Path::new("t.ron"), s).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn short_values_stay_on_one_line_and_long_ones_break() {
-        assert_eq!(fmt("T( a :1 ,b:[ 1,2, ] , )"), "T(\n    a: 1,\n    b: [1, 2],\n)\n");
-        let out = fmt("Tree(id:\"triage\",title:\"Sign-in failure triage\",nodes:[Check(id:\"a\",when:Eq(\"signin.error_code\",50126),yes:\"b\",no:\"c\")])");
-        assert_eq!(out, "Tree(\n    id: \"triage\",\n    title: \"Sign-in failure triage\",\n    nodes: [Check(id: \"a\", when: Eq(\"signin.error_code\", 50126), yes: \"b\", no: \"c\")],\n)\n");
-        assert_eq!(fmt(&out), out, "formatting twice changes nothing");
-    }
-
-    #[test]
-    fn one_long_string_in_brackets_stays_on_its_line() {
-        let long = format!("C(signins: [Json(r#\"{}\"#)], audit: [])", "x".repeat(150));
-        assert_eq!(fmt(&long), format!("C(\n    signins: [Json(r#\"{}\"#)],\n    audit: [],\n)\n", "x".repeat(150)));
-    }
-
-    #[test]
-    fn lists_of_records_are_tables() {
-        let out = fmt("Q(choices: [(id: \"yes\", next: \"a\"), (id: \"no\", next: \"b\")], one: [(id: \"x\")])");
-        assert_eq!(out, "Q(\n    choices: [\n        (id: \"yes\", next: \"a\"),\n        (id: \"no\", next: \"b\"),\n    ],\n    one: [(id: \"x\")],\n)\n");
-    }
-
-    #[test]
-    fn a_single_list_argument_hugs_its_call() {
-        let long = format!("X(when: Any([Eq(\"{}\", true), Eq(\"b\", false)]))", "a".repeat(110));
-        let out = fmt(&long);
-        assert!(out.contains("    when: Any([\n        Eq(\n            \"aaa"), "{out}");
-        assert!(out.contains("        Eq(\"b\", false),\n    ]),\n"), "{out}");
-        assert_eq!(fmt(&out), out);
-    }
-
-    #[test]
-    fn comments_and_one_blank_line_are_kept() {
-        let src = "// top\nT(\n    a: 1, // after a\n\n\n    // before b\n    b: [1, /* in */ 2],\n    /* last */\n)\n";
-        let out = fmt(src);
-        assert_eq!(out, "// top\nT(\n    a: 1, // after a\n\n    // before b\n    b: [\n        1,\n        /* in */\n        2,\n    ],\n    /* last */\n)\n");
-        // A comment is never lost or moved to another element.
-        assert_eq!(fmt("T(a: [1, 2 /* two */], b: 3)"), "T(\n    a: [\n        1,\n        2, /* two */\n    ],\n    b: 3,\n)\n");
-        assert_eq!(fmt(&out), out);
-    }
-
-    #[test]
-    fn strings_with_brackets_and_escapes_are_atoms() {
-        let out = fmt("T(label: \"a, b: (c) [d] \\\"e\\\" // f\", raw: r#\"x\"y\"#)");
-        assert_eq!(out, "T(\n    label: \"a, b: (c) [d] \\\"e\\\" // f\",\n    raw: r#\"x\"y\"#,\n)\n");
-    }
-
-    #[test]
-    fn unreadable_text_is_an_error_at_its_place() {
-        let e = format_ron(std::path::Path::new("t.ron"), "T(\n  a: \"open").unwrap_err();
-        assert_eq!(e.line(), Some(2), "{e}");
-        let e = format_ron(std::path::Path::new("t.ron"), "T(a: 1,\n  , b)").unwrap_err();
-        assert_eq!(e.line(), Some(2), "{e}");
-        // Too deep to read is an error, not a crash.
-        let deep = format!("T(a: {}1{})", "[".repeat(5000), "]".repeat(5000));
-        assert!(format_ron(std::path::Path::new("t.ron"), &deep).is_err());
-    }
-
-    #[test]
-    fn comments_anywhere_stay_with_their_element() {
-        let src = "T(\n    id /* k */ : /* v */ \"mfa\", // one\n    when: // why\n        Eq(\"a\", 1) /* x */ /* y */,\n    n: Some /* s */ (1),\n    m: [1 // c\n    , 2],\n)\n";
-        let out = fmt(src);
-        assert_eq!(fmt(&out), out);
-        for c in ["/* k */", "/* v */", "// one", "// why", "/* x */ /* y */", "/* s */", "// c"] {
-            assert!(out.contains(c), "{c}: {out}");
-        }
-        assert!(out.contains("    // why\n    when: Eq(\"a\", 1), /* x */ /* y */\n"), "{out}");
-        assert!(out.contains("        1, // c\n        2,\n"), "{out}");
-        assert!(format_ron(std::path::Path::new("t.ron"), "T(a: 1 // c\n  b: 2)").is_err(), "two elements need a comma");
-    }
-
-    #[test]
-    fn crlf_unicode_and_rust_literals() {
-        let out = fmt("T(\r\n  a: 'x',\r\n  b: b\"y\",\r\n  r#type: \"é\",\r\n)\r\n");
-        assert_eq!(out, "T(\n    a: 'x',\n    b: b\"y\",\n    r#type: \"é\",\n)\n");
-        // Width counts characters, not bytes.
-        let wide = format!("T(a: [\"{}\"])", "é".repeat(100));
-        assert_eq!(fmt(&wide), format!("T(\n    a: [\"{}\"],\n)\n", "é".repeat(100)));
-    }
 }
