@@ -266,26 +266,54 @@ impl Case {
 impl CaseRun {
     /// The case file's text with its expectation set to this run's outcome:
     /// the diagnosis (or question) it ended at and, where the case pins a
-    /// path, the path it took. Everything else (comments, layout, other
-    /// fields) is kept. `None` when nothing would change or the text has no
-    /// `expect` to rewrite.
+    /// path, the path it took. Only those values change: comments (inside
+    /// `expect` too), layout and other fields are kept, and a file in the
+    /// canonical layout (`fmt`) stays in it. `None` when nothing would
+    /// change or the text has no `expect` to rewrite.
     pub fn rewrite_expect(&self, text: &str) -> Option<String> {
         let sf = crate::text::SourceFile::new(self.file.clone(), text.to_string());
         let (_, expect) = sf.field(0..text.len(), "expect")?;
-        let key = if matches!(self.outcome.end, End::NeedsAnswer(_)) { "question" } else { "diagnosis" };
+        let (key, other) = if matches!(self.outcome.end, End::NeedsAnswer(_)) { ("question", "diagnosis") } else { ("diagnosis", "question") };
         let quoted = |s: &str| ron::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
         // A run that stops at a question reads "question ID".
         let actual = if key == "question" { self.actual.strip_prefix("question ").unwrap_or(&self.actual) } else { &self.actual };
-        // The whole `expect` value is written again, in the form the case
-        // files use; the path only where the case pins one.
-        let mut value = format!("({key}: {}", quoted(actual));
-        if self.expected_path.is_some() {
-            let list: Vec<String> = self.path.iter().map(|n| quoted(n)).collect();
-            value.push_str(&format!(", path: [{}]", list.join(", ")));
+        let path = || format!("[{}]", self.path.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(", "));
+        // Values written plainly (a string, a list) are replaced where they
+        // are; any other form (`Some("...")`) gets the whole value anew, in
+        // the form case files use.
+        let plain = |r: &std::ops::Range<usize>, first: char| text[r.clone()].starts_with(first);
+        let end = [key, other].into_iter().find_map(|k| sf.field(expect.clone(), k).map(|f| (k, f)));
+        let pinned = sf.field(expect.clone(), "path");
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        match (end, &pinned) {
+            (Some((k, (name, value))), path_field) if plain(&value, '"') && (self.expected_path.is_none() || path_field.as_ref().is_some_and(|(_, v)| plain(v, '['))) => {
+                if k == key {
+                    edits.push((value, quoted(actual)));
+                } else {
+                    edits.push((name.start..value.end, format!("{key}: {}", quoted(actual))));
+                }
+                if let (Some((_, v)), Some(_)) = (path_field, &self.expected_path) {
+                    edits.push((v.clone(), path()));
+                }
+            }
+            _ => {
+                let pinned = if self.expected_path.is_some() { format!(", path: {}", path()) } else { String::new() };
+                edits.push((expect.clone(), format!("({key}: {}{pinned})", quoted(actual))));
+            }
         }
-        value.push(')');
+        edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
         let mut out = text.to_string();
-        out.replace_range(expect, &value);
+        for (range, with) in edits {
+            out.replace_range(range, &with);
+        }
+        // A file that was in the canonical layout stays in it (a longer
+        // path breaks into lines as `fmt` would break it).
+        let file = std::path::Path::new(&self.file);
+        if super::format_ron(file, text).is_ok_and(|f| f == text) {
+            if let Ok(f) = super::format_ron(file, &out) {
+                out = f;
+            }
+        }
         (out != text).then_some(out)
     }
 }
