@@ -297,14 +297,29 @@ fn graph_formats_style_kinds_and_highlight_a_case() {
     assert!(o.stdout.starts_with("digraph \"MFA failures\""));
     assert!(o.stdout.contains("\"mfa-method\" [shape=box, peripheries=2") && o.stdout.contains("style=\"filled,rounded\""), "switches and checks look different");
     assert!(o.stdout.contains("\"prompt-seen\" [shape=box, label=") && o.stdout.contains("fillcolor=\"#fff4c2\""), "questions are yellow boxes");
-    // Each branch's label whole, one per line; the case's path in red.
-    assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived\\nDon't know\", color=\"red\", penwidth=3]"), "{}", o.stdout);
+    // Each branch's label whole (answers joined by " / ", wrapped), tied to
+    // its edge in a fan-out; the case's path in red.
+    assert!(o.stdout.contains("\"prompt-seen\" -> \"new-phone\" [label=\"No, nothing arrived /\\nDon't know\", decorate=true, color=\"red\", penwidth=3]"), "{}", o.stdout);
     // A diagnosis is drawn once per node that leads to it.
-    assert!(o.stdout.contains("\"prompt-seen\" -> \"possible-compromise~prompt-seen\" [label=\"A request arrived, but\\nthey were not signing in\\n(they denied or reported\\nit)\"]"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("\"prompt-seen\" -> \"possible-compromise~prompt-seen\" [label=\"A request arrived, but\\nthey were not signing in\\n(they denied or reported\\nit)\", decorate=true]"),
+        "{}",
+        o.stdout
+    );
+    // Only the copy the path reaches is red.
+    assert!(
+        o.stdout.contains("\"possible-compromise~mfa-start\" [shape=note")
+            && !o.stdout.contains(
+                "\"possible-compromise~mfa-start\" [shape=note, label=\"[diagnosis] possible-compromise\\nPossible account compromise\\n(in tree diagnoses)\", fillcolor=\"#f4a6a6\", color=\"red\""
+            ),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("\"mfa-declined\" -> \"declined-by-user\" [label=\"yes\"]"));
     let o = run(&["graph", "--tree", "triage", "--format", "mermaid"]);
     assert!(o.stdout.starts_with("flowchart TD\n"));
-    assert!(o.stdout.contains("failure_kind{{"), "a switch is a hexagon");
+    // Mermaid's own keys (n0, n1, ...): a node id may be any text.
+    assert!(o.stdout.contains("  n12{{\"<b>failure-kind</b><br/>"), "a switch is a hexagon: {}", o.stdout);
     assert!(o.stdout.contains("classDef critical"));
     let o = run(&["graph", "--format", "svg", "--tree", "access"]);
     assert!(o.stdout.contains("<svg") && o.stdout.contains("</svg>"));

@@ -40,7 +40,8 @@ const svg = document.querySelector('svg');
 const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
 const nodes = [...svg.querySelectorAll('g.node')].map(g => ({
   id: g.querySelector('title').textContent,
-  box: rect(g.querySelector('polygon, path, ellipse')),
+  // A label drawn as plain text (a hub's) has no shape: its text is its box.
+  box: rect(g.querySelector('polygon, path, ellipse') || g),
   texts: [...g.querySelectorAll('text')].map(rect),
 }));
 const edges = [...svg.querySelectorAll('g.edge')].filter(g => g.querySelector('path')).map(g => {
@@ -49,7 +50,8 @@ const edges = [...svg.querySelectorAll('g.edge')].filter(g => g.querySelector('p
   const len = path.getTotalLength();
   const points = [];
   for (let d = 0; d <= len; d += 3) { const p = path.getPointAtLength(d); const q = new DOMPoint(p.x, p.y).matrixTransform(m); points.push([q.x, q.y]); }
-  return { id: g.querySelector('title').textContent, points, labels: [...g.querySelectorAll('text')].map(rect) };
+  // Graphviz's decorate draws a line from the label to its edge.
+  return { id: g.querySelector('title').textContent, points, labels: [...g.querySelectorAll('text')].map(rect), decorated: !!g.querySelector('polyline') };
 });
 const r = svg.getBoundingClientRect();
 return { width: r.width, height: r.height, nodes, edges };
@@ -95,6 +97,9 @@ fn faults(name: &str, m: &Value) -> Vec<String> {
             texts.push((id.to_string(), t));
         }
     }
+    let paths: Vec<(&str, Vec<(f64, f64)>)> =
+        edges.iter().map(|e| (e["id"].as_str().unwrap(), e["points"].as_array().unwrap().iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).collect())).collect();
+    let near = |points: &[(f64, f64)], r: [f64; 4]| points.iter().map(|p| distance(*p, r)).fold(f64::INFINITY, f64::min);
     for e in edges {
         let id = e["id"].as_str().unwrap();
         let (from, to) = id.split_once("->").unwrap_or((id, id));
@@ -107,11 +112,19 @@ fn faults(name: &str, m: &Value) -> Vec<String> {
         let lines: Vec<[f64; 4]> = e["labels"].as_array().unwrap().iter().map(rect).collect();
         // The label as a whole (its lines together) lies beside its edge.
         if let Some(all) = lines.iter().copied().reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]) {
-            let near = points.iter().map(|p| distance(*p, all)).fold(f64::INFINITY, f64::min);
+            let own = near(&points, all);
             // Graphviz sets a label beside the middle of its edge; on a
             // long curve that can be a line's height or two away.
-            if near > 45.0 {
-                out.push(format!("{name}: the label of {id} is {near:.0} px from its edge"));
+            if own > 45.0 {
+                out.push(format!("{name}: the label of {id} is {own:.0} px from its edge"));
+            }
+            // Unless a line ties it to its edge, no other edge is clearly
+            // nearer (by 5 px: a yes and a no beside one another are read
+            // by which side of the fork they are on).
+            if !e["decorated"].as_bool().unwrap_or(false) {
+                if let Some((other, d)) = paths.iter().filter(|(o, _)| *o != id).map(|(o, p)| (*o, near(p, all))).find(|(_, d)| *d + 5.0 < own) {
+                    out.push(format!("{name}: the label of {id} is nearer the edge {other} ({d:.0} px) than its own ({own:.0} px)"));
+                }
             }
         }
         for l in lines {
@@ -178,11 +191,19 @@ fn the_fault_finder_sees_a_label_on_a_box_and_an_edge_through_one() {
         ],
         "edges": [
             {"id": "a->b", "points": [[50.0, 40.0], [50.0, 120.0], [50.0, 200.0]], "labels": [[10.0, 105.0, 60.0, 115.0]]},
-            {"id": "c->b", "points": [[300.0, 140.0], [300.0, 200.0]], "labels": [[400.0, 150.0, 450.0, 160.0], [400.0, 162.0, 450.0, 172.0]]}
+            {"id": "c->b", "points": [[300.0, 140.0], [300.0, 200.0]], "labels": [[400.0, 150.0, 450.0, 160.0], [400.0, 162.0, 450.0, 172.0]]},
+            {"id": "c->d", "points": [[460.0, 140.0], [460.0, 200.0]], "labels": [], "decorated": false}
         ]
     });
     let f = faults("x.svg", &m).join("\n");
-    for want in ["2000 px wide", "a's text runs out", "a->b runs through the box of c", "label of a->b lies on the box of c", "label of c->b is 100 px from its edge"] {
+    for want in [
+        "2000 px wide",
+        "a's text runs out",
+        "a->b runs through the box of c",
+        "label of a->b lies on the box of c",
+        "label of c->b is 100 px from its edge",
+        "label of c->b is nearer the edge c->d (14 px) than its own (100 px)",
+    ] {
         assert!(f.contains(want), "missing {want:?} in:\n{f}");
     }
 }

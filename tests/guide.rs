@@ -555,7 +555,7 @@ fn graph_highlights_a_saved_session() {
         .unwrap();
     let dot = String::from_utf8_lossy(&o.stdout);
     assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
-    assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");
+    assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration~other-method\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");
 }
 
 /// A resumed session saves back to its own file; a `save` line stays below

@@ -123,7 +123,7 @@ fn the_text_summary_goes_to_the_output_file_when_one_is_given() {
     let o = run_in(d.path(), &["triage", "--signins", "signin.json", "-o", "summary.txt"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let text = std::fs::read_to_string(d.path().join("summary.txt")).unwrap();
-    assert!(text.contains("failed attempt"), "{text}");
+    assert!(text.starts_with("Triage of 3 sign-in records: 2 attempts, 1 failed") && text.contains("Failures settled by the data:\n"), "{text}");
 }
 
 #[cfg(unix)]

@@ -374,3 +374,33 @@ fn a_text_fact_in_a_step_and_a_placeholder_in_a_switch_label_are_errors() {
     assert_eq!(codes, [("text-in-step", "d.ron"), ("unfilled-placeholder", "t.ron")], "{errs:?}");
     assert!(errs[0].5.as_deref().unwrap_or("").contains("number and yes/no facts"));
 }
+
+/// A long tree is drawn in parts of at most `LIMIT` boxes each, every node
+/// in one, the start first; the parts link to one another.
+#[test]
+fn a_long_tree_is_drawn_in_linked_parts() {
+    use signin_doctor::authoring::{dot_part, parts, DotFlavour, Highlight, LIMIT};
+    let rules = Rules::from_sources(chain(300)).unwrap();
+    let big = parts(&rules, "big");
+    assert!(big.len() >= 300 * 2 / LIMIT && big.len() <= 300, "{} parts", big.len());
+    assert_eq!(big[0].root, "n0", "the part the tree starts in comes first");
+    assert_eq!(big.iter().map(|p| p.nodes.len()).sum::<usize>(), 300);
+    let first = dot_part(&rules, &big, 0, &Highlight::default(), DotFlavour::Graphviz);
+    let next = &big.iter().find(|p| p.nodes.iter().any(|n| n == &format!("n{}", big[0].nodes.len()))).unwrap().stem;
+    assert!(first.contains(&format!("URL=\"{next}.svg\"")), "a link to the next part ({next}): {first}");
+}
+
+/// Node ids are any text: the pictures escape them (DOT) or do not use
+/// them as keys at all (Mermaid).
+#[test]
+fn node_ids_with_quotes_spaces_and_mermaid_words_draw() {
+    let t = tree("        Check(id: \"a\", label: \"A?\", when: Eq(\"signin.error_code\", 1), yes: \"end\", no: \"say \\\"no\\\"\", unknown: \"end\"),\n        Check(id: \"say \\\"no\\\"\", label: \"B?\", when: Eq(\"signin.error_code\", 2), yes: \"end\", no: \"end\", unknown: \"end\"),");
+    let d = DIAG.replace("\"done\"", "\"end\"");
+    let rules = Rules::from_sources(vec![("t.ron".into(), t), ("d.ron".into(), d)]).unwrap();
+    let hl = signin_doctor::authoring::Highlight::default();
+    let dot = signin_doctor::authoring::dot(&rules, Some("t"), &hl, signin_doctor::authoring::DotFlavour::Graphviz);
+    assert!(dot.contains("\"a\" -> \"say \\\"no\\\"\" [label=\"no\"]"), "{dot}");
+    let flow = signin_doctor::authoring::mermaid(&rules, Some("t"), &hl);
+    assert!(flow.contains("  n0 -->|\"yes / unknown\"| n2") && !flow.contains(" end "), "{flow}");
+    assert!(signin_doctor::authoring::svg(&rules, Some("t"), &hl).is_ok());
+}

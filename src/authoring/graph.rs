@@ -22,34 +22,51 @@ impl Highlight {
         let edges = path.windows(2).map(|w| (w[0].as_ref().to_string(), w[1].as_ref().to_string())).collect();
         Highlight { nodes, edges }
     }
+
+    /// Whether the edge from `from` to `to` is on the path.
+    pub(super) fn edge(&self, from: &str, to: &str) -> bool {
+        self.edges.contains(&(from.to_string(), to.to_string()))
+    }
+
+    /// Whether a box is on the path: an own node when the path visits it,
+    /// a copy of a node beyond the picture when the path reaches it from
+    /// the node it is drawn for.
+    pub(super) fn draws(&self, d: &Drawn) -> bool {
+        match d.from {
+            None => self.nodes.contains(d.node.id()),
+            Some(f) => self.edge(f, d.node.id()),
+        }
+    }
 }
 
 /// One edge as drawn: the branches from one node to one target, merged,
 /// each branch's label whole (wrapped, never cut).
-struct Edge<'a> {
-    from: &'a str,
-    to: &'a str,
-    labels: Vec<String>,
-    dont_know: bool,
+pub(super) struct Edge<'a> {
+    pub(super) from: &'a str,
+    pub(super) to: &'a str,
+    pub(super) labels: Vec<String>,
+    pub(super) dont_know: bool,
 }
 
 /// How wide an edge label's lines are, in characters.
 const EDGE_WIDTH: usize = 26;
 
 impl Edge<'_> {
-    /// The label's lines: each branch wrapped, branches one after another.
-    fn lines(&self) -> Vec<String> {
-        self.labels.iter().flat_map(|l| wrap(l, EDGE_WIDTH)).collect()
+    /// The label's lines: its branches joined by " / ", wrapped.
+    pub(super) fn lines(&self) -> Vec<String> {
+        wrap(&self.labels.join(" / "), EDGE_WIDTH)
     }
 }
 
-fn edges<'a>(n: &'a Node) -> Vec<Edge<'a>> {
+pub(super) fn edges<'a>(n: &'a Node) -> Vec<Edge<'a>> {
     let mut by_target: BTreeMap<&str, (Vec<String>, bool, usize)> = BTreeMap::new();
     for (i, b) in n.branches().into_iter().enumerate() {
         let Some(t) = b.target else { continue };
         let e = by_target.entry(t).or_insert((Vec::new(), false, i));
-        let label = match n {
-            Node::Question(_) => b.label.clone(),
+        let label = match (n, b.key) {
+            (Node::Question(_), _) => b.label.clone(),
+            // A switch's default: none of its cases matched.
+            (_, "default") => "anything else (default)".to_string(),
             _ => b.choice.map(str::to_string).unwrap_or(b.label.clone()),
         };
         e.0.push(label);
@@ -60,8 +77,6 @@ fn edges<'a>(n: &'a Node) -> Vec<Edge<'a>> {
     v.into_iter()
         .map(|(to, (labels, dk, _))| {
             let single = labels.len() == 1;
-            // Checks' yes / no / unknown stay on one line.
-            let labels = if matches!(n, Node::Question(_)) { labels } else { vec![labels.join(" / ")] };
             Edge { from: n.id(), to, labels, dont_know: dk && single }
         })
         .collect()
@@ -72,7 +87,7 @@ pub(super) fn targets(n: &Node) -> Vec<&str> {
     edges(n).into_iter().map(|e| e.to).collect()
 }
 
-fn wrap(s: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(s: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     for w in s.split_whitespace() {
@@ -90,7 +105,7 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn text_of(n: &Node) -> String {
+pub(super) fn text_of(n: &Node) -> String {
     match n {
         Node::Check(c) => c.label.clone(),
         Node::Switch(s) => s.label.clone(),
@@ -99,7 +114,7 @@ fn text_of(n: &Node) -> String {
     }
 }
 
-fn severity_colour(s: Severity) -> &'static str {
+pub(super) fn severity_colour(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "#f4a6a6",
         Severity::High => "#f8c99b",
@@ -115,23 +130,44 @@ fn beyond_key(to: &str, from: &str) -> String {
 }
 
 /// Where a node drawn beside a picture's own nodes lives.
-enum Beyond {
-    /// In another tree.
-    Tree(String),
+pub(super) enum Beyond {
+    /// In another tree, with the stem of its picture when pictures of that
+    /// tree are being linked.
+    Tree(String, Option<String>),
     /// In another picture of the same tree (its stem).
     Part(String),
 }
 
+impl Beyond {
+    /// The picture to link to, if any.
+    fn stem(&self) -> Option<&str> {
+        match self {
+            Beyond::Tree(_, stem) => stem.as_deref(),
+            Beyond::Part(stem) => Some(stem),
+        }
+    }
+}
+
+/// One box of a picture: its key in the DOT or Mermaid text, its node,
+/// where that node lives when it is beyond the picture, and then which own
+/// node this copy is drawn for.
+pub(super) struct Drawn<'r, 's> {
+    pub(super) key: String,
+    pub(super) node: &'r Node,
+    pub(super) beyond: Option<&'s Beyond>,
+    pub(super) from: Option<&'r str>,
+}
+
 /// What one picture draws: its own nodes, and the nodes beyond it that its
 /// edges reach.
-struct Scope<'r> {
-    title: String,
-    inside: Vec<&'r Node>,
-    outside: Vec<(&'r Node, Beyond)>,
+pub(super) struct Scope<'r> {
+    pub(super) title: String,
+    pub(super) inside: Vec<&'r Node>,
+    pub(super) outside: Vec<(&'r Node, Beyond)>,
     /// Left to right (a hub's targets stack).
-    across: bool,
+    pub(super) across: bool,
     /// No edges: a grid.
-    grid: bool,
+    pub(super) grid: bool,
 }
 
 impl<'r> Scope<'r> {
@@ -151,21 +187,25 @@ impl<'r> Scope<'r> {
     }
 
     /// One tree, or every tree.
-    fn tree(rules: &'r Rules, tree: Option<&str>) -> Scope<'r> {
+    pub(super) fn tree(rules: &'r Rules, tree: Option<&str>) -> Scope<'r> {
         let inside = rules.nodes().filter(|n| tree.is_none_or(|t| rules.tree_of(n.id()).is_some_and(|x| x.id == t))).collect();
         let title = tree.and_then(|t| rules.trees().iter().find(|x| x.id == t)).map_or("signin-doctor rules".to_string(), |t| t.title.clone());
-        Scope::new(rules, title, inside, |id| Beyond::Tree(rules.tree_of(id).map_or("?".to_string(), |t| t.id.clone())))
+        Scope::new(rules, title, inside, |id| Beyond::Tree(rules.tree_of(id).map_or("?".to_string(), |t| t.id.clone()), None))
     }
 
     /// One picture of a tree drawn in parts.
-    fn part(rules: &'r Rules, parts: &[Part], index: usize) -> Scope<'r> {
+    pub(super) fn part(rules: &'r Rules, parts: &[Part], index: usize) -> Scope<'r> {
         let p = &parts[index];
         let inside = p.nodes.iter().filter_map(|id| rules.node(id)).collect();
         let tree = rules.trees().iter().find(|t| t.id == p.tree).map_or(p.tree.clone(), |t| t.title.clone());
         let title = if parts.len() == 1 { tree } else { format!("{tree}: part {} of {}, from {}", index + 1, parts.len(), p.root) };
         let beyond = |id: &str| match parts.iter().find(|q| q.nodes.iter().any(|n| n == id)) {
             Some(q) => Beyond::Part(q.stem.clone()),
-            None => Beyond::Tree(rules.tree_of(id).map_or("?".to_string(), |t| t.id.clone())),
+            None => {
+                let tree = rules.tree_of(id).map_or("?".to_string(), |t| t.id.clone());
+                let stem = super::parts::parts(rules, &tree).into_iter().find(|q| q.nodes.iter().any(|n| n == id)).map(|q| q.stem);
+                Beyond::Tree(tree, stem)
+            }
         };
         let mut scope = Scope::new(rules, title, inside, beyond);
         scope.across = p.across;
@@ -180,12 +220,12 @@ impl<'r> Scope<'r> {
     /// The boxes to draw, with their keys: each own node once, and each node
     /// beyond the picture once per node that leads to it, so that a
     /// diagnosis many nodes reach is no knot of long edges.
-    fn boxes(&self) -> Vec<(String, &'r Node, Option<&Beyond>)> {
-        let mut out: Vec<(String, &Node, Option<&Beyond>)> = self.inside.iter().map(|n| (n.id().to_string(), *n, None)).collect();
+    pub(super) fn boxes(&self) -> Vec<Drawn<'r, '_>> {
+        let mut out: Vec<Drawn> = self.inside.iter().map(|n| Drawn { key: n.id().to_string(), node: n, beyond: None, from: None }).collect();
         for n in &self.inside {
             for t in targets(n) {
                 if let Some((o, b)) = self.outside.iter().find(|(o, _)| o.id() == t) {
-                    out.push((beyond_key(t, n.id()), *o, Some(b)));
+                    out.push(Drawn { key: beyond_key(t, n.id()), node: o, beyond: Some(b), from: Some(n.id()) });
                 }
             }
         }
@@ -193,7 +233,7 @@ impl<'r> Scope<'r> {
     }
 
     /// The key of the box an edge ends at.
-    fn target_key(&self, e: &Edge) -> String {
+    pub(super) fn target_key(&self, e: &Edge) -> String {
         if self.beyond(e.to).is_some() {
             beyond_key(e.to, e.from)
         } else {
@@ -241,21 +281,20 @@ const GRID_COLUMNS: usize = 4;
 fn stack(scope: &Scope, o: &mut String) {
     let sections = super::parts::sections(&scope.inside);
     for w in sections.windows(2) {
-        let _ = writeln!(o, "  \"{}\" -> \"{}\" [style=invis, minlen={}];", scope.inside[w[0].0].id(), scope.inside[w[1].0].id(), w[0].1 + 1);
+        let key = |i: usize| dot_escape(scope.inside[i].id(), DotFlavour::Graphviz);
+        let _ = writeln!(o, "  \"{}\" -> \"{}\" [style=invis, minlen={}];", key(w[0].0), key(w[1].0), w[0].1 + 1);
     }
 }
 
 fn node_lines(n: &Node, beyond: Option<&Beyond>, width: usize) -> Vec<String> {
     let mut lines = vec![format!("[{}] {}", n.kind(), n.id())];
-    match beyond {
-        Some(Beyond::Tree(t)) => {
-            if let Node::Diagnosis(d) = n {
-                lines.extend(wrap(&d.title, width));
-            }
-            lines.push(format!("(in tree {t})"));
+    match (beyond, n) {
+        (Some(b), Node::Diagnosis(d)) => {
+            lines.extend(wrap(&d.title, width));
+            lines.push(format!("({})", where_(b)));
         }
-        Some(Beyond::Part(stem)) => lines.push(format!("(continued in {stem})")),
-        None => lines.extend(wrap(&text_of(n), width)),
+        (Some(b), _) => lines.push(format!("({})", where_(b))),
+        (None, _) => lines.extend(wrap(&text_of(n), width)),
     }
     lines
 }
@@ -272,7 +311,9 @@ fn dot_of(scope: &Scope, hl: &Highlight, flavour: DotFlavour) -> String {
         let _ = writeln!(o, "  node [fontsize=15]; edge [fontsize=13];");
     }
     let width = if graphviz { 30 } else { 26 };
-    for (key, n, beyond) in scope.boxes() {
+    for d in scope.boxes() {
+        let Drawn { key, node: n, beyond, .. } = &d;
+        let (n, beyond) = (*n, *beyond);
         let label = node_lines(n, beyond, width).iter().map(|l| dot_escape(l, flavour)).collect::<Vec<_>>().join("\\n");
         let fill = match (n, beyond) {
             (Node::Diagnosis(d), _) => severity_colour(d.severity),
@@ -281,35 +322,40 @@ fn dot_of(scope: &Scope, hl: &Highlight, flavour: DotFlavour) -> String {
             (Node::Switch(_), None) => "#e3dbf6",
             (Node::Question(_), None) => "#fff4c2",
         };
-        let on = hl.nodes.contains(n.id());
+        let on = hl.draws(&d);
         // Boxes, not diamonds or parallelograms: those take twice the room
         // for the same text.
         let shape = match (flavour, n) {
-            (DotFlavour::Graphviz, Node::Check(_)) => "box, style=\"filled,rounded\"",
             (DotFlavour::Graphviz, Node::Switch(_)) => "box, peripheries=2",
-            (DotFlavour::Graphviz, Node::Question(_)) => "box",
             (DotFlavour::Graphviz, Node::Diagnosis(_)) => "note",
+            (DotFlavour::Graphviz, _) => "box",
             (DotFlavour::Layout, Node::Question(_) | Node::Switch(_)) => "Mrecord",
             (DotFlavour::Layout, _) => "box",
         };
-        let border = if on {
-            "red"
-        } else if beyond.is_some() {
-            "gray"
-        } else {
-            "black"
+        let border = match (on, beyond) {
+            (true, _) => "red",
+            (false, Some(_)) => "gray",
+            (false, None) => "black",
         };
         let mut extra = String::new();
+        if graphviz {
+            let mut style = vec!["filled"];
+            if matches!(n, Node::Check(_)) {
+                style.push("rounded");
+            }
+            if beyond.is_some() {
+                style.push("dashed");
+            }
+            let _ = write!(extra, ", style=\"{}\"", style.join(","));
+            if let Some(stem) = beyond.and_then(Beyond::stem) {
+                let stem = dot_escape(stem, flavour);
+                let _ = write!(extra, ", URL=\"{stem}.svg\", tooltip=\"open {stem}\"");
+            }
+        }
         if on {
             extra.push_str(if graphviz { ", penwidth=3" } else { ", width=3" });
         }
-        if beyond.is_some() && graphviz {
-            extra.push_str(", style=\"filled,dashed\"");
-        }
-        if let (Some(Beyond::Part(stem)), true) = (beyond, graphviz) {
-            let _ = write!(extra, ", URL=\"{}.svg\", tooltip=\"open {}\"", dot_escape(stem, flavour), dot_escape(stem, flavour));
-        }
-        let _ = writeln!(o, "  \"{key}\" [shape={shape}, label=\"{label}\", fillcolor=\"{fill}\", color=\"{border}\"{extra}];");
+        let _ = writeln!(o, "  \"{}\" [shape={shape}, label=\"{label}\", fillcolor=\"{fill}\", color=\"{border}\"{extra}];", dot_escape(key, flavour));
     }
     if graphviz && !scope.grid {
         stack(scope, &mut o);
@@ -318,89 +364,57 @@ fn dot_of(scope: &Scope, hl: &Highlight, flavour: DotFlavour) -> String {
         // Unconnected boxes in four columns, not one endless row.
         for column in scope.inside.chunks(scope.inside.len().div_ceil(GRID_COLUMNS).max(1)) {
             for w in column.windows(2) {
-                let _ = writeln!(o, "  \"{}\" -> \"{}\" [style=invis];", w[0].id(), w[1].id());
+                let _ = writeln!(o, "  \"{}\" -> \"{}\" [style=invis];", dot_escape(w[0].id(), flavour), dot_escape(w[1].id(), flavour));
             }
         }
     }
-    for n in &scope.inside {
-        for e in edges(n) {
-            let on = hl.edges.contains(&(e.from.to_string(), e.to.to_string()));
-            let label = e.lines().iter().map(|l| dot_escape(l, flavour)).collect::<Vec<_>>().join("\\n");
-            let mut attrs = format!("label=\"{label}\"");
-            if e.dont_know {
-                attrs.push_str(", style=\"dashed\"");
-            }
-            if on {
-                attrs.push_str(", color=\"red\", penwidth=3");
-            }
-            let _ = writeln!(o, "  \"{}\" -> \"{}\" [{attrs}];", e.from, scope.target_key(&e));
-        }
-    }
+    dot_edges(scope, hl, flavour, &mut o);
     o.push_str("}\n");
     o
 }
 
-fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
-}
-
-/// The tree(s) as a Mermaid flowchart (renders in GitHub Markdown).
-pub fn mermaid(rules: &Rules, tree: Option<&str>, hl: &Highlight) -> String {
-    mermaid_of(&Scope::tree(rules, tree), hl)
-}
-
-/// One picture of a tree drawn in parts as a Mermaid flowchart.
-pub fn mermaid_part(rules: &Rules, parts: &[Part], index: usize, hl: &Highlight) -> String {
-    mermaid_of(&Scope::part(rules, parts, index), hl)
-}
-
-fn mermaid_of(scope: &Scope, hl: &Highlight) -> String {
-    let mut o = format!("flowchart {}\n", if scope.across { "LR" } else { "TD" });
-    let key = |id: &str| id.replace('-', "_").replace('~', "__from__");
-    for (k, n, beyond) in scope.boxes() {
-        let text = match beyond {
-            Some(Beyond::Tree(t)) => format!("{}<br/>(tree {t})", n.id()),
-            Some(Beyond::Part(stem)) => format!("{}<br/>(continued in {stem})", n.id()),
-            None => format!("<b>{}</b><br/>{}", n.id(), wrap(&mermaid_text(&text_of(n)), 32).join("<br/>")),
-        };
-        let text = text.replace('"', "#quot;");
-        let shape = match n {
-            Node::Check(_) => format!("{}(\"{text}\")", key(&k)),
-            Node::Switch(_) => format!("{}{{{{\"{text}\"}}}}", key(&k)),
-            Node::Question(_) => format!("{}[/\"{text}\"/]", key(&k)),
-            Node::Diagnosis(_) => format!("{}[[\"{text}\"]]", key(&k)),
-        };
-        let class = match (n, beyond) {
-            (_, Some(_)) => "outside".to_string(),
-            (Node::Diagnosis(d), None) => d.severity.to_string(),
-            (other, None) => other.kind().to_string(),
-        };
-        let _ = writeln!(o, "  {shape}:::{class}");
-    }
-    let mut idx = 0;
-    let mut bold = Vec::new();
+/// The edges of a picture as DOT. A label sits on its edge, tied to it in a
+/// fan-out; in a picture laid out across, a fan-out's labels are boxes of
+/// plain text the edge runs through, in a column beside their targets.
+fn dot_edges(scope: &Scope, hl: &Highlight, flavour: DotFlavour, o: &mut String) {
+    let graphviz = flavour == DotFlavour::Graphviz;
     for n in &scope.inside {
-        for e in edges(n) {
-            let arrow = if e.dont_know { "-.->" } else { "-->" };
-            let label = e.lines().iter().map(|l| mermaid_text(l)).collect::<Vec<_>>().join("<br/>");
-            let _ = writeln!(o, "  {} {arrow}|\"{label}\"| {}", key(e.from), key(&scope.target_key(&e)));
-            if hl.edges.contains(&(e.from.to_string(), e.to.to_string())) {
-                bold.push(idx.to_string());
+        let all = edges(n);
+        // In a fan-out a label can sit as near a neighbour's edge as its
+        // own: Graphviz then underlines it and draws a line to its edge.
+        let decorate = graphviz && all.len() >= 3;
+        let through = decorate && scope.across;
+        for e in all {
+            let on = hl.edge(e.from, e.to);
+            let label = e.lines().iter().map(|l| dot_escape(l, flavour)).collect::<Vec<_>>().join("\\n");
+            let mut look = String::new();
+            if e.dont_know {
+                look.push_str(", style=\"dashed\"");
             }
-            idx += 1;
+            if on {
+                look.push_str(", color=\"red\", penwidth=3");
+            }
+            let (from, to) = (dot_escape(e.from, flavour), dot_escape(&scope.target_key(&e), flavour));
+            if through {
+                let mid = dot_escape(&format!("{}~label", scope.target_key(&e)), flavour);
+                let _ = writeln!(o, "  \"{mid}\" [shape=plaintext, style=\"\", margin=\"0.05,0\", label=\"{label}\"];");
+                let _ = writeln!(o, "  \"{from}\" -> \"{mid}\" [arrowhead=none{look}];");
+                let _ = writeln!(o, "  \"{mid}\" -> \"{to}\" [{}];", look.trim_start_matches(", "));
+                continue;
+            }
+            let tie = if decorate { ", decorate=true" } else { "" };
+            let _ = writeln!(o, "  \"{from}\" -> \"{to}\" [label=\"{label}\"{tie}{look}];");
         }
     }
-    o.push_str("  classDef check fill:#dbe9f6,stroke:#333\n  classDef switch fill:#e3dbf6,stroke:#333\n  classDef question fill:#fff4c2,stroke:#333\n");
-    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
-        let _ = writeln!(o, "  classDef {s} fill:{},stroke:#333", severity_colour(s));
+}
+
+/// Where a node beyond a picture is, in words.
+pub(super) fn where_(b: &Beyond) -> String {
+    match b {
+        Beyond::Tree(t, Some(stem)) if stem != t => format!("in tree {t}: {stem}"),
+        Beyond::Tree(t, _) => format!("in tree {t}"),
+        Beyond::Part(stem) => format!("continued in {stem}"),
     }
-    o.push_str("  classDef outside fill:#fff,stroke:#999,stroke-dasharray:4\n");
-    if !bold.is_empty() {
-        let _ = writeln!(o, "  linkStyle {} stroke:red,stroke-width:3px", bold.join(","));
-        let on: Vec<String> = scope.inside.iter().filter(|n| hl.nodes.contains(n.id())).map(|n| key(n.id())).collect();
-        let _ = writeln!(o, "  classDef onpath stroke:red,stroke-width:3px\n  class {} onpath", on.join(","));
-    }
-    o
 }
 
 /// The most nodes one in-process SVG picture lays out. The shipped rules

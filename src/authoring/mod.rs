@@ -14,13 +14,15 @@ mod explain;
 mod fmt;
 pub use fmt::{format_ron, WIDTH};
 mod graph;
+mod mermaid;
 mod parts;
 mod pictures;
 
 pub use explain::{explain, PathStep};
-pub use graph::{dot, dot_part, mermaid, mermaid_part, svg_comment, DotFlavour, Highlight};
+pub use graph::{dot, dot_part, svg_comment, DotFlavour, Highlight};
 #[cfg(feature = "svg")]
 pub use graph::{svg, svg_part};
+pub use mermaid::{mermaid, mermaid_part};
 pub use parts::{parts, Part, HUB, LIMIT};
 pub use pictures::{pictures, SvgPicture};
 

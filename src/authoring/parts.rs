@@ -51,6 +51,8 @@ struct Shape<'r> {
     targets: Vec<Vec<&'r str>>,
     isolated: Vec<bool>,
     dom: Dominators<NodeIndex>,
+    /// The tree's start, when it has one.
+    start: Option<usize>,
 }
 
 impl<'r> Shape<'r> {
@@ -82,6 +84,12 @@ impl<'r> Shape<'r> {
                 graph.add_edge(root, ix[i], ());
             }
         }
+        // Isolated: no edges within the tree and no targets at all (a
+        // diagnosis); a check that leads only to other trees is no such.
+        for (i, ts) in out.iter().enumerate() {
+            isolated[i] &= ts.is_empty();
+        }
+        let start = start.and_then(|s| at.get(s.as_str()).copied());
         // A cycle no way in reaches (validation forbids cycles; be safe).
         loop {
             let dom = simple_fast(&graph, root);
@@ -89,7 +97,7 @@ impl<'r> Shape<'r> {
                 Some(i) => {
                     graph.add_edge(root, ix[i], ());
                 }
-                None => return Shape { nodes, root, targets: out, isolated, dom },
+                None => return Shape { nodes, root, targets: out, isolated, dom, start },
             }
         }
     }
@@ -122,6 +130,34 @@ impl<'r> Shape<'r> {
 
     fn hub(&self, v: usize) -> bool {
         self.targets[v].len() > HUB
+    }
+
+    /// The node `v`'s immediate dominator, unless that is the virtual root.
+    fn idom(&self, v: usize) -> Option<usize> {
+        self.dom.immediate_dominator(NodeIndex::new(v)).filter(|d| *d != self.root).map(NodeIndex::index)
+    }
+
+    /// Pieces cut off one another are merged back while the two fit in one
+    /// picture: halving a long chain again and again leaves small pieces.
+    /// A hub's piece stays apart (it is laid out across).
+    fn merge_back(&self, pieces: &mut Vec<(usize, BTreeSet<usize>)>) {
+        let hubby = |set: &BTreeSet<usize>| set.iter().any(|&v| self.hub(v));
+        'again: loop {
+            for c in 0..pieces.len() {
+                let Some(parent) = self.idom(pieces[c].0) else { continue };
+                let Some(p) = pieces.iter().position(|(_, set)| set.contains(&parent)) else { continue };
+                if p == c || hubby(&pieces[c].1) || hubby(&pieces[p].1) {
+                    continue;
+                }
+                let union: BTreeSet<usize> = pieces[p].1.union(&pieces[c].1).copied().collect();
+                if self.drawn(&union) <= LIMIT {
+                    pieces[p].1 = union;
+                    pieces.remove(c);
+                    continue 'again;
+                }
+            }
+            return;
+        }
     }
 
     /// Cut `block` (rooted at `top`) until each piece draws at most LIMIT.
@@ -241,11 +277,13 @@ pub fn parts(rules: &Rules, tree: &str) -> Vec<Part> {
             }
         }
         pieces.extend(packed);
+        shape.merge_back(&mut pieces);
     }
     if let Some(&first) = grid.first() {
         pieces.push((first, grid.clone()));
     }
-    pieces.sort_by_key(|(top, _)| *top);
+    // The part the tree starts in first, then in rules order.
+    pieces.sort_by_key(|(top, set)| (shape.start.is_none_or(|s| !set.contains(&s)), *top));
     let one = pieces.len() == 1;
     pieces
         .into_iter()

@@ -8,7 +8,8 @@
 //! laid out from instead: the staleness test compares that, and every other
 //! file byte for byte.
 
-use super::graph::{dot_part, mermaid_part, DotFlavour, Highlight};
+use super::graph::{dot_part, DotFlavour, Highlight};
+use super::mermaid::mermaid_part;
 use super::parts::{parts, Part};
 use crate::rules::Rules;
 use sha2::{Digest, Sha256};
@@ -30,7 +31,7 @@ impl SvgPicture {
     /// The note every SVG of docs/trees carries, naming the DOT it was laid
     /// out from by its SHA-256; `layout` says who laid it out.
     pub fn note(&self, layout: &str) -> String {
-        format!("{layout} From {stem}.dot, sha256 {}. Regenerate with: signin-doctor graph --out-dir docs/trees", sha256_hex(&self.dot), stem = self.name.trim_end_matches(".svg"))
+        format!("{layout} From {stem}.dot, sha256 {}. How to draw it again: docs/trees/README.md", sha256_hex(&self.dot), stem = self.name.trim_end_matches(".svg"))
     }
 
     /// Whether a committed SVG was laid out from this picture's DOT.
@@ -68,7 +69,7 @@ pub fn pictures(rules: &Rules) -> (Vec<(String, String)>, Vec<SvgPicture>) {
     let mut files = Vec::new();
     let mut svgs = Vec::new();
     let mut index = String::from(
-        "# Pictures of the shipped trees\n\nDrawn from the rules by `signin-doctor graph --out-dir docs/trees`; edit the rules, not these files.\nA large tree is drawn in parts, each small enough to read at 100% zoom.\n\n",
+        "# Pictures of the shipped trees\n\nDrawn from the rules by `cargo run --release -- graph --out-dir docs/trees`, with Graphviz installed\n(Debian: `apt install graphviz`); edit the rules, not these files. A test fails when they are stale.\nA large tree is drawn in parts, each small enough to read at 100% zoom.\n\nHow to read them: checks are rounded blue boxes, switches purple with a double border, questions\nyellow, diagnoses notes coloured by severity. Each edge is labelled with its branch; a dashed edge\nis taken only when the data cannot tell (unknown) or the caller does not know. A dashed box is\na node drawn in another picture (another part, or another tree): it links to it.\n\n",
     );
     for t in rules.trees() {
         let tree_parts = &all[t.id.as_str()];
@@ -76,7 +77,7 @@ pub fn pictures(rules: &Rules) -> (Vec<(String, String)>, Vec<SvgPicture>) {
         if let Some(d) = &t.description {
             let _ = writeln!(page, "{}\n", d.trim());
         }
-        page.push_str("Drawn from the rules by `signin-doctor graph --out-dir docs/trees`; edit the rules, not this page.\nChecks, switches, questions and diagnoses are styled apart; each edge is labelled with its branch.\nDashed boxes lead to another tree or another part of this one.\n\n");
+        page.push_str("Drawn from the rules (how, and how to read it: [README](README.md)); edit the rules, not this page.\nA dashed edge is taken only when the data cannot tell or the caller does not know; a dashed box\nis a node drawn in another picture.\n\n");
         let _ = writeln!(index, "- [{}]({}.md): {}", t.id, t.id, t.title);
         for (i, p) in tree_parts.iter().enumerate() {
             let flow = mermaid_part(rules, tree_parts, i, &none);

@@ -125,10 +125,9 @@ fn write_all(rules: &Rules, dir: &Path, layout: LayoutChoice) -> Result<(), Erro
     let failed = |e: String| Error::from_parts(ErrorKind::InvalidRules, e, Path::new(""));
     std::fs::create_dir_all(dir).map_err(|e| Error::from_write(dir, &e))?;
     let (files, svgs) = authoring::pictures(rules);
-    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    for (name, text) in &files {
-        write(&dir.join(name), text)?;
-    }
+    // Every picture is laid out before anything is written: a failed
+    // layout leaves the directory as it was.
+    let mut laid_out = Vec::new();
     let mut by_graphviz = 0;
     for p in &svgs {
         let laid = if layout == LayoutChoice::Builtin { None } else { super::graphviz::svg_noted(&p.dot, |says| p.note(says)) };
@@ -140,9 +139,13 @@ fn write_all(rules: &Rules, dir: &Path, layout: LayoutChoice) -> Result<(), Erro
             (None, LayoutChoice::Graphviz) => return Err(no_graphviz()),
             (None, _) => authoring::svg_comment(&p.builtin(rules).map_err(failed)?, &p.note("Laid out in-process by layout-rs (Graphviz dot lays out more clearly; install it and run again).")),
         };
-        write(&dir.join(&p.name), &svg)?;
-        names.push(&p.name);
+        laid_out.push((p.name.as_str(), svg));
     }
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, text) in files.iter().map(|(n, t)| (n.as_str(), t)).chain(laid_out.iter().map(|(n, t)| (*n, t))) {
+        write(&dir.join(name), text)?;
+    }
+    names.extend(laid_out.iter().map(|(n, _)| *n));
     let layout = if by_graphviz == svgs.len() { "by Graphviz" } else { "in-process" };
     super::ui::note(format!("wrote {} trees in {} pictures to {} (SVG laid out {layout})", rules.trees().len(), svgs.len(), dir.display()));
     if let Ok(entries) = std::fs::read_dir(dir) {

@@ -18,12 +18,14 @@ mod diagnose;
 mod filter;
 mod html;
 mod report;
+mod summary_text;
 mod survey;
 
 pub use crate::output::csv_safe;
 pub use filter::{parse_when, Filter};
 pub use html::html_report;
-pub use report::{attempts_text, RolloutCheck, Status};
+pub use report::{RolloutCheck, Status};
+pub use summary_text::attempts_text;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{Facts, FastMap, FastSet, OrgSettings};
