@@ -554,7 +554,7 @@ fn graph_highlights_a_saved_session() {
         .output()
         .unwrap();
     let dot = String::from_utf8_lossy(&o.stdout);
-    assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", color=\"red\", penwidth=3]"), "{dot}");
+    assert!(dot.contains("\"new-phone\" -> \"other-method\" [label=\"Yes\", decorate=true, color=\"red\", penwidth=3]"), "{dot}");
     assert!(dot.contains("\"other-method\" -> \"stale-authenticator-registration~other-method\" [label=\"Yes, another method works\", color=\"red\", penwidth=3]"), "{dot}");
 }
 
