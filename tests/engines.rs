@@ -22,17 +22,27 @@ fn unattended(rules: &Rules, mut session: Session) -> (String, Facts) {
     }
 }
 
+/// Triage's results with every attempt's facts kept (all of them derived).
+/// Triage without `keep_facts` derives the audit log's and the history's
+/// facts only as a walk reads them: it must reach the same ends.
 fn triage_all(rules: &Rules, signins: &[PathBuf], audit: &Evidence, org: Option<&OrgSettings>, threads: usize) -> Vec<AttemptResult> {
-    let mut opts = Options::default();
-    opts.keep_facts = true;
-    opts.threads = threads;
-    let mut out = Vec::new();
-    triage::run(rules, signins, audit, org, &opts, &NoProgress, &mut |r| {
-        out.push(r.clone());
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("triage of {signins:?}: {e}"));
-    out
+    let run = |keep: bool| {
+        let mut opts = Options::default();
+        opts.keep_facts = keep;
+        opts.threads = threads;
+        let mut out = Vec::new();
+        triage::run(rules, signins, audit, org, &opts, &NoProgress, &mut |r| {
+            out.push(r.clone());
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("triage of {signins:?}: {e}"));
+        out
+    };
+    let (all, lazy) = (run(true), run(false));
+    let end = |r: &AttemptResult| (r.record.clone(), r.diagnosis.id.clone(), r.diagnosis.provisional, r.needs_answer.as_ref().map(|q| (q.id.clone(), q.text.clone())));
+    assert_eq!(all.iter().map(end).collect::<Vec<_>>(), lazy.iter().map(end).collect::<Vec<_>>(), "{signins:?}: facts derived as the walk reads them end elsewhere");
+    assert!(lazy.iter().all(|r| r.facts.is_none()));
+    all
 }
 
 /// Facts that differ between the two drivers: (name, diagnose's, triage's).

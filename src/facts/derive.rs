@@ -1,6 +1,7 @@
 //! Attempt + audit + org settings + surrounding log → facts.
 
 use super::classify::{classify_mfa_result, is_mfa_step, mfa_step};
+use super::lazy;
 use super::{Facts, OrgSettings, Value};
 use crate::logs::{Attempt, AuditEvent, AuthStep, Evidence, SignIn};
 use chrono::{DateTime, Duration, Utc};
@@ -121,6 +122,42 @@ impl Facts {
     /// [`Facts::derive_with`] into this set, emptied first: batch triage
     /// derives attempt after attempt into one allocation.
     pub(crate) fn derive_into(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        self.derive_records(attempt, org);
+        self.derive_groups(lazy::ALL, attempt, evidence, h, org);
+    }
+
+    /// Batch triage: the facts of the attempt's own records now, with the
+    /// history's groups nearly every walk reads (the triage tree asks about
+    /// spray and a new country of every failure but a break-glass or risky
+    /// one); the others when a walk reads them ([`Facts::derive_wanted`]).
+    pub(crate) fn derive_lazily(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        self.derive_records(attempt, org);
+        self.derive_groups(lazy::EAGER, attempt, evidence, h, org);
+        self.defer(lazy::ALL & !lazy::EAGER);
+    }
+
+    /// Derive the groups of facts a walk read while they were not derived;
+    /// `false` when it read none (its end stands).
+    pub(crate) fn derive_wanted(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) -> bool {
+        let groups = self.take_wanted();
+        if groups != 0 {
+            self.derive_groups(groups, attempt, evidence, h, org);
+        }
+        groups != 0
+    }
+
+    /// The audit log's and the history's facts, of the given groups.
+    fn derive_groups(&mut self, groups: u16, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        let d = attempt.deciding();
+        if groups & lazy::AUDIT != 0 {
+            audit_facts(self, d, d.created, evidence, h, org);
+            ever_completed_mfa(self, d, evidence, h);
+        }
+        super::signals::history_facts(self, d, h, org, groups);
+    }
+
+    /// The facts of the attempt's own records and the organisation's settings.
+    fn derive_records(&mut self, attempt: &Attempt, org: Option<&OrgSettings>) {
         self.clear();
         let f = self;
         let d = attempt.deciding();
@@ -209,12 +246,6 @@ impl Facts {
         }
 
         org_user_facts(f, d, org, &rec);
-
-        let at = d.created;
-        audit_facts(f, d, at, evidence, h, org);
-
-        ever_completed_mfa(f, d, evidence, h);
-        super::signals::history_facts(f, d, h, org);
     }
 }
 

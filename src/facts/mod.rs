@@ -10,6 +10,7 @@ mod classify;
 mod derive;
 mod history;
 mod index;
+mod lazy;
 mod org;
 mod signals;
 mod subject;
@@ -136,13 +137,27 @@ pub struct Fact {
 /// assert_eq!(facts.value("signin.error_code"), Some(&Value::Number(500121.0)));
 /// assert_eq!(facts.value("mfa.outcome"), None); // unknown
 /// ```
-#[derive(Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(transparent)]
 pub struct Facts {
     /// Hashed, not ordered: an attempt's fifty-odd facts are set and read
     /// once each in batch triage, where a tree map's string comparisons and
     /// moves cost more than the walk. Every view of them is sorted by name.
     map: HashMap<Cow<'static, str>, Fact, foldhash::fast::FixedState>,
+    /// Groups of facts not derived yet (see `lazy`): batch triage derives
+    /// the audit log's and the history's facts only for walks that read them.
+    #[serde(skip)]
+    pending: u16,
+    /// Of those, the groups a walk asked for: derived before it walks again.
+    #[serde(skip)]
+    wanted: std::cell::Cell<u16>,
+}
+
+/// Two sets of facts are equal when they hold the same facts.
+impl PartialEq for Facts {
+    fn eq(&self, other: &Facts) -> bool {
+        self.map == other.map
+    }
 }
 
 impl fmt::Debug for Facts {
@@ -159,12 +174,25 @@ impl Serialize for Facts {
 
 impl Facts {
     pub(crate) fn with_capacity(n: usize) -> Facts {
-        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()) }
+        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()), pending: 0, wanted: std::cell::Cell::new(0) }
     }
 
     /// Forget every fact, keeping the allocation.
     pub(crate) fn clear(&mut self) {
         self.map.clear();
+        self.pending = 0;
+        self.wanted.set(0);
+    }
+
+    /// The fact by name; a fact of a group not derived yet is noted as
+    /// wanted (and is unknown until its group is derived).
+    fn lookup(&self, name: &str) -> Option<&Fact> {
+        let found = self.map.get(name);
+        if found.is_none() && self.pending != 0 {
+            let group = lazy::group_of(name) & self.pending;
+            self.wanted.set(self.wanted.get() | group);
+        }
+        found
     }
 
     /// Set a known value; `record` names the record it came from (`file#N`).
@@ -186,12 +214,12 @@ impl Facts {
 
     /// The fact, if it was recorded (known or with a reason for being unknown).
     pub fn get(&self, name: &str) -> Option<&Fact> {
-        self.map.get(name)
+        self.lookup(name)
     }
 
     /// The value, when known.
     pub fn value(&self, name: &str) -> Option<&Value> {
-        self.map.get(name).and_then(|f| f.value.as_ref())
+        self.lookup(name).and_then(|f| f.value.as_ref())
     }
 
     /// All recorded facts, by name.

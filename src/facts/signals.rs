@@ -3,7 +3,7 @@
 //! outage, non-interactive noise.
 
 use super::derive::text;
-use super::{Facts, History, OrgSettings, Value};
+use super::{lazy, Facts, History, OrgSettings, Value};
 use crate::logs::contains_ci;
 use crate::logs::{Attempt, AuthStep, SignIn};
 use chrono::{DateTime, Utc};
@@ -147,11 +147,40 @@ pub(super) fn method_kind_fact(f: &mut Facts) {
 
 const LOG: &str = "the given sign-in log";
 
-/// The facts the surrounding log gives.
-pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<&OrgSettings>) {
+/// The facts the surrounding log gives, of the given groups (`lazy`).
+pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<&OrgSettings>, groups: u16) {
     let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
     let ip = d.ip_address.as_deref().filter(|i| !i.is_empty());
-    let log = format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" });
+    if groups & lazy::COUNTRY != 0 {
+        new_country_fact(f, d, who, h);
+    }
+    let Some(at) = d.created else {
+        for n in TIMED.iter().filter(|n| lazy::group_of(n) & groups != 0) {
+            f.unknown(*n, "createdDateTime", "the record has no time");
+        }
+        return;
+    };
+    if groups & lazy::SPRAY != 0 {
+        spray_facts(f, who, ip, at, h, org);
+    }
+    if groups & lazy::MFA != 0 {
+        mfa_history_facts(f, who, at, h);
+    }
+    if groups & lazy::IP != 0 {
+        ip_facts(f, who, ip, at, h);
+    }
+    if groups & lazy::HOUR != 0 {
+        hour_facts(f, who, at, h, org);
+    }
+    if groups & lazy::AFTER != 0 {
+        match h.interactive_ok_after(who, at) {
+            Some(b) => f.set("history.interactive_success_after", Value::Bool(b), LOG, None),
+            None => f.unknown("history.interactive_success_after", LOG, "the record names no user"),
+        }
+    }
+}
+
+fn new_country_fact(f: &mut Facts, d: &SignIn, who: Option<&str>, h: &History) {
     match d.country() {
         Some(c) => match h.new_country(who, c, d.created) {
             Some(new) => {
@@ -162,17 +191,13 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
         },
         None => f.unknown("history.new_country", "location.countryOrRegion", "the record has no location"),
     }
-    let Some(at) = d.created else {
-        for n in TIMED {
-            f.unknown(*n, "createdDateTime", "the record has no time");
-        }
-        return;
-    };
-    spray_facts(f, who, ip, at, h, org);
+}
+
+fn mfa_history_facts(f: &mut Facts, who: Option<&str>, at: DateTime<Utc>, h: &History) {
     match h.user_mfa_failures_24h(who, at) {
         Some(n) => {
             f.set("history.user_mfa_failures_24h", Value::Number(n as f64), LOG, None);
-            f.note("history.user_mfa_failures_24h", log);
+            f.note("history.user_mfa_failures_24h", format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" }));
         }
         None => f.unknown("history.user_mfa_failures_24h", LOG, "the record names no user"),
     }
@@ -192,31 +217,34 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
             }
         }
     }
-    match ip {
-        Some(ip) => {
-            match h.user_used_ip_before(who, ip, at) {
-                Some(b) => {
-                    f.set("history.user_known_ip", Value::Bool(b), LOG, None);
-                    f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
-                }
-                None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
-            }
-            f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
-            f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
-            match h.ip_mostly_failing(ip) {
-                Some(b) => {
-                    f.set("history.ip_mostly_failing", Value::Bool(b), LOG, None);
-                    f.note("history.ip_mostly_failing", format!("users failing a password or MFA from {ip} against users signing in successfully from it"));
-                }
-                None => f.unknown("history.ip_mostly_failing", LOG, "the log holds nothing else from this IP"),
-            }
+}
+
+fn ip_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<Utc>, h: &History) {
+    let Some(ip) = ip else {
+        for n in ["history.user_known_ip", "history.ip_mfa_failed_users", "history.ip_mostly_failing"] {
+            f.unknown(n, "ipAddress", "the record has no IP address");
         }
-        None => {
-            for n in ["history.user_known_ip", "history.ip_mfa_failed_users", "history.ip_mostly_failing"] {
-                f.unknown(n, "ipAddress", "the record has no IP address");
-            }
+        return;
+    };
+    match h.user_used_ip_before(who, ip, at) {
+        Some(b) => {
+            f.set("history.user_known_ip", Value::Bool(b), LOG, None);
+            f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
         }
+        None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
     }
+    f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
+    f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
+    match h.ip_mostly_failing(ip) {
+        Some(b) => {
+            f.set("history.ip_mostly_failing", Value::Bool(b), LOG, None);
+            f.note("history.ip_mostly_failing", format!("users failing a password or MFA from {ip} against users signing in successfully from it"));
+        }
+        None => f.unknown("history.ip_mostly_failing", LOG, "the log holds nothing else from this IP"),
+    }
+}
+
+fn hour_facts(f: &mut Facts, who: Option<&str>, at: DateTime<Utc>, h: &History, org: Option<&OrgSettings>) {
     match h.others_same_hour(who, at, org) {
         Some(o) => {
             f.set("history.others_mfa_ok_same_hour", Value::Bool(o.ok > 0), LOG, None);
@@ -231,10 +259,6 @@ pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<
                 f.unknown(n, LOG, why);
             }
         }
-    }
-    match h.interactive_ok_after(who, at) {
-        Some(b) => f.set("history.interactive_success_after", Value::Bool(b), LOG, None),
-        None => f.unknown("history.interactive_success_after", LOG, "the record names no user"),
     }
 }
 

@@ -13,9 +13,21 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn result_of(rules: &Rules, attempt: &Attempt, audit: &Evidence, history: &History, org: Option<&OrgSettings>, facts: &mut Facts, keep: bool) -> Result<AttemptResult> {
-    facts.derive_into(attempt, audit, history, org);
-    let (d, q) = crate::walk::unattended(rules, facts)?;
-    let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, facts) });
+    // The facts a walk (and the question it leaves) reads: those of the
+    // attempt's records first, the audit log's and the history's groups
+    // as the walk reads them, walking again until it reads none it lacks.
+    if keep {
+        facts.derive_into(attempt, audit, history, org);
+    } else {
+        facts.derive_lazily(attempt, audit, history, org);
+    }
+    let (d, q) = loop {
+        let (d, q) = crate::walk::unattended(rules, facts)?;
+        let q = q.map(|q| QuestionRef { id: q.id.clone(), text: crate::walk::fill(&q.text, facts) });
+        if !facts.derive_wanted(attempt, audit, history, org) {
+            break (d, q);
+        }
+    };
     let r = attempt.deciding();
     Ok(AttemptResult {
         id: r.id.clone(),
