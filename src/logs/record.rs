@@ -413,12 +413,12 @@ impl AuditEvent {
         let same =
             |id: Option<&str>, name: Option<&str>| matches!((id, user_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b)) || matches!((name, upn), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
         let targets = self.target_resources.as_deref().unwrap_or_default();
-        let user_targets: Vec<&Target> = targets.iter().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user"))).collect();
-        if user_targets.iter().any(|t| same(t.id.as_deref(), t.user_principal_name.as_deref())) {
+        let user_targets = || targets.iter().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")));
+        if user_targets().any(|t| same(t.id.as_deref(), t.user_principal_name.as_deref())) {
             return true;
         }
         let initiator = self.initiated_by.as_ref().and_then(|i| i.user.as_ref());
-        user_targets.is_empty() && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
+        user_targets().next().is_none() && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
     }
 
     /// Ids and UPNs of the users this event may concern (user targets and

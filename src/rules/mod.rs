@@ -63,7 +63,8 @@ pub struct Rules {
     files: Vec<SourceFile>,
     trees: Vec<Tree>,
     entries: Vec<Entry>,
-    index: HashMap<String, usize>,
+    /// Node ids to entries, with a fast hasher: a walk looks up each node it passes.
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
     start: usize,
     regexes: HashMap<String, regex::Regex>,
     fingerprint: String,

@@ -45,6 +45,16 @@ pub(crate) fn eq_lit(v: &Value, l: &Literal) -> bool {
     }
 }
 
+/// Whether `text` contains `part`, ignoring case: without a lowercased copy
+/// of each when both are ASCII (a walk tests failure reasons this way).
+fn contains_ignoring_case(text: &str, part: &str) -> bool {
+    if text.is_ascii() && part.is_ascii() {
+        part.is_empty() || text.as_bytes().windows(part.len()).any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    } else {
+        text.to_lowercase().contains(&part.to_lowercase())
+    }
+}
+
 pub(crate) fn eval(c: &Cond, facts: &Facts, rules: &Rules) -> Tri {
     let get = |f: &str| facts.value(f);
     let num = |f: &str, op: fn(f64, f64) -> bool, n: f64| match get(f) {
@@ -62,7 +72,7 @@ pub(crate) fn eval(c: &Cond, facts: &Facts, rules: &Rules) -> Tri {
         Cond::Gt(f, n) => num(f, |a, b| a > b, *n),
         Cond::Ge(f, n) => num(f, |a, b| a >= b, *n),
         Cond::Contains(f, s) => match get(f) {
-            Some(Value::Text(t)) => Tri::from(t.to_lowercase().contains(&s.to_lowercase())),
+            Some(Value::Text(t)) => Tri::from(contains_ignoring_case(t, s)),
             Some(Value::List(v)) => Tri::from(v.iter().any(|x| x.eq_ignore_ascii_case(s))),
             Some(_) => Tri::No,
             None => Tri::Unknown,
@@ -74,26 +84,19 @@ pub(crate) fn eval(c: &Cond, facts: &Facts, rules: &Rules) -> Tri {
         },
         Cond::Known(f) => Tri::from(get(f).is_some()),
         Cond::Unknown(f) => Tri::from(get(f).is_none()),
-        Cond::All(v) => {
-            let rs: Vec<Tri> = v.iter().map(|c| eval(c, facts, rules)).collect();
-            if rs.contains(&Tri::No) {
-                Tri::No
-            } else if rs.contains(&Tri::Unknown) {
-                Tri::Unknown
-            } else {
-                Tri::Yes
-            }
-        }
-        Cond::Any(v) => {
-            let rs: Vec<Tri> = v.iter().map(|c| eval(c, facts, rules)).collect();
-            if rs.contains(&Tri::Yes) {
-                Tri::Yes
-            } else if rs.contains(&Tri::Unknown) {
-                Tri::Unknown
-            } else {
-                Tri::No
-            }
-        }
+        // Every part is evaluated (no short cut), so a walk reads the same
+        // facts whatever their values: facts derived as a walk reads them
+        // (batch triage) are all asked for in one walk.
+        Cond::All(v) => v.iter().map(|c| eval(c, facts, rules)).fold(Tri::Yes, |acc, r| match (acc, r) {
+            (Tri::No, _) | (_, Tri::No) => Tri::No,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            _ => Tri::Yes,
+        }),
+        Cond::Any(v) => v.iter().map(|c| eval(c, facts, rules)).fold(Tri::No, |acc, r| match (acc, r) {
+            (Tri::Yes, _) | (_, Tri::Yes) => Tri::Yes,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            _ => Tri::No,
+        }),
         Cond::Not(c) => match eval(c, facts, rules) {
             Tri::Yes => Tri::No,
             Tri::No => Tri::Yes,
