@@ -132,8 +132,8 @@ impl Facts {
     /// one); the others when a walk reads them ([`Facts::derive_wanted`]).
     pub(crate) fn derive_lazily(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
         self.derive_records(attempt, org);
-        self.derive_groups(lazy::EAGER, attempt, evidence, h, org);
         self.defer(lazy::ALL & !lazy::EAGER);
+        self.derive_groups(lazy::EAGER, attempt, evidence, h, org);
     }
 
     /// Derive the groups of facts a walk read while they were not derived;
@@ -146,18 +146,22 @@ impl Facts {
         groups != 0
     }
 
-    /// The audit log's and the history's facts, of the given groups.
-    fn derive_groups(&mut self, groups: u16, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+    /// The audit log's and the history's facts, of the given groups. A
+    /// group's facts are worked out from the records, the history and the
+    /// audit log, never from another group's facts (which may not be there
+    /// yet: such a read would be noted as wanted, and is checked for here).
+    pub(super) fn derive_groups(&mut self, groups: u16, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
         let d = attempt.deciding();
         if groups & lazy::AUDIT != 0 {
-            audit_facts(self, d, d.created, evidence, h, org);
-            ever_completed_mfa(self, d, evidence, h);
+            let registered = audit_facts(self, d, d.created, evidence, h, org);
+            ever_completed_mfa(self, d, registered, evidence, h);
         }
         super::signals::history_facts(self, d, h, org, groups);
+        debug_assert_eq!(self.take_wanted(), 0, "a group of facts read another group's facts while it was derived");
     }
 
     /// The facts of the attempt's own records and the organisation's settings.
-    fn derive_records(&mut self, attempt: &Attempt, org: Option<&OrgSettings>) {
+    pub(super) fn derive_records(&mut self, attempt: &Attempt, org: Option<&OrgSettings>) {
         self.clear();
         let f = self;
         let d = attempt.deciding();
@@ -294,11 +298,10 @@ fn org_user_facts(f: &mut Facts, d: &SignIn, org: Option<&OrgSettings>, rec: &Op
 }
 
 /// Whether the user ever completed MFA: a succeeded MFA step in the
-/// sign-ins, or a security-info registration in the audit log.
-fn ever_completed_mfa(f: &mut Facts, d: &SignIn, evidence: &Evidence, h: &super::History) {
+/// sign-ins, or a security-info registration in the audit log (`audit_reg`).
+fn ever_completed_mfa(f: &mut Facts, d: &SignIn, audit_reg: bool, evidence: &Evidence, h: &super::History) {
     let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
     let history_mfa = h.user_mfa_ok(who);
-    let audit_reg = f.value("audit.has_registered_security_info") == Some(&Value::Bool(true));
     if history_mfa || audit_reg {
         let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
         f.set("user.ever_completed_mfa", Value::Bool(true), "sign-in log / audit log", None);
@@ -338,18 +341,20 @@ fn mfa_result_facts(f: &mut Facts, attempt: &Attempt, mfa: Option<(&SignIn, &Aut
     }
 }
 
-fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) {
+/// The audit log's facts; returns whether it holds a security-info
+/// registration of the user before the sign-in.
+fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Evidence, hist: &super::History, org: Option<&OrgSettings>) -> bool {
     if !ev.has_audit() {
         for n in AUDIT_FACTS {
             f.unknown(*n, "audit log", "no audit log was given (--audit)");
         }
-        return;
+        return false;
     }
     let Some(at) = at else {
         for n in AUDIT_FACTS {
             f.unknown(*n, "createdDateTime", "the sign-in has no time to compare audit events with");
         }
-        return;
+        return false;
     };
     let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
     // The user's events up to the failure (a minute's grace for clock skew), oldest first.
@@ -419,6 +424,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
         None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
     }
+    last_reg.is_some()
 }
 
 /// The latest security-info change before the failure: what, when, by whom,

@@ -53,7 +53,7 @@ impl Facts {
     /// The groups not derived yet that a walk (or a filled-in text) asked
     /// for since the last call, and forget the asking.
     pub(super) fn take_wanted(&mut self) -> u16 {
-        let wanted = self.wanted.replace(0) & self.pending;
+        let wanted = self.wanted.swap(0, std::sync::atomic::Ordering::Relaxed) & self.pending;
         self.pending &= !wanted;
         wanted
     }
@@ -75,6 +75,75 @@ mod tests {
             let lazy = spec.name.starts_with("history.") || spec.name.starts_with("audit.");
             assert_eq!(group_of(spec.name) != 0, lazy || spec.name == "user.ever_completed_mfa", "{}", spec.name);
         }
+    }
+
+    /// The attempts of a log, and each again with its deciding record
+    /// stripped of its time, its address or its user (the branches where a
+    /// group's facts are unknown).
+    fn attempts_and_variants(ev: &crate::logs::Evidence) -> Vec<crate::logs::Attempt> {
+        use crate::logs::Attempt;
+        let mut out = Vec::new();
+        for a in ev.attempts() {
+            let strip: [fn(&mut crate::logs::SignIn); 3] = [
+                |r| r.created = None,
+                |r| r.ip_address = None,
+                |r| {
+                    r.user_id = None;
+                    r.user_principal_name = None;
+                },
+            ];
+            for f in strip {
+                let mut records = a.records().to_vec();
+                if let Some(last) = records.last_mut() {
+                    f(last);
+                }
+                out.push(Attempt::from_records(records));
+            }
+            out.push(a);
+        }
+        out
+    }
+
+    /// Each group derives exactly the facts `group_of` names for it, with the
+    /// values the full derivation gives them, and the groups together with
+    /// the record facts are the full derivation.
+    #[test]
+    fn each_group_derives_exactly_its_own_facts() -> crate::Result<()> {
+        use crate::facts::{History, OrgSettings};
+        use crate::logs::Evidence;
+        let org = OrgSettings::from_file(std::path::Path::new("examples/org.ron"))?;
+        let mut logs = Vec::new();
+        for dir in ["tests/fixtures/declined-unfamiliar-change", "examples/stale-authenticator"] {
+            logs.push(Evidence::builder().signins_file(format!("{dir}/signin.json"))?.audit_file(format!("{dir}/audit.json"))?.build());
+            logs.push(Evidence::builder().signins_file(format!("{dir}/signin.json"))?.build());
+        }
+        logs.push(Evidence::builder().signins_file("tests/fixtures/mfa-fatigue/signin.jsonl")?.build());
+        logs.push(Evidence::builder().signins_file("tests/fixtures/password-spray/signin.json")?.build());
+        let mut compared = 0;
+        for ev in &logs {
+            let h = History::build(ev.signins());
+            for attempt in attempts_and_variants(ev) {
+                for org in [None, Some(&org)] {
+                    let full = Facts::derive_with(&attempt, ev, &h, org);
+                    let mut records = Facts::default();
+                    records.derive_records(&attempt, org);
+                    let mut seen = records.iter().count();
+                    for g in (0..16).map(|b| 1u16 << b).filter(|g| ALL & g != 0) {
+                        let mut f = records.clone();
+                        f.derive_groups(g, &attempt, ev, &h, org);
+                        for (name, fact) in f.iter().filter(|(n, _)| records.get(n).is_none()) {
+                            assert_eq!(group_of(name), g, "{name} derived in group {g}");
+                            assert_eq!(full.get(name), Some(fact), "{name}");
+                            seen += 1;
+                        }
+                    }
+                    assert_eq!(seen, full.iter().count(), "the groups and the record facts are not the full derivation");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 40, "{compared}");
+        Ok(())
     }
 
     #[test]

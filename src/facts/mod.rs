@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// The type of a fact.
@@ -137,7 +138,7 @@ pub struct Fact {
 /// assert_eq!(facts.value("signin.error_code"), Some(&Value::Number(500121.0)));
 /// assert_eq!(facts.value("mfa.outcome"), None); // unknown
 /// ```
-#[derive(Clone, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(transparent)]
 pub struct Facts {
     /// Hashed, not ordered: an attempt's fifty-odd facts are set and read
@@ -149,8 +150,16 @@ pub struct Facts {
     #[serde(skip)]
     pending: u16,
     /// Of those, the groups a walk asked for: derived before it walks again.
+    /// Atomic (relaxed), not a `Cell`, so facts stay `Sync` for callers who
+    /// share a session or a result between threads.
     #[serde(skip)]
-    wanted: std::cell::Cell<u16>,
+    wanted: AtomicU16,
+}
+
+impl Clone for Facts {
+    fn clone(&self) -> Facts {
+        Facts { map: self.map.clone(), pending: self.pending, wanted: AtomicU16::new(self.wanted.load(Relaxed)) }
+    }
 }
 
 /// Two sets of facts are equal when they hold the same facts.
@@ -174,14 +183,14 @@ impl Serialize for Facts {
 
 impl Facts {
     pub(crate) fn with_capacity(n: usize) -> Facts {
-        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()), pending: 0, wanted: std::cell::Cell::new(0) }
+        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()), pending: 0, wanted: AtomicU16::new(0) }
     }
 
     /// Forget every fact, keeping the allocation.
     pub(crate) fn clear(&mut self) {
         self.map.clear();
         self.pending = 0;
-        self.wanted.set(0);
+        self.wanted.store(0, Relaxed);
     }
 
     /// The fact by name; a fact of a group not derived yet is noted as
@@ -189,8 +198,7 @@ impl Facts {
     fn lookup(&self, name: &str) -> Option<&Fact> {
         let found = self.map.get(name);
         if found.is_none() && self.pending != 0 {
-            let group = lazy::group_of(name) & self.pending;
-            self.wanted.set(self.wanted.get() | group);
+            self.wanted.fetch_or(lazy::group_of(name) & self.pending, Relaxed);
         }
         found
     }
@@ -213,11 +221,14 @@ impl Facts {
     }
 
     /// The fact, if it was recorded (known or with a reason for being unknown).
+    /// Where batch triage has not derived a fact's group yet, it is absent,
+    /// and the read is noted so that the group is derived before the walk
+    /// is repeated.
     pub fn get(&self, name: &str) -> Option<&Fact> {
         self.lookup(name)
     }
 
-    /// The value, when known.
+    /// The value, when known (a read noted as [`Facts::get`]'s is).
     pub fn value(&self, name: &str) -> Option<&Value> {
         self.lookup(name).and_then(|f| f.value.as_ref())
     }

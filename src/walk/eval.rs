@@ -84,9 +84,9 @@ pub(crate) fn eval(c: &Cond, facts: &Facts, rules: &Rules) -> Tri {
         },
         Cond::Known(f) => Tri::from(get(f).is_some()),
         Cond::Unknown(f) => Tri::from(get(f).is_none()),
-        // Every part is evaluated (no short cut), so a walk reads the same
-        // facts whatever their values: facts derived as a walk reads them
-        // (batch triage) are all asked for in one walk.
+        // Every part is evaluated (no short cut): where batch triage derives
+        // facts as a walk reads them, one walk asks for all a condition reads
+        // (fewer walks again; a short cut would end alike).
         Cond::All(v) => v.iter().map(|c| eval(c, facts, rules)).fold(Tri::Yes, |acc, r| match (acc, r) {
             (Tri::No, _) | (_, Tri::No) => Tri::No,
             (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,

@@ -78,9 +78,11 @@ fn within(t: u32, from: i64, to: i64) -> bool {
 
 /// The most distinct users in any window of `len` seconds that holds `at`:
 /// the windows start at each event in the `len` seconds up to `at`, and at
-/// `at`. One pass over the events near `at` (sorted), a window sliding over
-/// them with a count per user: a spraying address has thousands of events
-/// in its 20 minutes, and each of its failures asks this.
+/// `at`. The address's events near `at` (at most a few thousand: the
+/// list is capped) are sorted once and a window slides over them with a
+/// count per user, instead of each window being counted afresh: a spraying
+/// address has thousands of events in its 20 minutes, and each of its
+/// failures asks this.
 fn max_users_in_window(events: &[Event], at: i64, len: i64) -> usize {
     let mut near: Vec<(i64, u32)> = events.iter().map(|&(t, u)| (unstamp(t), u)).filter(|&(t, _)| (t - at).abs() <= len).collect();
     near.sort_unstable();
@@ -334,5 +336,16 @@ mod tests {
             assert_eq!(max_users_in_window(&events, at, 1200), naive(&events, at, 1200), "round {round}: {events:?} at {at}");
         }
         assert_eq!(max_users_in_window(&[], 0, 1200), 0);
+        // `at` before and after every event, every event in one second, a window of no length.
+        let same_second: Vec<Event> = (0..9).map(|u| (base, u % 4)).collect();
+        let spread: Vec<Event> = (0..9).map(|u| (base + u * 300, u)).collect();
+        for events in [&same_second, &spread] {
+            for at in [unstamp(base) - 5000, unstamp(base) - 1200, unstamp(base), unstamp(base) + 2400, unstamp(base) + 9000] {
+                for len in [0, 1200] {
+                    assert_eq!(max_users_in_window(events, at, len), naive(events, at, len), "{events:?} at {at}, {len} s");
+                }
+            }
+        }
+        assert_eq!(max_users_in_window(&same_second, unstamp(base), 0), 4);
     }
 }
