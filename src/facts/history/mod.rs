@@ -217,6 +217,9 @@ pub(crate) struct History {
     windows: std::sync::OnceLock<query::Windows>,
     /// Per address, once the log is in: whether it mostly fails.
     mostly_failing: std::sync::OnceLock<Vec<bool>>,
+    /// Every event list is sorted by time ([`History::finish`]; nothing
+    /// added since), so a question looks only at the events in its window.
+    sorted: bool,
 }
 
 /// An IP address as a map key: parsed when it parses, else the text.
@@ -338,6 +341,7 @@ impl History {
     /// Count one record in.
     pub(crate) fn add(&mut self, g: &Glimpse<'_>) {
         self.records += 1;
+        self.sorted = false;
         let ip = g.ip.map_or(NO_IP, |ip| self.ip_id(IpKey::of(ip)));
         if let (true, Some(c)) = (ip != NO_IP, g.country) {
             // The earliest record's country, whatever order the records came in.
@@ -416,6 +420,7 @@ impl History {
 
     /// Merge another history (built by another thread) into this one.
     pub(crate) fn merge(&mut self, other: History) {
+        self.sorted = false;
         if self.records == 0 && self.users.is_empty() && self.ips.is_empty() {
             // The first worker's history: taken as it is, not copied entry by entry.
             *self = other;
@@ -492,14 +497,18 @@ impl History {
     /// queries see is then the latest events, whatever the order of input.
     pub(crate) fn finish(&mut self) {
         for st in &mut self.state {
-            keep_latest(&mut st.mfa_fail, MAX_TIMES);
-            keep_latest(&mut st.ok, MAX_TIMES);
-            keep_latest(&mut st.bad_password, MAX_TIMES);
+            for v in [&mut st.mfa_fail, &mut st.ok, &mut st.bad_password] {
+                keep_latest(v, MAX_TIMES);
+                v.sort_unstable();
+            }
         }
         for st in &mut self.ips {
-            keep_latest(&mut st.bad_password, MAX_IP_EVENTS);
-            keep_latest(&mut st.mfa_fail, MAX_IP_EVENTS);
+            for v in [&mut st.bad_password, &mut st.mfa_fail] {
+                keep_latest(v, MAX_IP_EVENTS);
+                v.sort_unstable();
+            }
         }
+        self.sorted = true;
     }
 
     /// How many records went in.

@@ -111,6 +111,19 @@ fn max_users_in_window(events: &[Event], at: i64, len: i64) -> usize {
 }
 
 impl History {
+    /// The part of an event list that can hold times from `from` to `to`
+    /// (inclusive): found by halving once the lists are sorted
+    /// ([`History::finish`]), else the whole list. Callers still test each
+    /// event's time, so the answer is the same either way.
+    fn around<'a>(&self, events: &'a [Event], from: i64, to: i64) -> &'a [Event] {
+        if !self.sorted {
+            return events;
+        }
+        let lo = events.partition_point(|&(x, _)| unstamp(x) < from);
+        let hi = events.partition_point(|&(x, _)| unstamp(x) <= to);
+        events.get(lo..hi.max(lo)).unwrap_or_default()
+    }
+
     fn user_id(&self, user: Option<&str>) -> Option<u32> {
         self.users.get(&*crate::logs::ascii_lowercase(user?)).copied()
     }
@@ -125,7 +138,7 @@ impl History {
     pub(crate) fn user_mfa_failures_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(st.mfa_fail.iter().filter(|&&(x, _)| unstamp(x) < t && unstamp(x) >= t - 86_400).count())
+        Some(self.around(&st.mfa_fail, t - 86_400, t).iter().filter(|&&(x, _)| unstamp(x) < t && unstamp(x) >= t - 86_400).count())
     }
 
     /// The user's failed prompts around `at`, from any address (an attacker
@@ -135,9 +148,10 @@ impl History {
     pub(crate) fn mfa_burst(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<Burst> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        let fails: Vec<i64> = st.mfa_fail.iter().filter(|&&(x, _)| within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
+        let fails: Vec<i64> = self.around(&st.mfa_fail, t - BURST_WINDOW, t + BURST_WINDOW).iter().filter(|&&(x, _)| within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
         let last = fails.iter().max().copied();
-        let then_success = last.is_some_and(|last| st.ok.iter().any(|&(x, p)| p & super::OK_MFA != 0 && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
+        let then_success = last
+            .is_some_and(|last| self.around(&st.ok, last, last + BURST_SUCCESS_WITHIN).iter().any(|&(x, p)| p & super::OK_MFA != 0 && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
         Some(Burst { failures: fails.len(), then_success })
     }
 
@@ -197,7 +211,9 @@ impl History {
     /// SigninPasswordSpray: codes 50126, 50053 and 50055, 20-minute windows).
     pub(crate) fn spray(&self, ip: &str, at: DateTime<Utc>) -> Spray {
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return Spray { window_users: 0, failing_users: 0, succeeding_users: 0 } };
-        Spray { window_users: max_users_in_window(&st.bad_password, at.timestamp(), SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
+        let t = at.timestamp();
+        let near = self.around(&st.bad_password, t - SPRAY_WINDOW, t + SPRAY_WINDOW);
+        Spray { window_users: max_users_in_window(near, t, SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
     }
 
     /// Distinct addresses, and distinct countries of them, the user's
@@ -207,7 +223,7 @@ impl History {
     pub(crate) fn user_bad_password_spread_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        let mut ips: Vec<u32> = st.bad_password.iter().filter(|&&(x, i)| i != NO_IP && within(x, t - 86_400, t + 60)).map(|&(_, i)| i).collect();
+        let mut ips: Vec<u32> = self.around(&st.bad_password, t - 86_400, t + 60).iter().filter(|&&(x, i)| i != NO_IP && within(x, t - 86_400, t + 60)).map(|&(_, i)| i).collect();
         ips.sort_unstable();
         ips.dedup();
         let mut countries: Vec<u16> = ips.iter().map(|&i| self.ips[i as usize].country).filter(|&c| c != super::NO_COUNTRY).collect();
@@ -223,7 +239,7 @@ impl History {
         let me = self.user_id(user);
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return 0 };
         let t = at.timestamp();
-        let mut users: Vec<u32> = st.mfa_fail.iter().filter(|&&(x, u)| Some(u) != me && within(x, t - 86_400, t + 86_400)).map(|&(_, u)| u).collect();
+        let mut users: Vec<u32> = self.around(&st.mfa_fail, t - 86_400, t + 86_400).iter().filter(|&&(x, u)| Some(u) != me && within(x, t - 86_400, t + 86_400)).map(|&(_, u)| u).collect();
         users.sort_unstable();
         users.dedup();
         users.len()
@@ -255,7 +271,7 @@ impl History {
     pub(crate) fn interactive_ok_after(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(st.ok.iter().any(|&(x, p)| p & super::OK_INTERACTIVE != 0 && unstamp(x) >= t && unstamp(x) <= t + 3600))
+        Some(self.around(&st.ok, t, t + 3600).iter().any(|&(x, p)| p & super::OK_INTERACTIVE != 0 && unstamp(x) >= t && unstamp(x) <= t + 3600))
     }
 
     /// Whether the user signed in successfully (interactively, or passing

@@ -102,3 +102,47 @@ fn times_round_trip_through_the_compact_stamp() -> Result<(), Box<dyn std::error
     assert_eq!(stamp(0), 0, "times before 2000 clamp, they cannot be Entra sign-ins");
     Ok(())
 }
+
+/// Once the lists are sorted, each question looks only at the events in its
+/// window: the answers are those of the whole lists (the records here come
+/// in shuffled, and stay under the caps, so nothing is cut).
+#[test]
+fn sorted_lists_answer_as_the_whole_lists() -> Result<(), Box<dyn std::error::Error>> {
+    let t0 = 1_700_000_000;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let (users, ips) = (["ann", "bob", "cy", "dee"], ["203.0.113.7", "198.51.100.9", "192.0.2.1"]);
+    let records: Vec<Glimpse<'_>> = (0..400)
+        .map(|_| {
+            let code = [0, 0, 500121, 50126, 50053, 50074][next(6) as usize];
+            // Whole minutes, as the questions' windows are: events fall on their edges.
+            let mut r = g(users[next(4) as usize], t0 + next(3 * 1440) as i64 * 60, code, ips[next(3) as usize], "GB");
+            r.interactive = Some(next(2) == 0);
+            r
+        })
+        .collect();
+    let (mut whole, mut sorted) = (History::default(), History::default());
+    for r in &records {
+        whole.add(r);
+        sorted.add(r);
+    }
+    sorted.finish();
+    assert!(sorted.sorted && !whole.sorted);
+    for _ in 0..2000 {
+        let at = chrono::DateTime::from_timestamp(t0 + next(3 * 1440) as i64 * 60, 0).ok_or("a time")?;
+        let (u, ip) = (Some(users[next(4) as usize]), ips[next(3) as usize]);
+        assert_eq!(whole.spray(ip, at), sorted.spray(ip, at));
+        assert_eq!(whole.user_mfa_failures_24h(u, at), sorted.user_mfa_failures_24h(u, at));
+        let (a, b) = (whole.mfa_burst(u, at), sorted.mfa_burst(u, at));
+        assert_eq!(a.map(|x| (x.failures, x.then_success)), b.map(|x| (x.failures, x.then_success)));
+        assert_eq!(whole.user_bad_password_spread_24h(u, at), sorted.user_bad_password_spread_24h(u, at));
+        assert_eq!(whole.ip_mfa_failed_users(u, ip, at), sorted.ip_mfa_failed_users(u, ip, at));
+        assert_eq!(whole.interactive_ok_after(u, at), sorted.interactive_ok_after(u, at));
+    }
+    Ok(())
+}
