@@ -58,6 +58,11 @@ impl Facts {
         wanted
     }
 
+    /// Whether a read asked for a group not derived yet.
+    pub(super) fn asked_pending(&self) -> bool {
+        self.wanted.load(std::sync::atomic::Ordering::Relaxed) & self.pending != 0
+    }
+
     /// Mark groups as not derived yet.
     pub(super) fn defer(&mut self, groups: u16) {
         self.pending |= groups;

@@ -45,13 +45,13 @@ pub(crate) fn is_mfa_step_parts(requirement: Option<&str>, method: Option<&str>)
 /// Methods that are the first factor or a token, never an MFA step.
 const FIRST_FACTOR_METHODS: &[&str] = &["password", "previously satisfied", "cloudonlypassword", "claim in access token"];
 
-/// Whether `s` contains `part` (lower-case ASCII), ignoring ASCII case, without allocating.
+/// Whether `s` contains `part`, ignoring ASCII case, without allocating.
 pub(crate) fn contains_ci(s: &str, part: &str) -> bool {
     let (s, part) = (s.as_bytes(), part.as_bytes());
     let Some((&first, rest)) = part.split_first() else { return true };
     // Compare the whole word only where its first letter stands (every
     // record's step requirement is looked at, so this is a hot path).
-    s.len() >= part.len() && (0..=s.len() - part.len()).any(|i| s[i].to_ascii_lowercase() == first && s[i + 1..i + part.len()].eq_ignore_ascii_case(rest))
+    s.len() >= part.len() && (0..=s.len() - part.len()).any(|i| s[i].eq_ignore_ascii_case(&first) && s[i + 1..i + part.len()].eq_ignore_ascii_case(rest))
 }
 
 /// What an `authenticationStepRequirement` says, read without keeping the text
@@ -163,6 +163,7 @@ mod tests {
         assert!(contains_ci("", ""));
         assert!(!contains_ci("singleFactorAuthentication", "multi"));
         assert!(contains_ci("xxMFA", "mfa"));
+        assert!(contains_ci("blocked: a Malicious IP", "MALICIOUS"), "the part in any case");
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub(crate) fn eq_lit(v: &Value, l: &Literal) -> bool {
 /// of each when both are ASCII (a walk tests failure reasons this way).
 fn contains_ignoring_case(text: &str, part: &str) -> bool {
     if text.is_ascii() && part.is_ascii() {
-        part.is_empty() || text.as_bytes().windows(part.len()).any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+        crate::logs::contains_ci(text, part)
     } else {
         text.to_lowercase().contains(&part.to_lowercase())
     }

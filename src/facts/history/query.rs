@@ -83,8 +83,8 @@ fn within(t: u32, from: i64, to: i64) -> bool {
 /// count per user, instead of each window being counted afresh: a spraying
 /// address has thousands of events in its 20 minutes, and each of its
 /// failures asks this.
-fn max_users_in_window(events: &[Event], at: i64, len: i64) -> usize {
-    let mut near: Vec<(i64, u32)> = events.iter().map(|&(t, u)| (unstamp(t), u)).filter(|&(t, _)| (t - at).abs() <= len).collect();
+fn max_users_in_window(events: impl Iterator<Item = Event>, at: i64, len: i64) -> usize {
+    let mut near: Vec<(i64, u32)> = events.map(|(t, u)| (unstamp(t), u)).filter(|&(t, _)| (t - at).abs() <= len).collect();
     near.sort_unstable();
     let mut starts: Vec<i64> = near.iter().map(|&(t, _)| t).filter(|&t| t <= at && t >= at - len).chain([at]).collect();
     starts.sort_unstable();
@@ -111,17 +111,18 @@ fn max_users_in_window(events: &[Event], at: i64, len: i64) -> usize {
 }
 
 impl History {
-    /// The part of an event list that can hold times from `from` to `to`
-    /// (inclusive): found by halving once the lists are sorted
-    /// ([`History::finish`]), else the whole list. Callers still test each
-    /// event's time, so the answer is the same either way.
-    fn around<'a>(&self, events: &'a [Event], from: i64, to: i64) -> &'a [Event] {
-        if !self.sorted {
-            return events;
-        }
-        let lo = events.partition_point(|&(x, _)| unstamp(x) < from);
-        let hi = events.partition_point(|&(x, _)| unstamp(x) <= to);
-        events.get(lo..hi.max(lo)).unwrap_or_default()
+    /// The events of a list with times from `from` to `to` (inclusive).
+    /// Once the lists are sorted ([`History::finish`]) only that part of
+    /// the list is looked at, found by halving; before, the whole list.
+    fn around<'a>(&self, events: &'a [Event], from: i64, to: i64) -> impl Iterator<Item = &'a Event> {
+        let part = if self.sorted {
+            let lo = events.partition_point(|&(x, _)| unstamp(x) < from);
+            let hi = events.partition_point(|&(x, _)| unstamp(x) <= to);
+            events.get(lo..hi.max(lo)).unwrap_or_default()
+        } else {
+            events
+        };
+        part.iter().filter(move |&&(x, _)| within(x, from, to))
     }
 
     fn user_id(&self, user: Option<&str>) -> Option<u32> {
@@ -138,7 +139,7 @@ impl History {
     pub(crate) fn user_mfa_failures_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<usize> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(self.around(&st.mfa_fail, t - 86_400, t).iter().filter(|&&(x, _)| unstamp(x) < t && unstamp(x) >= t - 86_400).count())
+        Some(self.around(&st.mfa_fail, t - 86_400, t - 1).count())
     }
 
     /// The user's failed prompts around `at`, from any address (an attacker
@@ -148,10 +149,9 @@ impl History {
     pub(crate) fn mfa_burst(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<Burst> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        let fails: Vec<i64> = self.around(&st.mfa_fail, t - BURST_WINDOW, t + BURST_WINDOW).iter().filter(|&&(x, _)| within(x, t - BURST_WINDOW, t + BURST_WINDOW)).map(|&(x, _)| unstamp(x)).collect();
+        let fails: Vec<i64> = self.around(&st.mfa_fail, t - BURST_WINDOW, t + BURST_WINDOW).map(|&(x, _)| unstamp(x)).collect();
         let last = fails.iter().max().copied();
-        let then_success = last
-            .is_some_and(|last| self.around(&st.ok, last, last + BURST_SUCCESS_WITHIN).iter().any(|&(x, p)| p & super::OK_MFA != 0 && unstamp(x) > last && unstamp(x) - last <= BURST_SUCCESS_WITHIN));
+        let then_success = last.is_some_and(|last| self.around(&st.ok, last + 1, last + BURST_SUCCESS_WITHIN).any(|&(_, p)| p & super::OK_MFA != 0));
         Some(Burst { failures: fails.len(), then_success })
     }
 
@@ -213,7 +213,7 @@ impl History {
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return Spray { window_users: 0, failing_users: 0, succeeding_users: 0 } };
         let t = at.timestamp();
         let near = self.around(&st.bad_password, t - SPRAY_WINDOW, t + SPRAY_WINDOW);
-        Spray { window_users: max_users_in_window(near, t, SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
+        Spray { window_users: max_users_in_window(near.copied(), t, SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
     }
 
     /// Distinct addresses, and distinct countries of them, the user's
@@ -223,7 +223,7 @@ impl History {
     pub(crate) fn user_bad_password_spread_24h(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<(usize, usize)> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        let mut ips: Vec<u32> = self.around(&st.bad_password, t - 86_400, t + 60).iter().filter(|&&(x, i)| i != NO_IP && within(x, t - 86_400, t + 60)).map(|&(_, i)| i).collect();
+        let mut ips: Vec<u32> = self.around(&st.bad_password, t - 86_400, t + 60).filter(|&&(_, i)| i != NO_IP).map(|&(_, i)| i).collect();
         ips.sort_unstable();
         ips.dedup();
         let mut countries: Vec<u16> = ips.iter().map(|&i| self.ips[i as usize].country).filter(|&c| c != super::NO_COUNTRY).collect();
@@ -239,7 +239,7 @@ impl History {
         let me = self.user_id(user);
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return 0 };
         let t = at.timestamp();
-        let mut users: Vec<u32> = self.around(&st.mfa_fail, t - 86_400, t + 86_400).iter().filter(|&&(x, u)| Some(u) != me && within(x, t - 86_400, t + 86_400)).map(|&(_, u)| u).collect();
+        let mut users: Vec<u32> = self.around(&st.mfa_fail, t - 86_400, t + 86_400).filter(|&&(_, u)| Some(u) != me).map(|&(_, u)| u).collect();
         users.sort_unstable();
         users.dedup();
         users.len()
@@ -271,7 +271,7 @@ impl History {
     pub(crate) fn interactive_ok_after(&self, user: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
         let st = self.user(user)?;
         let t = at.timestamp();
-        Some(self.around(&st.ok, t, t + 3600).iter().any(|&(x, p)| p & super::OK_INTERACTIVE != 0 && unstamp(x) >= t && unstamp(x) <= t + 3600))
+        Some(self.around(&st.ok, t, t + 3600).any(|&(_, p)| p & super::OK_INTERACTIVE != 0))
     }
 
     /// Whether the user signed in successfully (interactively, or passing
@@ -337,31 +337,25 @@ mod tests {
 
     #[test]
     fn the_sliding_window_counts_as_every_window_counted_afresh() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = super::super::tests::numbers(0x2545_f491_4f6c_dd1d);
         let base = super::super::stamp(1_700_000_000);
         for round in 0..300 {
             let spread = [60, 1200, 4000][round % 3];
             let events: Vec<Event> = (0..next(60)).map(|_| (base + next(spread) as u32, next(12) as u32)).collect();
             let at = unstamp(base) + next(spread) as i64;
-            assert_eq!(max_users_in_window(&events, at, 1200), naive(&events, at, 1200), "round {round}: {events:?} at {at}");
+            assert_eq!(max_users_in_window(events.iter().copied(), at, 1200), naive(&events, at, 1200), "round {round}: {events:?} at {at}");
         }
-        assert_eq!(max_users_in_window(&[], 0, 1200), 0);
+        assert_eq!(max_users_in_window(std::iter::empty(), 0, 1200), 0);
         // `at` before and after every event, every event in one second, a window of no length.
         let same_second: Vec<Event> = (0..9).map(|u| (base, u % 4)).collect();
         let spread: Vec<Event> = (0..9).map(|u| (base + u * 300, u)).collect();
         for events in [&same_second, &spread] {
             for at in [unstamp(base) - 5000, unstamp(base) - 1200, unstamp(base), unstamp(base) + 2400, unstamp(base) + 9000] {
                 for len in [0, 1200] {
-                    assert_eq!(max_users_in_window(events, at, len), naive(events, at, len), "{events:?} at {at}, {len} s");
+                    assert_eq!(max_users_in_window(events.iter().copied(), at, len), naive(events, at, len), "{events:?} at {at}, {len} s");
                 }
             }
         }
-        assert_eq!(max_users_in_window(&same_second, unstamp(base), 0), 4);
+        assert_eq!(max_users_in_window(same_second.iter().copied(), unstamp(base), 0), 4);
     }
 }

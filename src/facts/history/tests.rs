@@ -109,13 +109,7 @@ fn times_round_trip_through_the_compact_stamp() -> Result<(), Box<dyn std::error
 #[test]
 fn sorted_lists_answer_as_the_whole_lists() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = 1_700_000_000;
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = numbers(0x9e37_79b9_7f4a_7c15);
     let (users, ips) = (["ann", "bob", "cy", "dee"], ["203.0.113.7", "198.51.100.9", "192.0.2.1"]);
     let records: Vec<Glimpse<'_>> = (0..400)
         .map(|_| {
@@ -145,4 +139,15 @@ fn sorted_lists_answer_as_the_whole_lists() -> Result<(), Box<dyn std::error::Er
         assert_eq!(whole.interactive_ok_after(u, at), sorted.interactive_ok_after(u, at));
     }
     Ok(())
+}
+
+/// Repeatable pseudo-random numbers below `n` (xorshift) for the tests
+/// that throw many made-up records at the history.
+pub(super) fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
 }
