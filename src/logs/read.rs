@@ -30,6 +30,9 @@ pub(crate) trait LogRecord: DeserializeOwned {
     /// Whether rows of this CSV export are this kind of record; otherwise a hint.
     fn accepts_csv(kind: super::csv::CsvKind) -> std::result::Result<(), &'static str>;
     fn set_origin(&mut self, origin: Origin);
+    /// Give back the room its lists were read into beyond their length: a
+    /// log's records are kept for the whole run.
+    fn shrink(&mut self) {}
     /// `Ok` when the decoded object is this kind of record; otherwise a message
     /// and a hint.
     fn check(&self) -> std::result::Result<(), (String, String)>;
@@ -106,6 +109,18 @@ impl LogRecord for AuditEvent {
     }
     fn set_origin(&mut self, origin: Origin) {
         self.origin = origin;
+    }
+    fn shrink(&mut self) {
+        // A list read element by element is grown four at a time: an event's
+        // one or two targets would hold room for four (about 350 bytes).
+        if let Some(targets) = self.target_resources.as_mut() {
+            for t in targets.iter_mut() {
+                if let Some(p) = t.modified_properties.as_mut() {
+                    p.shrink_to_fit();
+                }
+            }
+            targets.shrink_to_fit();
+        }
     }
     fn check(&self) -> std::result::Result<(), (String, String)> {
         if self.looks_like_audit() {
@@ -277,6 +292,7 @@ impl<'t, T: LogRecord> Reader<'t, T> {
             return Err(Error::new(ErrorKind::NotALog, msg).at_path(self.path).at(line, col).record(number).hint(hint));
         }
         rec.set_origin(Origin { file: self.file.clone(), record: number, line });
+        rec.shrink();
         self.out.push(rec);
         Ok(())
     }
@@ -468,6 +484,7 @@ fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Opt
             return Err(Error::new(ErrorKind::NotALog, msg).at_path(path).at(line, 1).record(i).hint(hint));
         }
         rec.set_origin(Origin { file: file.clone(), record: i, line });
+        rec.shrink();
         out.push(rec);
     }
     no_good_record(&out, bad, before)?;

@@ -451,3 +451,22 @@ impl AuditEvent {
         self.target_resources.iter().flatten().flat_map(|t| t.modified_properties.iter().flatten()).filter_map(|p| p.display_name.as_deref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AuditEvent;
+
+    /// A log is held for the whole run: an event's lists are kept at their
+    /// length, not at the room they were read into.
+    #[test]
+    fn audit_events_are_kept_without_spare_room() -> Result<(), String> {
+        let text = r#"[{"activityDisplayName": "User registered security info", "activityDateTime": "2026-11-02T09:00:00Z",
+            "targetResources": [{"id": "u1", "type": "User", "modifiedProperties": [{"displayName": "StrongAuthenticationMethod"}]}]}]"#;
+        let events = crate::logs::read_text::<AuditEvent>(std::path::Path::new("audit.json"), text).map_err(|e| e.to_string())?;
+        let targets = events.first().and_then(|e| e.target_resources.as_ref()).ok_or("no targets read")?;
+        assert_eq!((targets.len(), targets.capacity()), (1, 1));
+        let props = targets.first().and_then(|t| t.modified_properties.as_ref()).ok_or("no properties read")?;
+        assert_eq!((props.len(), props.capacity()), (1, 1));
+        Ok(())
+    }
+}
