@@ -68,7 +68,12 @@ impl Survey {
         if !o.successes.is_empty() {
             self.success_runs.push(reduce_run(o.successes));
         }
-        self.candidates.extend(o.candidates);
+        // The first worker's list is taken as it is, not copied.
+        if self.candidates.is_empty() {
+            self.candidates = o.candidates;
+        } else {
+            self.candidates.extend(o.candidates);
+        }
         self.rollout.merge(o.rollout);
         self.records += o.records;
         self.skipped += o.skipped;
