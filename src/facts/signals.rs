@@ -120,7 +120,7 @@ pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<st
     put(f, "signin.script_client", script.map(Value::Bool), "userAgent, authenticationProtocol", "the record has no user agent and no protocol");
     match primary_step(attempt) {
         Some((r, st)) => {
-            let label = Some(super::derive::rec_label(r));
+            let label = super::derive::label_of(r, d, rec);
             match st.method.as_deref().filter(|m| !m.is_empty()) {
                 Some(m) => f.set("signin.primary_method", Value::Text(m.into()), "authenticationDetails (primary step)", label.clone()),
                 None => f.unknown("signin.primary_method", "authenticationDetails", "the primary step names no method"),
