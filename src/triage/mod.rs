@@ -18,6 +18,7 @@ mod diagnose;
 mod filter;
 mod html;
 mod report;
+mod successes;
 mod summary_text;
 mod survey;
 
@@ -36,7 +37,7 @@ use diagnose::{diagnose_all, Engine};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use survey::{merge_runs, pack, reduce_run, Bytes, Candidate, Survey};
+use survey::{pack, Bytes, Candidate, Survey};
 
 /// Options for a triage run.
 #[derive(Debug, Clone)]
@@ -299,7 +300,7 @@ pub fn run(
     if sv.records == 0 {
         return Err(nothing_read(&sv, span.as_ref(), signins, opts));
     }
-    let (mut cands, attempts) = failed_records(&mut sv);
+    let (mut cands, attempts) = failed_records(&mut sv)?;
     sort_by_attempt(&mut cands);
     let all_groups: Vec<&[Candidate]> = cands.chunk_by(|a, b| a.attempt == b.attempt).collect();
     let failed_attempts = all_groups.len();
@@ -387,19 +388,16 @@ fn rfc3339(t: i64) -> String {
 /// The failed records of attempts whose last record failed, and the number
 /// of attempts in all. An attempt with a success after its last failure
 /// (an interrupt, then success) is not a failure.
-fn failed_records(sv: &mut Survey) -> (Vec<Candidate>, usize) {
+fn failed_records(sv: &mut Survey) -> Result<(Vec<Candidate>, usize)> {
     let mut last_fail: FastMap<u64, u64> = FastMap::default();
     for c in &sv.candidates {
         let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
         *e = (*e).max(pack(c.order));
     }
-    let mut runs = std::mem::take(&mut sv.success_runs);
-    if !sv.successes.is_empty() {
-        runs.push(reduce_run(std::mem::take(&mut sv.successes)));
-    }
     let mut attempts = last_fail.len();
     let mut recovered: FastSet<u64> = FastSet::default();
-    for (key, last) in merge_runs(&runs) {
+    for pair in std::mem::take(&mut sv.successes).walk() {
+        let (key, last) = pair.map_err(|e| Error::new(ErrorKind::Io, format!("cannot read back the temporary file of successful records: {e}")))?;
         match last_fail.get(&key) {
             Some(f) if last > *f => {
                 recovered.insert(key);
@@ -409,7 +407,7 @@ fn failed_records(sv: &mut Survey) -> (Vec<Candidate>, usize) {
         }
     }
     let cands = std::mem::take(&mut sv.candidates).into_iter().filter(|c| !recovered.contains(&c.attempt)).collect();
-    (cands, attempts)
+    Ok((cands, attempts))
 }
 
 /// Sort the records into attempts, in the order of each attempt's first

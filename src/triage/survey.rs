@@ -3,6 +3,7 @@
 //! the rollout aggregates and the index of failed records to read again.
 
 use super::report;
+use super::successes::Successes;
 use super::{BadRecord, Filter, Options, Progress};
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{History, OrgSettings};
@@ -42,13 +43,10 @@ fn hash(s: &str) -> u64 {
 #[derive(Default)]
 pub(super) struct Survey {
     pub history: History,
-    /// (attempt key, order) of every successful record: 16 bytes each, sorted
-    /// and reduced after the pass; needed to tell an attempt whose last record
-    /// succeeded (an interrupt, then success) whatever the file order.
-    pub successes: Vec<(u64, u64)>,
-    /// The successes of finished workers, each sorted and reduced to the
-    /// last success per attempt: merged by a walk, never concatenated.
-    pub success_runs: Vec<Vec<(u64, u64)>>,
+    /// (attempt key, order) of every successful record, in sorted runs
+    /// written out past a budget: needed to tell an attempt whose last
+    /// record succeeded (an interrupt, then success) whatever the file order.
+    pub successes: Successes,
     pub candidates: Vec<Candidate>,
     pub rollout: report::RolloutAcc,
     pub records: usize,
@@ -64,10 +62,7 @@ pub(super) struct Survey {
 impl Survey {
     pub fn merge(&mut self, o: Survey) {
         self.history.merge(o.history);
-        self.success_runs.extend(o.success_runs);
-        if !o.successes.is_empty() {
-            self.success_runs.push(reduce_run(o.successes));
-        }
+        self.successes.merge(o.successes);
         // The first worker's list is taken as it is, not copied.
         if self.candidates.is_empty() {
             self.candidates = o.candidates;
@@ -120,42 +115,9 @@ impl Survey {
                 wanted: filter.selects_user(s.upn.as_deref(), s.user.as_deref()),
             });
         } else {
-            self.successes.push((key, pack(order)));
+            self.successes.push(key, pack(order));
         }
     }
-}
-
-/// Sort a worker's successes and keep the last one of each attempt.
-pub(super) fn reduce_run(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    v.sort_unstable();
-    // Sorted by (key, order): fold each attempt's entries into its latest.
-    v.dedup_by(|later, kept| {
-        later.0 == kept.0 && {
-            kept.1 = kept.1.max(later.1);
-            true
-        }
-    });
-    v.shrink_to_fit();
-    v
-}
-
-/// Walk sorted runs (one per worker) as one: each attempt once, with its
-/// latest success.
-pub(super) fn merge_runs(runs: &[Vec<(u64, u64)>]) -> impl Iterator<Item = (u64, u64)> + '_ {
-    let mut at = vec![0usize; runs.len()];
-    std::iter::from_fn(move || {
-        let key = runs.iter().zip(&at).filter_map(|(r, &i)| r.get(i).map(|e| e.0)).min()?;
-        let mut last = 0;
-        for (r, i) in runs.iter().zip(at.iter_mut()) {
-            if let Some(&(k, o)) = r.get(*i) {
-                if k == key {
-                    last = last.max(o);
-                    *i += 1;
-                }
-            }
-        }
-        Some((key, last))
-    })
 }
 
 /// Pass 1's progress over all files: bytes of earlier files, and in all.
@@ -251,23 +213,4 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
         }
         Ok(all)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_run_keeps_each_attempts_latest_success() {
-        let run = reduce_run(vec![(7, 30), (3, 5), (7, 10), (3, 9), (1, 1)]);
-        assert_eq!(run, vec![(1, 1), (3, 9), (7, 30)]);
-    }
-
-    #[test]
-    fn runs_merge_into_each_attempt_once_with_its_latest_success() {
-        let runs = vec![reduce_run(vec![(1, 4), (5, 2), (9, 1)]), reduce_run(vec![(5, 8), (6, 3)]), Vec::new()];
-        let merged: Vec<(u64, u64)> = merge_runs(&runs).collect();
-        assert_eq!(merged, vec![(1, 4), (5, 8), (6, 3), (9, 1)]);
-        assert_eq!(merge_runs(&[]).count(), 0);
-    }
 }
