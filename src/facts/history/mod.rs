@@ -456,10 +456,14 @@ impl History {
             map[ou as usize] = u;
             let mine = &mut self.state[u as usize];
             let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
+            // Room for exactly both lists: a doubled list for each of
+            // thousands of users is the merge's peak.
             for (dst, src) in [(&mut mine.mfa_fail, st.mfa_fail), (&mut mine.bad_password, st.bad_password)] {
+                dst.reserve_exact(src.len());
                 dst.extend(remap(src));
                 keep_latest(dst, MAX_TIMES);
             }
+            mine.ok.reserve_exact(st.ok.len());
             mine.ok.extend(st.ok.into_iter().map(|(t, p)| (t, pack(ipm(unpack(p))) | (p & OK_FLAGS))));
             keep_latest(&mut mine.ok, MAX_TIMES);
             mine.last_ok = mine.last_ok.max(st.last_ok);
@@ -480,6 +484,7 @@ impl History {
         for (oi, st) in other.ips.into_iter().enumerate() {
             let mine = &mut self.ips[ip_map[oi] as usize];
             for (dst, src) in [(&mut mine.bad_password, st.bad_password), (&mut mine.mfa_fail, st.mfa_fail)] {
+                dst.reserve_exact(src.len());
                 dst.extend(src.into_iter().map(|(t, u)| (t, map[u as usize])));
                 keep_latest(dst, MAX_IP_EVENTS);
             }
