@@ -76,7 +76,7 @@ impl Engine<'_> {
         let mut latest;
         let (group, dropped) = if group.len() > Attempt::MAX_RECORDS {
             latest = group.to_vec();
-            latest.sort_by_key(|c| c.order);
+            latest.sort_by_key(Candidate::order);
             let dropped = latest.len() - Attempt::MAX_RECORDS;
             (&latest[dropped..], dropped)
         } else {

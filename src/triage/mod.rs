@@ -12,7 +12,8 @@
 //!    branches and the diagnosis is marked provisional.
 //!
 //! Memory grows with the number of users (history) and of failed records
-//! (16 bytes each in the index), never with the size of the log.
+//! (48 bytes each in the index), not with the size of the log: the
+//! successful records' pairs are written out in sorted runs (`successes`).
 
 mod diagnose;
 mod filter;
@@ -37,6 +38,7 @@ use diagnose::{diagnose_all, Engine};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use successes::Spill;
 use survey::{pack, Bytes, Candidate, Survey};
 
 /// Options for a triage run.
@@ -285,10 +287,12 @@ pub fn run(
     let total: u64 = inputs.files.iter().map(|f| size(&f.path)).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut sv = Survey::default();
+    // The successes' runs, written out as pass 1 goes.
+    let spill = Spill::default();
     for (i, f) in inputs.files.iter().enumerate() {
-        let s = survey::survey_file(&mut *inputs.batches(i)?, &f.name, i as u32, org, opts, &Bytes { progress, done: &done, total })?;
+        let s = survey::survey_file(&mut *inputs.batches(i)?, &f.name, i as u32, org, opts, &Bytes { progress, done: &done, total }, &spill)?;
         done.fetch_add(size(&f.path), std::sync::atomic::Ordering::Relaxed);
-        sv.merge(s);
+        sv.merge(s, &spill);
     }
     progress.survey(total, total);
     sv.history.finish();
@@ -300,7 +304,7 @@ pub fn run(
     if sv.records == 0 {
         return Err(nothing_read(&sv, span.as_ref(), signins, opts));
     }
-    let (mut cands, attempts) = failed_records(&mut sv)?;
+    let (mut cands, attempts) = failed_records(&mut sv, spill)?;
     sort_by_attempt(&mut cands);
     let all_groups: Vec<&[Candidate]> = cands.chunk_by(|a, b| a.attempt == b.attempt).collect();
     let failed_attempts = all_groups.len();
@@ -388,16 +392,20 @@ fn rfc3339(t: i64) -> String {
 /// The failed records of attempts whose last record failed, and the number
 /// of attempts in all. An attempt with a success after its last failure
 /// (an interrupt, then success) is not a failure.
-fn failed_records(sv: &mut Survey) -> Result<(Vec<Candidate>, usize)> {
+fn failed_records(sv: &mut Survey, spill: Spill) -> Result<(Vec<Candidate>, usize)> {
     let mut last_fail: FastMap<u64, u64> = FastMap::default();
     for c in &sv.candidates {
-        let e = last_fail.entry(c.attempt).or_insert(pack(c.order));
-        *e = (*e).max(pack(c.order));
+        let e = last_fail.entry(c.attempt).or_insert(pack(c.order()));
+        *e = (*e).max(pack(c.order()));
     }
     let mut attempts = last_fail.len();
     let mut recovered: FastSet<u64> = FastSet::default();
-    for pair in std::mem::take(&mut sv.successes).walk() {
-        let (key, last) = pair.map_err(|e| Error::new(ErrorKind::Io, format!("cannot read back the temporary file of successful records: {e}")))?;
+    for pair in std::mem::take(&mut sv.successes).walk(spill) {
+        let (key, last) = pair.map_err(|e| {
+            Error::new(ErrorKind::Write, format!("cannot read back the temporary file of successful records: {e}"))
+                .hint("pass 1 writes it to the temporary directory (TMPDIR): check that it has room")
+                .caused_by(e)
+        })?;
         match last_fail.get(&key) {
             Some(f) if last > *f => {
                 recovered.insert(key);

@@ -3,41 +3,33 @@
 //! succeeded (an interrupt, then success), whatever the file order, and the
 //! distinct attempts to count them. Every successful record adds one pair,
 //! so a worker sorts its pairs into runs of at most [`RUN`], keeps only the
-//! last success of each attempt in a run, and writes the runs to a private
-//! temporary file (the tempfile crate: an unpredictable name, removed when
-//! dropped). Memory then follows the run size and not the log's size. Where
-//! no temporary file can be made or written, the runs stay in memory: the
-//! answer is the same, only larger.
+//! last success of each attempt in a run, and writes the run to the run's
+//! one temporary file ([`Spill`]: the tempfile crate's, created in the
+//! temporary directory (`TMPDIR`) with no name or an unpredictable one, and
+//! removed by the system when closed, even after a crash). In memory stay
+//! the pairs of one unfinished run per worker and, when pass 2's index
+//! reads the runs back, a block of each run within [`READ_BUDGET`]. Where
+//! the temporary file cannot be made or written, the runs stay in memory
+//! from then on: the answer is the same, only larger.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
 
 /// (attempt key, packed order) of a successful record.
 type Pair = (u64, u64);
 
 /// Pairs gathered before they are sorted into a run and written out (1 MiB).
 const RUN: usize = 1 << 16;
-/// Pairs read from a written run at a time, per run, when they are merged
-/// (tests read runs in several blocks).
-const READ: usize = if cfg!(test) { 64 } else { 1 << 12 };
-
-/// A worker's successes, or several workers' merged.
-#[derive(Default)]
-pub(super) struct Successes {
-    /// Pairs not sorted into a run yet.
-    open: Vec<Pair>,
-    /// Sorted, reduced runs kept in memory (the last of a worker, or all
-    /// where no temporary file could be written).
-    kept: Vec<Vec<Pair>>,
-    /// The temporary files and the runs written to each: (offset, pairs).
-    spilled: Vec<(File, Vec<(u64, usize)>)>,
-    run: usize,
-}
+/// Bytes of all the runs' blocks held at once while they are merged.
+const READ_BUDGET: usize = 8 << 20;
+/// The fewest pairs read from a run at a time (tests read runs in several blocks).
+const MIN_BLOCK: usize = if cfg!(test) { 4 } else { 256 };
 
 /// Sort pairs and keep the last success of each attempt.
-fn reduce(mut v: Vec<Pair>) -> Vec<Pair> {
+fn reduce(v: &mut Vec<Pair>) {
     v.sort_unstable();
     // Sorted by (key, order): fold each attempt's entries into its latest.
     v.dedup_by(|later, kept| {
@@ -46,90 +38,177 @@ fn reduce(mut v: Vec<Pair>) -> Vec<Pair> {
             true
         }
     });
-    v.shrink_to_fit();
-    v
+}
+
+/// The one temporary file of a triage run's successes, shared by its
+/// workers and input files (one file, not one per worker and input: a run
+/// over hundreds of hourly blobs must not run out of file handles).
+#[derive(Default)]
+pub(super) struct Spill {
+    /// The file (made at the first run written) and where its end is;
+    /// `failed` once it could not be made or written (not tried again).
+    inner: Mutex<SpillFile>,
+}
+
+#[derive(Default)]
+struct SpillFile {
+    file: Option<File>,
+    end: u64,
+    failed: bool,
+}
+
+impl Spill {
+    /// A spill that never writes (tests of the in-memory fallback).
+    #[cfg(test)]
+    fn broken() -> Spill {
+        Spill { inner: Mutex::new(SpillFile { file: None, end: 0, failed: true }) }
+    }
+
+    /// Append a run; where it starts, or `None` when it stays in memory.
+    fn write(&self, run: &[Pair]) -> Option<u64> {
+        let mut s = self.inner.lock().ok()?;
+        if s.failed {
+            return None;
+        }
+        if s.file.is_none() {
+            s.file = tempfile::tempfile().ok();
+        }
+        let at = s.end;
+        let mut bytes = Vec::with_capacity(run.len() * 16);
+        for &(k, o) in run {
+            bytes.extend_from_slice(&k.to_le_bytes());
+            bytes.extend_from_slice(&o.to_le_bytes());
+        }
+        let written = s.file.as_mut().is_some_and(|f| f.seek(SeekFrom::Start(at)).and_then(|_| f.write_all(&bytes)).is_ok());
+        if written {
+            s.end += bytes.len() as u64;
+            Some(at)
+        } else {
+            s.failed = true;
+            None
+        }
+    }
+
+    fn into_file(self) -> Option<File> {
+        self.inner.into_inner().ok().and_then(|s| s.file)
+    }
+}
+
+/// A worker's successes, or several workers' merged.
+#[derive(Default)]
+pub(super) struct Successes {
+    /// Pairs not sorted into a run yet.
+    open: Vec<Pair>,
+    /// Sorted, reduced runs kept in memory (where the spill failed, and at
+    /// the end the last unfinished run).
+    kept: Vec<Vec<Pair>>,
+    /// Runs written to the spill: (offset, pairs).
+    written: Vec<(u64, usize)>,
+    /// The run size (0: [`RUN`]; tests use small runs).
+    run: usize,
 }
 
 impl Successes {
-    /// Successes written out in runs of `run` pairs (tests use small runs).
+    /// Successes written out in runs of `run` pairs.
     #[cfg(test)]
     fn with_run(run: usize) -> Successes {
         Successes { run, ..Successes::default() }
     }
 
     /// One successful record of attempt `key`.
-    pub fn push(&mut self, key: u64, order: u64) {
+    pub fn push(&mut self, key: u64, order: u64, spill: &Spill) {
+        let run = if self.run == 0 { RUN } else { self.run };
+        if self.open.capacity() == 0 {
+            self.open.reserve_exact(run);
+        }
         self.open.push((key, order));
-        if self.open.len() >= if self.run == 0 { RUN } else { self.run } {
-            let run = reduce(std::mem::take(&mut self.open));
-            if let Err(run) = self.write(run) {
-                self.kept.push(run);
+        if self.open.len() >= run {
+            reduce(&mut self.open);
+            match spill.write(&self.open) {
+                Some(at) => {
+                    self.written.push((at, self.open.len()));
+                    self.open.clear();
+                }
+                None => {
+                    let mut kept = std::mem::replace(&mut self.open, Vec::with_capacity(run));
+                    kept.shrink_to_fit();
+                    self.kept.push(kept);
+                }
             }
         }
     }
 
-    /// Write a run to this worker's temporary file; the run back if it cannot be.
-    fn write(&mut self, run: Vec<Pair>) -> Result<(), Vec<Pair>> {
-        if self.spilled.is_empty() {
-            match tempfile::tempfile() {
-                Ok(f) => self.spilled.push((f, Vec::new())),
-                Err(_) => return Err(run),
-            }
+    /// Take another worker's (or input file's) successes in: its unfinished
+    /// run joins this one, so tails are written out too.
+    pub fn merge(&mut self, o: Successes, spill: &Spill) {
+        for (k, v) in o.open {
+            self.push(k, v, spill);
         }
-        let Some((file, runs)) = self.spilled.last_mut() else { return Err(run) };
-        let mut bytes = Vec::with_capacity(run.len() * 16);
-        for &(k, o) in &run {
-            bytes.extend_from_slice(&k.to_le_bytes());
-            bytes.extend_from_slice(&o.to_le_bytes());
-        }
-        let at = runs.last().map_or(0, |&(offset, n)| offset + n as u64 * 16);
-        match file.seek(SeekFrom::Start(at)).and_then(|_| file.write_all(&bytes)) {
-            Ok(()) => {
-                runs.push((at, run.len()));
-                Ok(())
-            }
-            Err(_) => Err(run),
-        }
-    }
-
-    /// Take another worker's successes in.
-    pub fn merge(&mut self, mut o: Successes) {
-        if !o.open.is_empty() {
-            o.kept.push(reduce(std::mem::take(&mut o.open)));
-        }
-        self.kept.append(&mut o.kept);
-        self.spilled.append(&mut o.spilled);
+        self.kept.extend(o.kept);
+        self.written.extend(o.written);
     }
 
     /// Every attempt with a success once, by key, with its latest success.
-    /// An error is a temporary file that cannot be read back.
-    pub fn walk(mut self) -> Merge {
-        if !self.open.is_empty() {
-            self.kept.push(reduce(std::mem::take(&mut self.open)));
-        }
-        let mut sources: Vec<Source> = self.kept.into_iter().map(|v| Source { pairs: v, at: 0, file: None }).collect();
-        for (file, runs) in self.spilled {
-            let file = std::rc::Rc::new(file);
-            for (offset, n) in runs {
-                sources.push(Source { pairs: Vec::new(), at: 0, file: Some((file.clone(), offset, n)) });
-            }
-        }
-        Merge { sources, heap: BinaryHeap::new(), started: false }
+    pub fn walk(mut self, spill: Spill) -> Merge {
+        reduce(&mut self.open);
+        self.kept.push(self.open);
+        let mut sources: Vec<Source> = self.kept.into_iter().map(|v| Source { pairs: v, at: 0, left: 0, offset: 0 }).collect();
+        sources.extend(self.written.into_iter().map(|(offset, n)| Source { pairs: Vec::new(), at: 0, left: n, offset }));
+        let block = (READ_BUDGET / 16 / sources.len().max(1)).max(MIN_BLOCK);
+        Merge { sources, file: spill.into_file(), block, bytes: Vec::new(), heap: BinaryHeap::new(), started: false }
     }
 }
 
-/// The runs walked as one, smallest key first, each key once.
+/// The runs walked as one, smallest key first, each key once; an error is
+/// the temporary file that cannot be read back.
 pub(super) struct Merge {
     sources: Vec<Source>,
+    file: Option<File>,
+    /// Pairs read from a written run at a time.
+    block: usize,
+    /// The bytes of one block, reused.
+    bytes: Vec<u8>,
     /// The next pair of each run that has one, and the run.
     heap: BinaryHeap<Reverse<(Pair, usize)>>,
     started: bool,
 }
 
+/// One sorted run: in memory, or in the spill, read a block at a time.
+struct Source {
+    pairs: Vec<Pair>,
+    at: usize,
+    /// Pairs of the run still in the file, and where they start.
+    left: usize,
+    offset: u64,
+}
+
 impl Merge {
+    /// Run `i`'s next pair, reading its next block when needed.
+    fn next_of(&mut self, i: usize) -> std::io::Result<Option<Pair>> {
+        let Some(s) = self.sources.get_mut(i) else { return Ok(None) };
+        if s.at == s.pairs.len() && s.left > 0 {
+            let n = s.left.min(self.block);
+            self.bytes.resize(n * 16, 0);
+            let mut f = self.file.as_ref().ok_or_else(|| std::io::Error::other("the temporary file is gone"))?;
+            f.seek(SeekFrom::Start(s.offset))?;
+            f.read_exact(&mut self.bytes)?;
+            s.pairs.clear();
+            s.pairs.extend(self.bytes.chunks_exact(16).map(|c| {
+                let (k, o) = c.split_at(8);
+                (u64::from_le_bytes(k.try_into().unwrap_or_default()), u64::from_le_bytes(o.try_into().unwrap_or_default()))
+            }));
+            s.at = 0;
+            s.offset += n as u64 * 16;
+            s.left -= n;
+        }
+        let p = s.pairs.get(s.at).copied();
+        s.at += 1;
+        Ok(p)
+    }
+
     /// Put run `i`'s next pair on the heap.
     fn advance(&mut self, i: usize) -> std::io::Result<()> {
-        if let Some(p) = self.sources.get_mut(i).map(Source::next).transpose()?.flatten() {
+        if let Some(p) = self.next_of(i)? {
             self.heap.push(Reverse((p, i)));
         }
         Ok(())
@@ -172,38 +251,6 @@ impl Iterator for Merge {
     }
 }
 
-/// One sorted run: in memory, or in a temporary file read a block at a time.
-struct Source {
-    pairs: Vec<Pair>,
-    at: usize,
-    /// The file, where the rest of the run starts, and how many pairs are left.
-    file: Option<(std::rc::Rc<File>, u64, usize)>,
-}
-
-impl Source {
-    fn next(&mut self) -> std::io::Result<Option<Pair>> {
-        if self.at == self.pairs.len() {
-            let Some((file, offset, left)) = self.file.as_mut().filter(|f| f.2 > 0) else { return Ok(None) };
-            let n = (*left).min(READ);
-            let mut bytes = vec![0u8; n * 16];
-            let mut f: &File = file;
-            f.seek(SeekFrom::Start(*offset))?;
-            f.read_exact(&mut bytes)?;
-            self.pairs.clear();
-            self.pairs.extend(bytes.chunks_exact(16).map(|c| {
-                let (k, o) = c.split_at(8);
-                (u64::from_le_bytes(k.try_into().unwrap_or_default()), u64::from_le_bytes(o.try_into().unwrap_or_default()))
-            }));
-            self.at = 0;
-            *offset += n as u64 * 16;
-            *left -= n;
-        }
-        let p = self.pairs.get(self.at).copied();
-        self.at += 1;
-        Ok(p)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,31 +265,52 @@ mod tests {
         m.into_iter().collect()
     }
 
-    #[test]
-    fn runs_written_out_and_merged_give_each_attempt_its_latest_success() -> std::io::Result<()> {
-        // Keys repeat within a run, across runs and across workers.
-        let pairs: Vec<Pair> = (0..5000u64).map(|i| ((i * 7919) % 1013, (i * 104_729) % 100_003)).collect();
+    /// Keys repeat within a run, across runs and across workers.
+    fn pairs() -> Vec<Pair> {
+        (0..5000u64).map(|i| ((i * 7919) % 1013, (i * 104_729) % 100_003)).collect()
+    }
+
+    /// Two workers' successes in runs of 300, merged and walked.
+    fn two_workers(pairs: &[Pair], spill: Spill) -> std::io::Result<(Vec<Pair>, usize, usize)> {
         let (a, b) = pairs.split_at(2222);
         let mut one = Successes::with_run(300);
-        a.iter().for_each(|&(k, o)| one.push(k, o));
+        a.iter().for_each(|&(k, o)| one.push(k, o, &spill));
         let mut two = Successes::with_run(300);
-        b.iter().for_each(|&(k, o)| two.push(k, o));
-        assert!(!one.spilled.is_empty() && !two.spilled.is_empty(), "runs were written out");
-        assert!(one.open.len() < 300);
-        one.merge(two);
-        assert_eq!(one.walk().collect::<std::io::Result<Vec<_>>>()?, expected(&pairs));
+        b.iter().for_each(|&(k, o)| two.push(k, o, &spill));
+        one.merge(two, &spill);
+        let (written, kept) = (one.written.len(), one.kept.len());
+        Ok((one.walk(spill).collect::<std::io::Result<Vec<_>>>()?, written, kept))
+    }
+
+    #[test]
+    fn runs_written_out_and_merged_give_each_attempt_its_latest_success() -> std::io::Result<()> {
+        let pairs = pairs();
+        let (walked, written, kept) = two_workers(&pairs, Spill::default())?;
+        assert_eq!(walked, expected(&pairs));
+        // 5000 pairs in runs of 300, the workers' tails joined: 16 runs written, none kept.
+        assert_eq!((written, kept), (16, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn runs_that_cannot_be_written_stay_in_memory_with_the_same_answer() -> std::io::Result<()> {
+        let pairs = pairs();
+        let (walked, written, kept) = two_workers(&pairs, Spill::broken())?;
+        assert_eq!(walked, expected(&pairs));
+        assert_eq!((written, kept), (0, 16));
         Ok(())
     }
 
     #[test]
     fn nothing_written_out_below_a_run_and_nothing_at_all() -> std::io::Result<()> {
+        let spill = Spill::default();
         let mut s = Successes::default();
         for &(k, o) in &[(5, 1), (3, 9), (5, 4), (1, 1)] {
-            s.push(k, o);
+            s.push(k, o, &spill);
         }
-        assert!(s.spilled.is_empty());
-        assert_eq!(s.walk().collect::<std::io::Result<Vec<_>>>()?, vec![(1, 1), (3, 9), (5, 4)]);
-        assert_eq!(Successes::default().walk().count(), 0);
+        assert!(s.written.is_empty());
+        assert_eq!(s.walk(spill).collect::<std::io::Result<Vec<_>>>()?, vec![(1, 1), (3, 9), (5, 4)]);
+        assert_eq!(Successes::default().walk(Spill::default()).count(), 0);
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! the rollout aggregates and the index of failed records to read again.
 
 use super::report;
-use super::successes::Successes;
+use super::successes::{Spill, Successes};
 use super::{BadRecord, Filter, Options, Progress};
 use crate::error::{Error, ErrorKind, Result};
 use crate::facts::{History, OrgSettings};
@@ -15,8 +15,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     pub attempt: u64,
-    /// (time, file << 40 | record number): the order of records in an attempt.
-    pub order: (i64, u64),
+    /// The record's time (`i64::MIN` when it has none).
+    pub time: i64,
     pub file: u32,
     pub offset: u64,
     pub len: u32,
@@ -24,6 +24,16 @@ pub(super) struct Candidate {
     pub line: u32,
     /// The record's user is one the filter reports on.
     pub wanted: bool,
+}
+
+// Pass 1 keeps one per failed record: keep it small.
+const _: () = assert!(std::mem::size_of::<Candidate>() <= 48);
+
+impl Candidate {
+    /// (time, file << 40 | record number): the order of records in an attempt.
+    pub fn order(&self) -> (i64, u64) {
+        (self.time, ((self.file as u64) << 40) | self.number as u64)
+    }
 }
 
 /// (time, file << 40 | record) in one u64: the time in the high bits, the
@@ -60,10 +70,10 @@ pub(super) struct Survey {
 }
 
 impl Survey {
-    pub fn merge(&mut self, o: Survey) {
+    pub fn merge(&mut self, o: Survey, spill: &Spill) {
         self.history.merge(o.history);
-        self.successes.merge(o.successes);
-        // The first worker's list is taken as it is, not copied.
+        self.successes.merge(o.successes, spill);
+        // The first list is taken as it is, not copied.
         if self.candidates.is_empty() {
             self.candidates = o.candidates;
         } else {
@@ -81,7 +91,7 @@ impl Survey {
         };
     }
 
-    fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>, filter: &Filter) {
+    fn see(&mut self, s: &Seen, file: u32, span: &Span, org: Option<&OrgSettings>, filter: &Filter, spill: &Spill) {
         if let Some(t) = s.time {
             self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
@@ -106,7 +116,7 @@ impl Survey {
         if failed {
             self.candidates.push(Candidate {
                 attempt: key,
-                order,
+                time: order.0,
                 file,
                 offset: span.offset,
                 len: span.len,
@@ -115,7 +125,7 @@ impl Survey {
                 wanted: filter.selects_user(s.upn.as_deref(), s.user.as_deref()),
             });
         } else {
-            self.successes.push(key, pack(order));
+            self.successes.push(key, pack(order), spill);
         }
     }
 }
@@ -128,7 +138,7 @@ pub(super) struct Bytes<'a> {
 }
 
 /// Pass 1 over one file's batches of records.
-pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, bytes_read: &Bytes) -> Result<Survey> {
+pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org: Option<&OrgSettings>, opts: &Options, bytes_read: &Bytes, spill: &Spill) -> Result<Survey> {
     let Bytes { progress, done, total } = *bytes_read;
     let name = name.to_string();
     let shown = Path::new(&name);
@@ -157,7 +167,7 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
                                 Err(message) => Peeked::Bad(message),
                             };
                             match peeked {
-                                Peeked::SignIn(s) => sv.see(&s, file, sp, org, &opts.filter),
+                                Peeked::SignIn(s) => sv.see(&s, file, sp, org, &opts.filter, spill),
                                 Peeked::Skip => sv.skipped += 1,
                                 Peeked::Bad(message) => {
                                     sv.bad_count += 1;
@@ -199,9 +209,13 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
             }
         }
         drop(tx);
-        let mut all = Survey::default();
-        for w in workers {
-            all.merge(w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))?);
+        let mut done = workers.into_iter().map(|w| w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))).collect::<Result<Vec<Survey>>>()?.into_iter();
+        let mut all = done.next().unwrap_or_default();
+        // Room for exactly every worker's failed records, not double: the
+        // workers' merge is pass 1's peak.
+        all.candidates.reserve_exact(done.as_slice().iter().map(|s| s.candidates.len()).sum());
+        for s in done {
+            all.merge(s, spill);
         }
         if let Some(e) = read_err {
             return Err(e.into_error(shown));
