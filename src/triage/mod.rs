@@ -4,8 +4,9 @@
 //! 1. **Survey**: every record is split out of the stream and peeked at (a
 //!    dozen fields, borrowed), in parallel. This builds the history (`facts::History`) of
 //!    the log (per user, hour and IP), the rollout report's aggregates, and a
-//!    small index: for each attempt (correlation id) its last record's time
-//!    and result, and the byte offsets of its failed records.
+//!    small index: an entry per failed record (its attempt, time and byte
+//!    offset), and each successful record's attempt and time, written out in
+//!    sorted runs (`successes`).
 //! 2. **Diagnose**: only the records of attempts whose last record failed are
 //!    read again, by offset, decoded in full, grouped into attempts, and
 //!    walked. Where the tree would ask, the walk goes on by the "don't know"
@@ -402,8 +403,8 @@ fn failed_records(sv: &mut Survey, spill: Spill) -> Result<(Vec<Candidate>, usiz
     let mut recovered: FastSet<u64> = FastSet::default();
     for pair in std::mem::take(&mut sv.successes).walk(spill) {
         let (key, last) = pair.map_err(|e| {
-            Error::new(ErrorKind::Write, format!("cannot read back the temporary file of successful records: {e}"))
-                .hint("pass 1 writes it to the temporary directory (TMPDIR): check that it has room")
+            Error::new(ErrorKind::Io, format!("cannot read back the temporary file of successful records: {e}"))
+                .hint("pass 1 wrote it to the temporary directory (TMPDIR; on Windows TMP), which failed while triage ran: set it to a working directory")
                 .caused_by(e)
         })?;
         match last_fail.get(&key) {

@@ -3,14 +3,16 @@
 //! succeeded (an interrupt, then success), whatever the file order, and the
 //! distinct attempts to count them. Every successful record adds one pair,
 //! so a worker sorts its pairs into runs of at most [`RUN`], keeps only the
-//! last success of each attempt in a run, and writes the run to the run's
-//! one temporary file ([`Spill`]: the tempfile crate's, created in the
-//! temporary directory (`TMPDIR`) with no name or an unpredictable one, and
-//! removed by the system when closed, even after a crash). In memory stay
-//! the pairs of one unfinished run per worker and, when pass 2's index
-//! reads the runs back, a block of each run within [`READ_BUDGET`]. Where
-//! the temporary file cannot be made or written, the runs stay in memory
-//! from then on: the answer is the same, only larger.
+//! last success of each attempt in a run, and writes the run to the triage
+//! run's one temporary file ([`Spill`]: the tempfile crate's, created in the
+//! temporary directory (`TMPDIR`; on Windows `TMP`) with no name or an
+//! unpredictable one, and removed by the system when closed, even after a
+//! crash). In memory stay the pairs of one unfinished run per worker and per
+//! accumulator (a file's workers merged, and the files merged) and, when
+//! pass 2's index reads the runs back, a block of each written run: within
+//! [`READ_BUDGET`] up to 2,048 runs (134 million successes), then 4 KiB a
+//! run. Where the temporary file cannot be made or written, the runs stay
+//! in memory from then on: the answer is the same, only larger.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -23,9 +25,10 @@ type Pair = (u64, u64);
 
 /// Pairs gathered before they are sorted into a run and written out (1 MiB).
 const RUN: usize = 1 << 16;
-/// Bytes of all the runs' blocks held at once while they are merged.
-const READ_BUDGET: usize = 8 << 20;
-/// The fewest pairs read from a run at a time (tests read runs in several blocks).
+/// Bytes of all the written runs' blocks held at once while they are
+/// merged (tests: small, so that runs are read in several blocks).
+const READ_BUDGET: usize = if cfg!(test) { 1 << 10 } else { 8 << 20 };
+/// The fewest pairs read from a run at a time.
 const MIN_BLOCK: usize = if cfg!(test) { 4 } else { 256 };
 
 /// Sort pairs and keep the last success of each attempt.
@@ -65,8 +68,15 @@ impl Spill {
     }
 
     /// Append a run; where it starts, or `None` when it stays in memory.
+    /// (A lock poisoned by a panicking worker is taken over: `end` moves
+    /// only after a whole run is written, so the state is always whole.)
     fn write(&self, run: &[Pair]) -> Option<u64> {
-        let mut s = self.inner.lock().ok()?;
+        let mut bytes = Vec::with_capacity(run.len() * 16);
+        for &(k, o) in run {
+            bytes.extend_from_slice(&k.to_le_bytes());
+            bytes.extend_from_slice(&o.to_le_bytes());
+        }
+        let mut s = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if s.failed {
             return None;
         }
@@ -74,11 +84,6 @@ impl Spill {
             s.file = tempfile::tempfile().ok();
         }
         let at = s.end;
-        let mut bytes = Vec::with_capacity(run.len() * 16);
-        for &(k, o) in run {
-            bytes.extend_from_slice(&k.to_le_bytes());
-            bytes.extend_from_slice(&o.to_le_bytes());
-        }
         let written = s.file.as_mut().is_some_and(|f| f.seek(SeekFrom::Start(at)).and_then(|_| f.write_all(&bytes)).is_ok());
         if written {
             s.end += bytes.len() as u64;
@@ -90,7 +95,7 @@ impl Spill {
     }
 
     fn into_file(self) -> Option<File> {
-        self.inner.into_inner().ok().and_then(|s| s.file)
+        self.inner.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).file
     }
 }
 
@@ -151,10 +156,11 @@ impl Successes {
     /// Every attempt with a success once, by key, with its latest success.
     pub fn walk(mut self, spill: Spill) -> Merge {
         reduce(&mut self.open);
+        self.open.shrink_to_fit();
         self.kept.push(self.open);
+        let block = (READ_BUDGET / 16 / self.written.len().max(1)).max(MIN_BLOCK);
         let mut sources: Vec<Source> = self.kept.into_iter().map(|v| Source { pairs: v, at: 0, left: 0, offset: 0 }).collect();
         sources.extend(self.written.into_iter().map(|(offset, n)| Source { pairs: Vec::new(), at: 0, left: n, offset }));
-        let block = (READ_BUDGET / 16 / sources.len().max(1)).max(MIN_BLOCK);
         Merge { sources, file: spill.into_file(), block, bytes: Vec::new(), heap: BinaryHeap::new(), started: false }
     }
 }
@@ -267,37 +273,75 @@ mod tests {
 
     /// Keys repeat within a run, across runs and across workers.
     fn pairs() -> Vec<Pair> {
-        (0..5000u64).map(|i| ((i * 7919) % 1013, (i * 104_729) % 100_003)).collect()
+        (0..5000u64).map(|i| ((i * 7919) % 101, (i * 104_729) % 100_003)).collect()
     }
 
-    /// Two workers' successes in runs of 300, merged and walked.
-    fn two_workers(pairs: &[Pair], spill: Spill) -> std::io::Result<(Vec<Pair>, usize, usize)> {
-        let (a, b) = pairs.split_at(2222);
+    /// Two workers' successes in runs of 300 (tails of 250 each), merged
+    /// and walked; `between` runs after the first worker. Returns the walk,
+    /// the runs written, the runs kept in memory and the pairs left open.
+    fn two_workers(pairs: &[Pair], spill: Spill, between: impl FnOnce(&Spill)) -> std::io::Result<(Vec<Pair>, usize, usize, usize)> {
+        let (a, b) = pairs.split_at(2350);
         let mut one = Successes::with_run(300);
         a.iter().for_each(|&(k, o)| one.push(k, o, &spill));
+        between(&spill);
         let mut two = Successes::with_run(300);
         b.iter().for_each(|&(k, o)| two.push(k, o, &spill));
         one.merge(two, &spill);
-        let (written, kept) = (one.written.len(), one.kept.len());
-        Ok((one.walk(spill).collect::<std::io::Result<Vec<_>>>()?, written, kept))
+        let counts = (one.written.len(), one.kept.len(), one.open.len());
+        Ok((one.walk(spill).collect::<std::io::Result<Vec<_>>>()?, counts.0, counts.1, counts.2))
     }
 
     #[test]
     fn runs_written_out_and_merged_give_each_attempt_its_latest_success() -> std::io::Result<()> {
         let pairs = pairs();
-        let (walked, written, kept) = two_workers(&pairs, Spill::default())?;
+        let (walked, written, kept, open) = two_workers(&pairs, Spill::default(), |_| {})?;
         assert_eq!(walked, expected(&pairs));
-        // 5000 pairs in runs of 300, the workers' tails joined: 16 runs written, none kept.
-        assert_eq!((written, kept), (16, 0));
+        // 7 runs of the first worker, 8 of the second, and one of their two
+        // tails of 250 joined; 200 pairs left open.
+        assert_eq!((written, kept, open), (16, 0, 200));
         Ok(())
     }
 
     #[test]
     fn runs_that_cannot_be_written_stay_in_memory_with_the_same_answer() -> std::io::Result<()> {
         let pairs = pairs();
-        let (walked, written, kept) = two_workers(&pairs, Spill::broken())?;
+        let (walked, written, kept, _) = two_workers(&pairs, Spill::broken(), |_| {})?;
         assert_eq!(walked, expected(&pairs));
         assert_eq!((written, kept), (0, 16));
+        // A spill that fails half-way: written runs and kept runs walked as one.
+        let fail = |s: &Spill| s.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).failed = true;
+        let (walked, written, kept, _) = two_workers(&pairs, Spill::default(), fail)?;
+        assert_eq!(walked, expected(&pairs));
+        assert_eq!((written, kept), (7, 9));
+        Ok(())
+    }
+
+    #[test]
+    fn workers_writing_at_once_share_one_file_without_overlap() -> std::io::Result<()> {
+        let pairs: Vec<Pair> = (0..20_000u64).map(|i| ((i * 7919) % 4999, (i * 104_729) % 100_003)).collect();
+        let spill = Spill::default();
+        let parts: Vec<Successes> = std::thread::scope(|scope| {
+            let workers: Vec<_> = pairs
+                .chunks(5000)
+                .map(|part| {
+                    let spill = &spill;
+                    scope.spawn(move || {
+                        let mut s = Successes::with_run(250);
+                        part.iter().for_each(|&(k, o)| s.push(k, o, spill));
+                        s
+                    })
+                })
+                .collect();
+            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+        });
+        assert_eq!(parts.len(), 4);
+        let mut all = Successes::with_run(250);
+        parts.into_iter().for_each(|p| all.merge(p, &spill));
+        let mut runs = all.written.clone();
+        runs.sort_unstable();
+        assert_eq!(runs.len(), 80);
+        assert!(runs.windows(2).all(|w| w[0].0 + w[0].1 as u64 * 16 <= w[1].0), "runs overlap: {runs:?}");
+        assert_eq!(all.walk(spill).collect::<std::io::Result<Vec<_>>>()?, expected(&pairs));
         Ok(())
     }
 

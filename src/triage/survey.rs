@@ -37,7 +37,9 @@ impl Candidate {
 }
 
 /// (time, file << 40 | record) in one u64: the time in the high bits, the
-/// record's low bits to order records of the same second.
+/// record number's low 22 bits to order records of the same second. The
+/// file is not kept: records of one attempt in two files in the same second
+/// are ordered by their record numbers alone.
 pub(super) fn pack((time, n): (i64, u64)) -> u64 {
     ((time.max(0) as u64) << 22) | (n & 0x3f_ffff)
 }
@@ -54,7 +56,7 @@ fn hash(s: &str) -> u64 {
 pub(super) struct Survey {
     pub history: History,
     /// (attempt key, order) of every successful record, in sorted runs
-    /// written out past a budget: needed to tell an attempt whose last
+    /// written out every 65,536 successes: needed to tell an attempt whose last
     /// record succeeded (an interrupt, then success) whatever the file order.
     pub successes: Successes,
     pub candidates: Vec<Candidate>,
@@ -212,7 +214,7 @@ pub(super) fn survey_file(splitter: &mut dyn Batches, name: &str, file: u32, org
         let mut done = workers.into_iter().map(|w| w.join().map_err(|_| Error::new(ErrorKind::Io, "a worker thread failed"))).collect::<Result<Vec<Survey>>>()?.into_iter();
         let mut all = done.next().unwrap_or_default();
         // Room for exactly every worker's failed records, not double: the
-        // workers' merge is pass 1's peak.
+        // workers' merge is the peak of a file's pass.
         all.candidates.reserve_exact(done.as_slice().iter().map(|s| s.candidates.len()).sum());
         for s in done {
             all.merge(s, spill);
