@@ -442,15 +442,10 @@ impl<R: Read> Splitter<R> {
     fn scan(&mut self, batch: &mut Batch, max: usize) -> Result<(), SplitError> {
         while self.pos < self.end && batch.spans.len() < max {
             if self.in_string {
-                let hay = &self.buf[self.pos..self.end];
-                // Most strings in sign-ins are short: look at the first bytes
-                // by hand, and only then pay for a vectorised search.
-                let quick = hay.iter().take(24).position(|&c| c == b'"' || c == b'\\');
-                let found = match quick {
-                    Some(j) => Some(j),
-                    None if hay.len() > 24 => memchr::memchr2(b'"', b'\\', &hay[24..]).map(|j| j + 24),
-                    None => None,
-                };
+                // The vectorised search, even for short strings: a byte by
+                // byte look at the first bytes was a tenth of a two-thread
+                // run over a JSON array (perf, 1M records).
+                let found = memchr::memchr2(b'"', b'\\', &self.buf[self.pos..self.end]);
                 match found {
                     None => self.pos = self.end,
                     Some(j) => {
