@@ -11,6 +11,8 @@ fn split(text: &str) -> Result<Vec<(String, usize, usize)>, String> {
     loop {
         match s.next_batch(2) {
             Ok(Some(b)) => {
+                // Line mode hands over a chunk of whole lines, however many.
+                assert!(s.lines || b.spans.len() <= 2, "a batch of {} records where 2 were asked for", b.spans.len());
                 for sp in &b.spans {
                     out.push((String::from_utf8_lossy(b.record(sp)).into_owned(), sp.number, sp.line));
                     assert_eq!(&text.as_bytes()[sp.offset as usize..sp.offset as usize + (sp.end - sp.start)], b.record(sp));
