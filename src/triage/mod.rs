@@ -396,8 +396,9 @@ fn rfc3339(t: i64) -> String {
 fn failed_records(sv: &mut Survey, spill: Spill) -> Result<(Vec<Candidate>, usize)> {
     let mut last_fail: FastMap<u64, u64> = FastMap::default();
     for c in &sv.candidates {
-        let e = last_fail.entry(c.attempt).or_insert(pack(c.order()));
-        *e = (*e).max(pack(c.order()));
+        let order = pack(c.order());
+        let e = last_fail.entry(c.attempt).or_insert(order);
+        *e = (*e).max(order);
     }
     let mut attempts = last_fail.len();
     let mut recovered: FastSet<u64> = FastSet::default();
