@@ -18,10 +18,7 @@ use std::path::{Path, PathBuf};
 /// A 64-bit key of a text, case folded (UPNs and ids compare without case);
 /// 0 means "none".
 fn key(s: Option<&str>) -> u64 {
-    use std::hash::BuildHasher;
-    let Some(s) = s.filter(|s| !s.is_empty()) else { return 0 };
-    let k = foldhash::quality::FixedState::with_seed(0x1de7_5ca1_ab1e_0001).hash_one(crate::logs::ascii_lowercase(s).as_ref());
-    k.max(1)
+    s.filter(|s| !s.is_empty()).map_or(0, |s| crate::logs::user_key(s).max(1))
 }
 
 /// Where one record is, and the keys it is found by.

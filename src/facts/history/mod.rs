@@ -14,7 +14,7 @@ mod query;
 
 pub(crate) use query::BURST_MIN;
 
-use crate::logs::{ascii_lowercase, MfaSays};
+use crate::logs::MfaSays;
 use std::collections::{HashMap as StdMap, HashSet as StdSet};
 
 /// Maps and sets with a fast hasher: the keys are the log's own user ids,
@@ -199,7 +199,9 @@ struct IpState {
 /// The history of a log.
 #[derive(Debug, Default)]
 pub(crate) struct History {
-    users: HashMap<Box<str>, u32>,
+    /// Users by their key ([`crate::logs::user_key`]): eight bytes a user,
+    /// found without reading a name back (a cache miss per record).
+    users: HashMap<u64, u32>,
     state: Vec<UserState>,
     hours: HashMap<i64, Hour>,
     /// Addresses, parsed (a few bytes each), numbered.
@@ -325,17 +327,13 @@ impl History {
         i
     }
 
-    fn user_index(&mut self, user: &str) -> u32 {
-        let user = ascii_lowercase(user);
-        match self.users.get(&*user) {
-            Some(&u) => u,
-            None => {
-                let u = self.state.len() as u32;
-                self.users.insert(user.into(), u);
-                self.state.push(UserState::default());
-                u
-            }
+    fn user_index(&mut self, key: u64) -> u32 {
+        let next = self.state.len() as u32;
+        let u = *self.users.entry(key).or_insert(next);
+        if u == next {
+            self.state.push(UserState::default());
         }
+        u
     }
 
     /// Count one record in.
@@ -356,7 +354,7 @@ impl History {
             }
         }
         let Some(user) = g.user else { return };
-        let u = self.user_index(user);
+        let u = self.user_index(crate::logs::user_key(user));
         let country = match (g.code, g.country) {
             // Most often the address's country, just looked up: no search.
             (Some(0), Some(c)) => match self.ips.get(ip as usize).map(|s| s.country) {
@@ -446,13 +444,13 @@ impl History {
         }
         let ipm = |i: u32| if i == NO_IP { NO_IP } else { ip_map[i as usize] };
         let mut map: Vec<u32> = vec![0; other.state.len()];
-        let mut users: Vec<(Box<str>, u32)> = other.users.into_iter().collect();
+        let mut users: Vec<(u64, u32)> = other.users.into_iter().collect();
         users.sort_by_key(|(_, u)| *u);
         let mut other_state = other.state;
         for (name, ou) in users {
             let st = std::mem::take(&mut other_state[ou as usize]);
             let countries: Vec<(u16, u32)> = st.ok_countries.iter().map(|&(c, t)| (self.country_index(&other.countries[c as usize]), t)).collect();
-            let u = self.user_index(&name);
+            let u = self.user_index(name);
             map[ou as usize] = u;
             let mine = &mut self.state[u as usize];
             let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
