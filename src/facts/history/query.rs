@@ -76,38 +76,104 @@ fn within(t: u32, from: i64, to: i64) -> bool {
     t >= from && t <= to
 }
 
+/// Per-user counts for one question at a time, in a slot per user number:
+/// counting the distinct users among a few thousand events then needs
+/// neither a sort nor a map. The slots are kept by each thread and reused
+/// question after question; a new generation number clears them.
+#[derive(Default)]
+struct Tally {
+    generation: u32,
+    /// (generation, count) by user number.
+    slots: Vec<(u32, u32)>,
+}
+
+impl Tally {
+    /// Count a user in; true when it is the first time in this question.
+    fn add(&mut self, u: u32) -> bool {
+        let g = self.generation;
+        if self.slots.len() <= u as usize {
+            self.slots.resize(u as usize + 1, (0, 0));
+        }
+        let slot = &mut self.slots[u as usize];
+        if slot.0 == g && slot.1 > 0 {
+            slot.1 += 1;
+            false
+        } else {
+            *slot = (g, 1);
+            true
+        }
+    }
+    /// Count a user out; true when that was their last event in the question.
+    fn remove(&mut self, u: u32) -> bool {
+        match self.slots.get_mut(u as usize) {
+            Some(slot) if slot.0 == self.generation && slot.1 > 0 => {
+                slot.1 -= 1;
+                slot.1 == 0
+            }
+            _ => false,
+        }
+    }
+}
+
+thread_local! {
+    static TALLY: std::cell::RefCell<Tally> = std::cell::RefCell::default();
+}
+
+/// Run one question with a cleared tally of `users` slots (user numbers
+/// below `users`): this thread's own, or a fresh one if it is in use.
+fn with_tally<R>(users: usize, question: impl FnOnce(&mut Tally) -> R) -> R {
+    let start = |t: &mut Tally| {
+        if t.slots.len() < users {
+            t.slots.resize(users, (0, 0));
+        }
+        t.generation = t.generation.wrapping_add(1);
+        if t.generation == 0 {
+            // Wrapped: old marks could look current.
+            t.slots.fill((0, 0));
+            t.generation = 1;
+        }
+    };
+    TALLY.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut t) => {
+            start(&mut t);
+            question(&mut t)
+        }
+        Err(_) => {
+            let mut t = Tally::default();
+            start(&mut t);
+            question(&mut t)
+        }
+    })
+}
+
 /// The most distinct users in any window of `len` seconds that holds `at`:
 /// the windows start at each event in the `len` seconds up to `at`, and at
 /// `at`. The address's events near `at` (at most a few thousand: the
 /// list is capped) are sorted once and a window slides over them with a
 /// count per user, instead of each window being counted afresh: a spraying
 /// address has thousands of events in its 20 minutes, and each of its
-/// failures asks this.
-fn max_users_in_window(events: impl Iterator<Item = Event>, at: i64, len: i64) -> usize {
+/// failures asks this. Users are numbered below `users`.
+fn max_users_in_window(events: impl Iterator<Item = Event>, at: i64, len: i64, users: usize) -> usize {
     let mut near: Vec<(i64, u32)> = events.map(|(t, u)| (unstamp(t), u)).filter(|&(t, _)| (t - at).abs() <= len).collect();
     near.sort_unstable();
     let mut starts: Vec<i64> = near.iter().map(|&(t, _)| t).filter(|&t| t <= at && t >= at - len).chain([at]).collect();
     starts.sort_unstable();
     starts.dedup();
-    let mut in_window: HashMap<u32, u32> = HashMap::default();
-    let (mut lo, mut hi, mut best) = (0, 0, 0);
-    for s in starts {
-        while hi < near.len() && near[hi].0 <= s + len {
-            *in_window.entry(near[hi].1).or_default() += 1;
-            hi += 1;
-        }
-        while lo < hi && near[lo].0 < s {
-            if let Some(n) = in_window.get_mut(&near[lo].1) {
-                *n -= 1;
-                if *n == 0 {
-                    in_window.remove(&near[lo].1);
-                }
+    with_tally(users, |in_window| {
+        let (mut lo, mut hi, mut distinct, mut best) = (0, 0, 0usize, 0);
+        for s in starts {
+            while hi < near.len() && near[hi].0 <= s + len {
+                distinct += usize::from(in_window.add(near[hi].1));
+                hi += 1;
             }
-            lo += 1;
+            while lo < hi && near[lo].0 < s {
+                distinct -= usize::from(in_window.remove(near[lo].1));
+                lo += 1;
+            }
+            best = best.max(distinct);
         }
-        best = best.max(in_window.len());
-    }
-    best
+        best
+    })
 }
 
 impl History {
@@ -126,7 +192,7 @@ impl History {
     }
 
     fn user_id(&self, user: Option<&str>) -> Option<u32> {
-        self.users.get(&*crate::logs::ascii_lowercase(user?)).copied()
+        self.users.get(&crate::logs::user_key(user?)).copied()
     }
     fn user(&self, user: Option<&str>) -> Option<&UserState> {
         self.user_id(user).map(|u| &self.state[u as usize])
@@ -213,7 +279,7 @@ impl History {
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return Spray { window_users: 0, failing_users: 0, succeeding_users: 0 } };
         let t = at.timestamp();
         let near = self.around(&st.bad_password, t - SPRAY_WINDOW, t + SPRAY_WINDOW);
-        Spray { window_users: max_users_in_window(near.copied(), t, SPRAY_WINDOW), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
+        Spray { window_users: max_users_in_window(near.copied(), t, SPRAY_WINDOW, self.state.len()), failing_users: st.bad_users.len(), succeeding_users: st.ok_users.len() }
     }
 
     /// Distinct addresses, and distinct countries of them, the user's
@@ -239,10 +305,7 @@ impl History {
         let me = self.user_id(user);
         let Some(st) = self.ip(ip).map(|i| &self.ips[i as usize]) else { return 0 };
         let t = at.timestamp();
-        let mut users: Vec<u32> = self.around(&st.mfa_fail, t - 86_400, t + 86_400).filter(|&&(_, u)| Some(u) != me).map(|&(_, u)| u).collect();
-        users.sort_unstable();
-        users.dedup();
-        users.len()
+        with_tally(self.state.len(), |seen| self.around(&st.mfa_fail, t - 86_400, t + 86_400).filter(|&&(_, u)| Some(u) != me && seen.add(u)).count())
     }
 
     /// Whether more users failed (a password or an MFA prompt) from this
@@ -336,6 +399,56 @@ mod tests {
     }
 
     #[test]
+    fn a_tally_starts_cleared_and_a_nested_one_is_its_own() {
+        let outer = with_tally(3, |t| {
+            assert!(t.add(1) && !t.add(1) && t.add(2));
+            // A question asked inside another gets a fresh tally.
+            let inner = with_tally(3, |t2| t2.add(1) && t2.add(7));
+            assert!(!t.add(2), "the outer tally was disturbed");
+            assert!(!t.remove(1) && t.remove(1) && !t.remove(1));
+            assert!(t.add(1), "a user counted out and in again is distinct again");
+            inner
+        });
+        assert!(outer);
+        // The next question sees nothing of the last.
+        assert!(with_tally(3, |t| t.add(1) && t.add(2)));
+        // Past the wrap of the generation number, old marks do not count.
+        TALLY.with(|c| c.borrow_mut().generation = u32::MAX);
+        with_tally(3, |t| t.add(5));
+        assert!(with_tally(3, |t| t.add(5)));
+    }
+
+    /// `ip_mfa_failed_users` counts as collecting the other users and
+    /// removing repeats.
+    #[test]
+    fn other_users_failing_from_an_address_are_counted_once_each() {
+        let mut next = super::super::tests::numbers(0x9e37_79b9_7f4a_7c15);
+        for round in 0..40 {
+            let mut h = History::default();
+            let users: Vec<String> = (0..8).map(|u| format!("user{u}@contoso.com")).collect();
+            let base = 1_700_000_000i64;
+            for _ in 0..next(200) {
+                let user = &users[next(8) as usize];
+                let ip = ["203.0.113.5", "198.51.100.7"][next(2) as usize];
+                let g = super::super::Glimpse { user: Some(user), time: Some(base + next(200_000) as i64), code: Some(500121), ip: Some(ip), ..Default::default() };
+                h.add(&g);
+            }
+            h.finish();
+            let at = DateTime::from_timestamp(base + next(200_000) as i64, 0).unwrap_or_default();
+            let me = &users[next(8) as usize];
+            for ip in ["203.0.113.5", "198.51.100.7"] {
+                let mine = h.user_id(Some(me));
+                let events = h.ip(ip).map_or(&[][..], |i| &h.ips[i as usize].mfa_fail[..]);
+                let t = at.timestamp();
+                let mut naive: Vec<u32> = events.iter().filter(|&&(x, u)| within(x, t - 86_400, t + 86_400) && Some(u) != mine).map(|&(_, u)| u).collect();
+                naive.sort_unstable();
+                naive.dedup();
+                assert_eq!(h.ip_mfa_failed_users(Some(me), ip, at), naive.len(), "round {round}, {ip}");
+            }
+        }
+    }
+
+    #[test]
     fn the_sliding_window_counts_as_every_window_counted_afresh() {
         let mut next = super::super::tests::numbers(0x2545_f491_4f6c_dd1d);
         let base = super::super::stamp(1_700_000_000);
@@ -343,19 +456,19 @@ mod tests {
             let spread = [60, 1200, 4000][round % 3];
             let events: Vec<Event> = (0..next(60)).map(|_| (base + next(spread) as u32, next(12) as u32)).collect();
             let at = unstamp(base) + next(spread) as i64;
-            assert_eq!(max_users_in_window(events.iter().copied(), at, 1200), naive(&events, at, 1200), "round {round}: {events:?} at {at}");
+            assert_eq!(max_users_in_window(events.iter().copied(), at, 1200, 12), naive(&events, at, 1200), "round {round}: {events:?} at {at}");
         }
-        assert_eq!(max_users_in_window(std::iter::empty(), 0, 1200), 0);
+        assert_eq!(max_users_in_window(std::iter::empty(), 0, 1200, 0), 0);
         // `at` before and after every event, every event in one second, a window of no length.
         let same_second: Vec<Event> = (0..9).map(|u| (base, u % 4)).collect();
         let spread: Vec<Event> = (0..9).map(|u| (base + u * 300, u)).collect();
         for events in [&same_second, &spread] {
             for at in [unstamp(base) - 5000, unstamp(base) - 1200, unstamp(base), unstamp(base) + 2400, unstamp(base) + 9000] {
                 for len in [0, 1200] {
-                    assert_eq!(max_users_in_window(events.iter().copied(), at, len), naive(events, at, len), "{events:?} at {at}, {len} s");
+                    assert_eq!(max_users_in_window(events.iter().copied(), at, len, 9), naive(events, at, len), "{events:?} at {at}, {len} s");
                 }
             }
         }
-        assert_eq!(max_users_in_window(same_second.iter().copied(), unstamp(base), 0), 4);
+        assert_eq!(max_users_in_window(same_second.iter().copied(), unstamp(base), 0, 4), 4);
     }
 }
