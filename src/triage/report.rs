@@ -4,7 +4,8 @@
 use crate::facts::{is_legacy_client, History, OrgSettings};
 use crate::logs::summary::Seen;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The most break-glass sign-ins listed one by one (they are rare; past
 /// this the check says how many more there were).
@@ -22,57 +23,78 @@ struct BreakGlassUse {
     app: String,
 }
 
+/// A few distinct texts (at most `VALUES_CAP`), sorted. Each is shared
+/// (interned by the accumulator) and the list is sized to fit: thousands
+/// of users with one or two client apps each take a few dozen bytes a user,
+/// where a tree set took a node of some 300 bytes and a copy of each text.
+#[derive(Debug, Clone, Default)]
+struct Values(Vec<Arc<str>>);
+
+impl Values {
+    fn insert(&mut self, v: Arc<str>) {
+        if self.0.len() < VALUES_CAP {
+            if let Err(i) = self.0.binary_search(&v) {
+                self.0.reserve_exact(1);
+                self.0.insert(i, v);
+            }
+        }
+    }
+    fn join(&self) -> String {
+        self.0.iter().map(|v| &**v).collect::<Vec<_>>().join("; ")
+    }
+}
+
 /// One user a check lists: how many sign-ins, the last one, and what they used.
 #[derive(Debug, Clone)]
 struct Subject {
     count: usize,
     last: i64,
     /// e.g. the legacy client apps, or the apps signed in to with a password alone.
-    what: std::collections::BTreeSet<String>,
+    what: Values,
     /// e.g. the device operating systems.
-    on: std::collections::BTreeSet<String>,
+    on: Values,
     /// The Conditional Access policies that applied (single-factor successes).
-    policies: std::collections::BTreeSet<String>,
+    policies: Values,
 }
 
 impl Default for Subject {
     /// No sign-in yet: no last time (never 1970).
     fn default() -> Self {
-        Subject { count: 0, last: i64::MIN, what: Default::default(), on: Default::default(), policies: Default::default() }
+        Subject { count: 0, last: i64::MIN, what: Values::default(), on: Values::default(), policies: Values::default() }
     }
 }
 
 impl Subject {
-    fn see(&mut self, time: i64, what: Option<&str>, on: Option<&str>) {
+    fn see(&mut self, time: i64, what: Option<Arc<str>>, on: Option<Arc<str>>) {
         self.count += 1;
         self.last = self.last.max(time);
         for (set, v) in [(&mut self.what, what), (&mut self.on, on)] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                if set.len() < VALUES_CAP && !set.contains(v) {
-                    set.insert(v.to_string());
-                }
+            if let Some(v) = v {
+                set.insert(v);
             }
         }
     }
     fn merge(&mut self, o: Subject) {
         self.count += o.count;
         self.last = self.last.max(o.last);
-        for v in o.what {
-            if self.what.len() < VALUES_CAP {
-                self.what.insert(v);
-            }
-        }
-        for v in o.on {
-            if self.on.len() < VALUES_CAP {
-                self.on.insert(v);
-            }
-        }
-        for v in o.policies {
-            if self.policies.len() < VALUES_CAP {
-                self.policies.insert(v);
+        for (mine, theirs) in [(&mut self.what, o.what), (&mut self.on, o.on), (&mut self.policies, o.policies)] {
+            for v in theirs.0 {
+                mine.insert(v);
             }
         }
     }
+}
+
+/// The one shared copy of a value (an app, a client, a system, a policy
+/// name: a few hundred distinct in a log), `None` for none or empty.
+fn intern(pool: &mut HashSet<Arc<str>>, v: Option<&str>) -> Option<Arc<str>> {
+    let v = v.filter(|v| !v.is_empty())?;
+    if let Some(shared) = pool.get(v) {
+        return Some(shared.clone());
+    }
+    let shared: Arc<str> = Arc::from(v);
+    pool.insert(shared.clone());
+    Some(shared)
 }
 
 /// Aggregates for the rollout checks, bounded by users and apps.
@@ -89,6 +111,8 @@ pub(crate) struct RolloutAcc {
     single_factor_apps: HashMap<String, usize>,
     /// Per user: last time registration was required, and the code then.
     registration: HashMap<String, (i64, i64)>,
+    /// The values users' lists share.
+    values: HashSet<Arc<str>>,
 }
 
 /// Count one more of `k`, allocating its key only the first time.
@@ -144,7 +168,7 @@ impl RolloutAcc {
                 self.legacy_users.insert(u.to_string(), Subject::default());
             }
             if let Some(sub) = self.legacy_users.get_mut(&*u) {
-                sub.see(t, s.client.as_deref(), s.os.as_deref());
+                sub.see(t, intern(&mut self.values, s.client.as_deref()), intern(&mut self.values, s.os.as_deref()));
             }
             bump(&mut self.legacy_clients, s.client.as_deref().unwrap_or(""));
             bump(&mut self.legacy_devices, s.os.as_deref().unwrap_or("(unknown)"));
@@ -172,10 +196,10 @@ impl RolloutAcc {
             self.single_factor += 1;
             let u = user_of();
             let sub = self.single_factor_users.entry(u.into_owned()).or_default();
-            sub.see(t, s.app.as_deref(), s.client.as_deref());
+            sub.see(t, intern(&mut self.values, s.app.as_deref()), intern(&mut self.values, s.client.as_deref()));
             if let Some(names) = applied_policies(s.ca) {
                 for n in if names.is_empty() { vec!["(none applied)".to_string()] } else { names } {
-                    if sub.policies.len() < VALUES_CAP {
+                    if let Some(n) = intern(&mut self.values, Some(&n)) {
                         sub.policies.insert(n);
                     }
                 }
@@ -235,8 +259,7 @@ impl RolloutAcc {
         let users = |m: &HashMap<String, Subject>| -> Vec<Vec<String>> {
             let mut v: Vec<(&String, &Subject)> = m.iter().collect();
             v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
-            let join = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join("; ");
-            v.into_iter().map(|(u, s)| vec![u.clone(), s.count.to_string(), sheet_time(s.last), join(&s.what), join(&s.on)]).collect()
+            v.into_iter().map(|(u, s)| vec![u.clone(), s.count.to_string(), sheet_time(s.last), s.what.join(), s.on.join()]).collect()
         };
         let clients = top(&self.legacy_clients, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
         let devices = top(&self.legacy_devices, 5).into_iter().map(|r| format!("{} ({})", r[0], r[1])).collect::<Vec<_>>().join(", ");
@@ -296,7 +319,7 @@ impl RolloutAcc {
             rows: {
                 let mut rows = users(&self.single_factor_users);
                 for r in &mut rows {
-                    let policies = self.single_factor_users.get(&r[0]).map(|s| s.policies.iter().cloned().collect::<Vec<_>>().join("; ")).unwrap_or_default();
+                    let policies = self.single_factor_users.get(&r[0]).map(|s| s.policies.join()).unwrap_or_default();
                     r.push(policies);
                 }
                 rows
@@ -347,4 +370,33 @@ pub struct RolloutCheck {
     pub columns: Vec<&'static str>,
     /// Table rows (capped).
     pub rows: Vec<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_values_are_sorted_distinct_capped_and_shared() {
+        let mut pool = HashSet::new();
+        let mut sub = Subject::default();
+        for (app, client) in [("Teams", "Browser"), ("Azure Portal", "Browser"), ("Teams", "Mobile Apps and Desktop clients"), ("", "Browser")] {
+            sub.see(10, intern(&mut pool, Some(app)), intern(&mut pool, Some(client)));
+        }
+        assert_eq!(sub.what.join(), "Azure Portal; Teams");
+        assert_eq!(sub.on.join(), "Browser; Mobile Apps and Desktop clients");
+        assert_eq!(sub.count, 4);
+        // One copy of each text, however many users name it.
+        assert_eq!(pool.len(), 4);
+        let mut other = Subject::default();
+        for i in 0..20 {
+            other.see(20, intern(&mut pool, Some(&format!("app {i:02}"))), None);
+        }
+        assert_eq!(other.what.0.len(), VALUES_CAP, "capped");
+        sub.merge(other);
+        assert_eq!((sub.count, sub.last), (24, 20));
+        assert_eq!(sub.what.0.len(), VALUES_CAP);
+        assert!(sub.what.0.windows(2).all(|w| w[0] < w[1]), "sorted and distinct: {:?}", sub.what);
+        assert_eq!(sub.what.0.first().map(|v| &**v), Some("Azure Portal"));
+    }
 }
