@@ -183,8 +183,15 @@ impl History {
     fn around<'a>(&self, events: &'a [Event], from: i64, to: i64) -> impl Iterator<Item = &'a Event> {
         let part = if self.sorted {
             let lo = events.partition_point(|&(x, _)| unstamp(x) < from);
-            let hi = events.partition_point(|&(x, _)| unstamp(x) <= to);
-            events.get(lo..hi.max(lo)).unwrap_or_default()
+            let rest = events.get(lo..).unwrap_or_default();
+            // A window is short beside a list of thousands: its end is found
+            // by galloping from its start, in the memory just read.
+            let mut reach = 1;
+            while reach < rest.len() && unstamp(rest[reach - 1].0) <= to {
+                reach *= 2;
+            }
+            let within_reach = rest.get(..reach.min(rest.len())).unwrap_or_default();
+            within_reach.get(..within_reach.partition_point(|&(x, _)| unstamp(x) <= to)).unwrap_or_default()
         } else {
             events
         };
@@ -445,6 +452,24 @@ mod tests {
                 naive.dedup();
                 assert_eq!(h.ip_mfa_failed_users(Some(me), ip, at), naive.len(), "round {round}, {ip}");
             }
+        }
+    }
+
+    /// On sorted lists, `around` finds the same events as a look at every event.
+    #[test]
+    fn a_window_of_a_sorted_list_is_every_event_in_it() {
+        let mut next = super::super::tests::numbers(0x51_7cc1_b727_220a);
+        let h = History { sorted: true, ..History::default() };
+        for round in 0..500 {
+            let base = 1_700_000_000i64;
+            // Sparse lists, and dense ones where many events share a second.
+            let spread = [5_000, 300, 40][round % 3];
+            let mut events: Vec<Event> = (0..next(80)).map(|_| (super::super::stamp(base + next(spread) as i64), 0)).collect();
+            events.sort_unstable();
+            let from = base - 100 + next(spread + 200) as i64;
+            let to = from + [0, 1, 60, 1_200, 10_000][round / 3 % 5];
+            let naive: Vec<&Event> = events.iter().filter(|&&(x, _)| within(x, from, to)).collect();
+            assert_eq!(h.around(&events, from, to).collect::<Vec<_>>(), naive, "round {round}: {from}..={to}");
         }
     }
 
