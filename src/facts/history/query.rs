@@ -3,6 +3,7 @@
 //! analytics rules for Entra ID sign-ins (MFASpammingfollowedbySuccessfullogin,
 //! SigninPasswordSpray); the facts' notes say which.
 
+use super::tally::with_tally;
 use super::{unstamp, Event, HashMap, HashSet, History, IpKey, UserState, NO_IP};
 use chrono::{DateTime, Utc};
 
@@ -76,76 +77,6 @@ fn within(t: u32, from: i64, to: i64) -> bool {
     t >= from && t <= to
 }
 
-/// Per-user counts for one question at a time, in a slot per user number:
-/// counting the distinct users among a few thousand events then needs
-/// neither a sort nor a map. The slots are kept by each thread and reused
-/// question after question; a new generation number clears them.
-#[derive(Default)]
-struct Tally {
-    generation: u32,
-    /// (generation, count) by user number.
-    slots: Vec<(u32, u32)>,
-}
-
-impl Tally {
-    /// Count a user in; true when it is the first time in this question.
-    fn add(&mut self, u: u32) -> bool {
-        let g = self.generation;
-        if self.slots.len() <= u as usize {
-            self.slots.resize(u as usize + 1, (0, 0));
-        }
-        let slot = &mut self.slots[u as usize];
-        if slot.0 == g && slot.1 > 0 {
-            slot.1 += 1;
-            false
-        } else {
-            *slot = (g, 1);
-            true
-        }
-    }
-    /// Count a user out; true when that was their last event in the question.
-    fn remove(&mut self, u: u32) -> bool {
-        match self.slots.get_mut(u as usize) {
-            Some(slot) if slot.0 == self.generation && slot.1 > 0 => {
-                slot.1 -= 1;
-                slot.1 == 0
-            }
-            _ => false,
-        }
-    }
-}
-
-thread_local! {
-    static TALLY: std::cell::RefCell<Tally> = std::cell::RefCell::default();
-}
-
-/// Run one question with a cleared tally of `users` slots (user numbers
-/// below `users`): this thread's own, or a fresh one if it is in use.
-fn with_tally<R>(users: usize, question: impl FnOnce(&mut Tally) -> R) -> R {
-    let start = |t: &mut Tally| {
-        if t.slots.len() < users {
-            t.slots.resize(users, (0, 0));
-        }
-        t.generation = t.generation.wrapping_add(1);
-        if t.generation == 0 {
-            // Wrapped: old marks could look current.
-            t.slots.fill((0, 0));
-            t.generation = 1;
-        }
-    };
-    TALLY.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut t) => {
-            start(&mut t);
-            question(&mut t)
-        }
-        Err(_) => {
-            let mut t = Tally::default();
-            start(&mut t);
-            question(&mut t)
-        }
-    })
-}
-
 /// The most distinct users in any window of `len` seconds that holds `at`:
 /// the windows start at each event in the `len` seconds up to `at`, and at
 /// `at`. The address's events near `at` (at most a few thousand: the
@@ -179,7 +110,8 @@ fn max_users_in_window(events: impl Iterator<Item = Event>, at: i64, len: i64, u
 impl History {
     /// The events of a list with times from `from` to `to` (inclusive).
     /// Once the lists are sorted ([`History::finish`]) only that part of
-    /// the list is looked at, found by halving; before, the whole list.
+    /// the list is looked at: its start found by halving, its end by
+    /// galloping from the start; before, the whole list.
     fn around<'a>(&self, events: &'a [Event], from: i64, to: i64) -> impl Iterator<Item = &'a Event> {
         let part = if self.sorted {
             let lo = events.partition_point(|&(x, _)| unstamp(x) < from);
@@ -403,26 +335,6 @@ mod tests {
             })
             .max()
             .unwrap_or(0)
-    }
-
-    #[test]
-    fn a_tally_starts_cleared_and_a_nested_one_is_its_own() {
-        let outer = with_tally(3, |t| {
-            assert!(t.add(1) && !t.add(1) && t.add(2));
-            // A question asked inside another gets a fresh tally.
-            let inner = with_tally(3, |t2| t2.add(1) && t2.add(7));
-            assert!(!t.add(2), "the outer tally was disturbed");
-            assert!(!t.remove(1) && t.remove(1) && !t.remove(1));
-            assert!(t.add(1), "a user counted out and in again is distinct again");
-            inner
-        });
-        assert!(outer);
-        // The next question sees nothing of the last.
-        assert!(with_tally(3, |t| t.add(1) && t.add(2)));
-        // Past the wrap of the generation number, old marks do not count.
-        TALLY.with(|c| c.borrow_mut().generation = u32::MAX);
-        with_tally(3, |t| t.add(5));
-        assert!(with_tally(3, |t| t.add(5)));
     }
 
     /// `ip_mfa_failed_users` counts as collecting the other users and
