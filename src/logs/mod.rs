@@ -36,14 +36,17 @@ pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// A user key (id or UPN) as 64 bits, case-insensitively: the history's,
-/// the audit index's and the log index's one key for a user. Two users
-/// sharing a key would be counted as one; among a million users the chance
-/// is about 3 in 10^8.
+/// A text as a 64-bit key, case-insensitively: the one key by which the
+/// history, the audit index and the log index find a user (and the log
+/// index a correlation or record id). Two users sharing a key would have
+/// their histories merged, one's facts counting the other's sign-ins; among
+/// a million users the chance is about 3 in 10^8, and the key is seeded
+/// afresh in each process, so no name can be chosen in advance to collide.
 pub(crate) fn user_key(k: &str) -> u64 {
     use std::hash::BuildHasher;
+    static STATE: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
     // Lower-cased only when it holds an upper-case letter (ids never do).
-    foldhash::quality::FixedState::with_seed(0x6175_6469_745f_6b65).hash_one(ascii_lowercase(k).as_bytes())
+    STATE.get_or_init(foldhash::quality::RandomState::default).hash_one(ascii_lowercase(k).as_bytes())
 }
 
 /// The sign-in and audit records available for a diagnosis.
@@ -444,5 +447,23 @@ impl Evidence {
                     .hint("to diagnose a successful sign-in (e.g. a break-glass account), pick it with --id")
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_audit_events_are_found_whatever_the_case_of_their_name() -> Result<()> {
+        let ev = Evidence::builder().audit_file("tests/fixtures/declined-unfamiliar-change/audit.json")?.build();
+        let names: Vec<String> = ev.audit().iter().flat_map(|a| a.user_keys().map(String::from)).filter(|k| k.contains('@')).collect();
+        let name = names.first().cloned().unwrap_or_default();
+        let found = ev.audit_for(None, Some(&name)).len();
+        assert!(found > 0, "no events for {name}");
+        assert_eq!(ev.audit_for(None, Some(&name.to_ascii_uppercase())).len(), found);
+        assert_eq!(ev.audit_for(None, Some(&name.to_ascii_lowercase())).len(), found);
+        assert!(ev.audit_for(None, Some("someone.else@contoso.com")).is_empty());
+        Ok(())
     }
 }

@@ -151,3 +151,19 @@ pub(super) fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
         seed % n
     }
 }
+
+#[test]
+fn one_user_written_in_two_cases_by_two_workers_is_one_user_after_the_merge() {
+    let t0 = 1_700_000_000;
+    let mut a = History::default();
+    a.add(&g("Ann@Contoso.com", t0, 500121, "203.0.113.7", "GB"));
+    let mut b = History::default();
+    b.add(&g("ann@contoso.com", t0 + 60, 500121, "203.0.113.7", "GB"));
+    b.add(&g("ANN@CONTOSO.COM", t0 + 120, 0, "203.0.113.7", "GB"));
+    a.merge(b);
+    a.finish();
+    let at = chrono::DateTime::from_timestamp(t0 + 600, 0).unwrap_or_default();
+    assert_eq!(a.user_mfa_failures_24h(Some("aNN@contoso.com"), at), Some(2));
+    assert_eq!(a.last_mfa_ok(Some("ann@contoso.com")), Some(t0 + 120));
+    assert_eq!(a.state.len(), 1);
+}
