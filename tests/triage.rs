@@ -123,6 +123,17 @@ fn text_summary_and_rollout_checks() {
             .collect::<Vec<_>>()
     };
     assert_eq!(strip(&a1), strip(&a2), "JSON Lines and array, 1 and 2 threads, give the same results");
+    // And the same rollout checks, with every user and value they list.
+    let checks = |threads: &str| {
+        let out = dir.path().join(format!("checks-{threads}"));
+        let (code, _, err) =
+            run_in(&root(), &["triage", "--signins", s.to_str().unwrap(), "--org", "examples/org.ron", "--format", "json", "--checks-out", out.to_str().unwrap(), "--threads", threads]);
+        assert!(code == 0 || code == 8, "{err}");
+        std::fs::read_to_string(out.join("checks.json")).unwrap()
+    };
+    let one = checks("1");
+    assert!(one.contains("legacy-authentication"), "{one}");
+    assert_eq!(one, checks("2"), "the rollout checks differ between 1 and 2 threads");
 }
 
 #[test]

@@ -17,7 +17,7 @@ mod subject;
 
 pub use catalog::{spec, FactSpec, CATALOG};
 pub(crate) use derive::is_legacy_client;
-pub(crate) use history::{Glimpse, HashMap as FastMap, HashSet as FastSet, History};
+pub(crate) use history::{history_user, Glimpse, HashMap as FastMap, HashSet as FastSet, History};
 pub use index::{Located, LogIndex};
 pub use org::OrgSettings;
 pub use subject::Subject;

@@ -1,10 +1,11 @@
 //! The rollout report (the Validate step of an MFA rollout); the terminal
 //! summary is in `summary_text`.
 
+use crate::facts::FastSet;
 use crate::facts::{is_legacy_client, History, OrgSettings};
 use crate::logs::summary::Seen;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The most break-glass sign-ins listed one by one (they are rare; past
@@ -23,21 +24,25 @@ struct BreakGlassUse {
     app: String,
 }
 
-/// A few distinct texts (at most `VALUES_CAP`), sorted. Each is shared
-/// (interned by the accumulator) and the list is sized to fit: thousands
-/// of users with one or two client apps each take a few dozen bytes a user,
-/// where a tree set took a node of some 300 bytes and a copy of each text.
+/// A few distinct texts, sorted: the first `VALUES_CAP` in order, whatever
+/// order they came in (so whatever the threads). Each is shared (interned
+/// by the accumulator) and the list is sized to fit: thousands of users
+/// with one or two client apps each take a few dozen bytes a user, where a
+/// tree set took a node of some 300 bytes and a copy of each text.
 #[derive(Debug, Clone, Default)]
 struct Values(Vec<Arc<str>>);
 
 impl Values {
     fn insert(&mut self, v: Arc<str>) {
-        if self.0.len() < VALUES_CAP {
-            if let Err(i) = self.0.binary_search(&v) {
-                self.0.reserve_exact(1);
-                self.0.insert(i, v);
-            }
+        let Err(i) = self.0.binary_search(&v) else { return };
+        if i >= VALUES_CAP {
+            return;
         }
+        if self.0.len() < VALUES_CAP {
+            self.0.reserve_exact(1);
+        }
+        self.0.insert(i, v);
+        self.0.truncate(VALUES_CAP);
     }
     fn join(&self) -> String {
         self.0.iter().map(|v| &**v).collect::<Vec<_>>().join("; ")
@@ -87,7 +92,7 @@ impl Subject {
 
 /// The one shared copy of a value (an app, a client, a system, a policy
 /// name: a few hundred distinct in a log), `None` for none or empty.
-fn intern(pool: &mut HashSet<Arc<str>>, v: Option<&str>) -> Option<Arc<str>> {
+fn intern(pool: &mut FastSet<Arc<str>>, v: Option<&str>) -> Option<Arc<str>> {
     let v = v.filter(|v| !v.is_empty())?;
     if let Some(shared) = pool.get(v) {
         return Some(shared.clone());
@@ -109,10 +114,11 @@ pub(crate) struct RolloutAcc {
     single_factor: usize,
     single_factor_users: HashMap<String, Subject>,
     single_factor_apps: HashMap<String, usize>,
-    /// Per user: last time registration was required, and the code then.
-    registration: HashMap<String, (i64, i64)>,
+    /// Per user: last time registration was required, the code then, and
+    /// the name the history knows the user by (see `history_user`).
+    registration: HashMap<String, (i64, i64, Box<str>)>,
     /// The values users' lists share.
-    values: HashSet<Arc<str>>,
+    values: FastSet<Arc<str>>,
 }
 
 /// Count one more of `k`, allocating its key only the first time.
@@ -140,12 +146,13 @@ fn applied_policies(raw: Option<&serde_json::value::RawValue>) -> Option<Vec<Str
     Some(
         list.into_iter()
             .filter(|p| !p.result.as_deref().map(str::to_ascii_lowercase).is_some_and(|r| r.ends_with("notapplied") || r == "notenabled"))
-            .filter_map(|p| {
-                let name = p.display_name?;
-                Some(match p.result.as_deref() {
+            .map(|p| {
+                // A policy without a name is still a policy that applied.
+                let name = p.display_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "(unnamed policy)".into());
+                match p.result.as_deref() {
                     Some(r) if !r.eq_ignore_ascii_case("success") => format!("{name} ({r})"),
                     _ => name,
-                })
+                }
             })
             .collect(),
     )
@@ -210,11 +217,12 @@ impl RolloutAcc {
             // A record without a time still counts, as the earliest.
             let t = s.time.unwrap_or(0);
             let u = user_of();
+            let known_as = || Box::from(crate::facts::history_user(s.user.as_deref(), s.upn.as_deref()).unwrap_or_default());
             match self.registration.get_mut(&*u) {
-                Some(e) if t >= e.0 => *e = (t, code),
+                Some(e) if t >= e.0 => *e = (t, code, known_as()),
                 Some(_) => {}
                 None => {
-                    self.registration.insert(u.into_owned(), (t, code));
+                    self.registration.insert(u.into_owned(), (t, code, known_as()));
                 }
             }
         }
@@ -240,10 +248,10 @@ impl RolloutAcc {
         for (k, v) in o.single_factor_apps {
             *self.single_factor_apps.entry(k).or_default() += v;
         }
-        for (k, (t, code)) in o.registration {
-            let e = self.registration.entry(k).or_insert((i64::MIN, 0));
+        for (k, (t, code, known_as)) in o.registration {
+            let e = self.registration.entry(k).or_insert((i64::MIN, 0, Box::default()));
             if t >= e.0 {
-                *e = (t, code);
+                *e = (t, code, known_as);
             }
         }
     }
@@ -325,7 +333,9 @@ impl RolloutAcc {
                 rows
             },
         });
-        let mut stuck: Vec<(&String, &(i64, i64))> = self.registration.iter().filter(|(u, (reg, _))| *reg != i64::MIN && history.last_mfa_ok(Some(u.as_str())).is_none_or(|ok| ok < *reg)).collect();
+        // The history knows a user by their id where records have one, not by the UPN listed.
+        let mut stuck: Vec<(&String, &(i64, i64, Box<str>))> =
+            self.registration.iter().filter(|(_, (reg, _, known_as))| *reg != i64::MIN && history.last_mfa_ok(Some(known_as)).is_none_or(|ok| ok < *reg)).collect();
         stuck.sort_by(|a, b| a.0.cmp(b.0));
         out.push(RolloutCheck {
             id: "unable-to-register",
@@ -334,7 +344,7 @@ impl RolloutAcc {
             count: stuck.len(),
             detail: format!("{} users were asked to register for MFA and have not passed MFA since", stuck.len()),
             columns: vec!["user", "last_asked_utc", "last_error_code"],
-            rows: stuck.into_iter().map(|(u, (t, code))| vec![u.clone(), sheet_time(*t), code.to_string()]).collect(),
+            rows: stuck.into_iter().map(|(u, (t, code, _))| vec![u.clone(), sheet_time(*t), code.to_string()]).collect(),
         });
         out
     }
@@ -378,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_users_values_are_sorted_distinct_capped_and_shared() {
-        let mut pool = HashSet::new();
+        let mut pool = FastSet::default();
         let mut sub = Subject::default();
         for (app, client) in [("Teams", "Browser"), ("Azure Portal", "Browser"), ("Teams", "Mobile Apps and Desktop clients"), ("", "Browser")] {
             sub.see(10, intern(&mut pool, Some(app)), intern(&mut pool, Some(client)));
@@ -398,5 +408,45 @@ mod tests {
         assert_eq!(sub.what.0.len(), VALUES_CAP);
         assert!(sub.what.0.windows(2).all(|w| w[0] < w[1]), "sorted and distinct: {:?}", sub.what);
         assert_eq!(sub.what.0.first().map(|v| &**v), Some("Azure Portal"));
+        // The same values in any order keep the same first eight.
+        let (mut forward, mut backward) = (Values::default(), Values::default());
+        let names: Vec<Arc<str>> = (0..20).map(|i| Arc::from(format!("app {i:02}"))).collect();
+        names.iter().for_each(|n| forward.insert(n.clone()));
+        names.iter().rev().for_each(|n| backward.insert(n.clone()));
+        assert_eq!(forward.join(), backward.join());
+        assert_eq!(forward.join(), "app 00; app 01; app 02; app 03; app 04; app 05; app 06; app 07");
+    }
+
+    /// The history knows a user by their id; the check lists them by UPN.
+    #[test]
+    fn a_user_asked_to_register_who_then_passed_mfa_is_not_listed() {
+        use crate::facts::{Glimpse, History};
+        let t0 = 1_700_000_000;
+        let record = |t: i64, code: i64, upn: &'static str, id: &'static str| Seen {
+            time: Some(t),
+            user: Some(id.into()),
+            upn: Some(upn.into()),
+            code: Some(code),
+            mfa: crate::logs::MfaSays { required: code == 0, ..Default::default() },
+            ..Default::default()
+        };
+        let mut acc = RolloutAcc::default();
+        let mut h = History::default();
+        for s in [record(t0, 50079, "Ann@Contoso.com", "11111111-aaaa"), record(t0 + 600, 0, "Ann@Contoso.com", "11111111-aaaa"), record(t0, 50079, "bob@contoso.com", "22222222-bbbb")] {
+            acc.add(&s, None);
+            h.add(&Glimpse::of_summary(&s));
+        }
+        h.finish();
+        let checks = acc.checks(None, &h);
+        let stuck = checks.iter().find(|c| c.id == "unable-to-register").map(|c| c.rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>());
+        assert_eq!(stuck, Some(vec!["bob@contoso.com".to_string()]));
+    }
+
+    #[test]
+    fn policies_without_a_name_still_count_as_applied() {
+        let raw =
+            serde_json::value::RawValue::from_string(r#"[{"displayName":"","result":"success"},{"result":"reportOnlyFailure"},{"displayName":"MFA for admins","result":"notApplied"}]"#.to_string());
+        let names = raw.ok().and_then(|r| applied_policies(Some(&r)));
+        assert_eq!(names, Some(vec!["(unnamed policy)".to_string(), "(unnamed policy) (reportOnlyFailure)".to_string()]));
     }
 }

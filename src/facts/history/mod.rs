@@ -11,13 +11,14 @@
 //! streaming pass, in parallel, then merged).
 
 mod query;
+mod tally;
 
 pub(crate) use query::BURST_MIN;
 
 use crate::logs::MfaSays;
 use std::collections::{HashMap as StdMap, HashSet as StdSet};
 
-/// Maps and sets with a fast hasher: the keys are the log's own user ids,
+/// Maps and sets with a fast hasher: the keys are users' 64-bit keys,
 /// hours and addresses, looked up once or more per record.
 pub(crate) type HashMap<K, V> = StdMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type HashSet<T> = StdSet<T, foldhash::fast::RandomState>;
@@ -58,6 +59,13 @@ pub(crate) struct Glimpse<'a> {
     pub interactive: Option<bool>,
 }
 
+/// The name a history keeps a user by: the user id where the record has
+/// one, else the UPN. Whoever asks the history about a user names them so.
+pub(crate) fn history_user<'a>(user_id: Option<&'a str>, upn: Option<&'a str>) -> Option<&'a str> {
+    let keep = |s: Option<&'a str>| s.filter(|s| !s.is_empty());
+    keep(user_id).or(keep(upn))
+}
+
 impl<'a> Glimpse<'a> {
     /// The one constructor: every reader passes the same fields.
     #[allow(clippy::too_many_arguments)]
@@ -72,7 +80,7 @@ impl<'a> Glimpse<'a> {
         interactive: Option<bool>,
     ) -> Self {
         let keep = |s: Option<&'a str>| s.filter(|s| !s.is_empty());
-        Glimpse { user: keep(user_id).or(keep(upn)), time, code, mfa_ok_hint: mfa.hint(), ip: keep(ip), country: keep(country), interactive }
+        Glimpse { user: history_user(user_id, upn), time, code, mfa_ok_hint: mfa.hint(), ip: keep(ip), country: keep(country), interactive }
     }
 
     /// A record read in full (`diagnose`).
@@ -447,10 +455,10 @@ impl History {
         let mut users: Vec<(u64, u32)> = other.users.into_iter().collect();
         users.sort_by_key(|(_, u)| *u);
         let mut other_state = other.state;
-        for (name, ou) in users {
+        for (key, ou) in users {
             let st = std::mem::take(&mut other_state[ou as usize]);
             let countries: Vec<(u16, u32)> = st.ok_countries.iter().map(|&(c, t)| (self.country_index(&other.countries[c as usize]), t)).collect();
-            let u = self.user_index(name);
+            let u = self.user_index(key);
             map[ou as usize] = u;
             let mine = &mut self.state[u as usize];
             let remap = |v: Vec<Event>| v.into_iter().map(move |(t, i)| (t, ipm(i)));
