@@ -300,7 +300,7 @@ fn org_user_facts(f: &mut Facts, d: &SignIn, org: Option<&OrgSettings>, rec: &Op
 /// Whether the user ever completed MFA: a succeeded MFA step in the
 /// sign-ins, or a security-info registration in the audit log (`audit_reg`).
 fn ever_completed_mfa(f: &mut Facts, d: &SignIn, audit_reg: bool, evidence: &Evidence, h: &super::History) {
-    let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
+    let who = super::history_user(d.user_id.as_deref(), d.user_principal_name.as_deref());
     let history_mfa = h.user_mfa_ok(who);
     if history_mfa || audit_reg {
         let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
@@ -430,7 +430,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
 /// The latest security-info change before the failure: what, when, by whom,
 /// from where, and whether any recent change came from an unfamiliar place.
 fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEvent], (uid, upn): (Option<&str>, Option<&str>), at: DateTime<Utc>, hist: &super::History, org: Option<&OrgSettings>) {
-    let who = uid.or(upn);
+    let who = super::history_user(uid, upn);
     let unfamiliar = |a: &AuditEvent| -> bool {
         let Some(ip) = a.initiator_ip() else { return false };
         if org.is_some_and(|o| o.place_trusted(ip, hist.country_of(ip))) {

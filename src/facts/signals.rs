@@ -161,7 +161,8 @@ const LOG: &str = "the given sign-in log";
 
 /// The facts the surrounding log gives, of the given groups (`lazy`).
 pub(super) fn history_facts(f: &mut Facts, d: &SignIn, h: &History, org: Option<&OrgSettings>, groups: u16) {
-    let who = d.user_id.as_deref().or(d.user_principal_name.as_deref()).filter(|u| !u.is_empty());
+    // The name the history keeps the user by (an empty id is no id).
+    let who = super::history_user(d.user_id.as_deref(), d.user_principal_name.as_deref());
     let ip = d.ip_address.as_deref().filter(|i| !i.is_empty());
     if groups & lazy::COUNTRY != 0 {
         new_country_fact(f, d, who, h);
@@ -335,6 +336,26 @@ fn spray_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record whose `userId` is empty is the UPN's, as the history keeps it.
+    #[test]
+    fn a_sign_in_with_an_empty_user_id_is_asked_about_by_its_upn() -> crate::Result<()> {
+        let log = r#"[
+          {"id": "a", "correlationId": "c1", "createdDateTime": "2026-11-20T08:00:00Z", "userId": "", "userPrincipalName": "Ann@contoso.com",
+           "ipAddress": "203.0.113.7", "location": {"countryOrRegion": "GB"}, "isInteractive": true,
+           "authenticationRequirement": "multiFactorAuthentication", "status": {"errorCode": 0}},
+          {"id": "b", "correlationId": "c2", "createdDateTime": "2026-11-20T09:00:00Z", "userId": "", "userPrincipalName": "ann@contoso.com",
+           "ipAddress": "203.0.113.7", "location": {"countryOrRegion": "GB"}, "isInteractive": true, "status": {"errorCode": 500121}}
+        ]"#;
+        let ev = crate::logs::Evidence::builder().signins_str("log.json", log)?.build();
+        let h = History::build(ev.signins());
+        let attempt = ev.select(&crate::logs::Selector::id("b"))?;
+        let f = Facts::derive_with(&attempt, &ev, &h, None);
+        assert_eq!(f.value("history.new_country"), Some(&Value::Bool(false)));
+        assert_eq!(f.value("user.ever_completed_mfa"), Some(&Value::Bool(true)));
+        assert_eq!(f.value("history.user_mfa_failures_24h"), Some(&Value::Number(0.0)));
+        Ok(())
+    }
 
     #[test]
     fn method_names_of_every_source_fall_into_their_family() {
