@@ -38,11 +38,13 @@ impl Values {
         if i >= VALUES_CAP {
             return;
         }
-        if self.0.len() < VALUES_CAP {
+        // Full: the largest makes room, so the list never grows past its cap.
+        if self.0.len() >= VALUES_CAP {
+            self.0.pop();
+        } else {
             self.0.reserve_exact(1);
         }
         self.0.insert(i, v);
-        self.0.truncate(VALUES_CAP);
     }
     fn join(&self) -> String {
         self.0.iter().map(|v| &**v).collect::<Vec<_>>().join("; ")
@@ -102,6 +104,10 @@ fn intern(pool: &mut FastSet<Arc<str>>, v: Option<&str>) -> Option<Arc<str>> {
     Some(shared)
 }
 
+/// When a user was last asked to register: the time, the code then, and
+/// the name the history knows the user by (see `history_user`).
+type Asked = (i64, i64, Box<str>);
+
 /// Aggregates for the rollout checks, bounded by users and apps.
 #[derive(Debug, Default)]
 pub(crate) struct RolloutAcc {
@@ -114,9 +120,8 @@ pub(crate) struct RolloutAcc {
     single_factor: usize,
     single_factor_users: HashMap<String, Subject>,
     single_factor_apps: HashMap<String, usize>,
-    /// Per user: last time registration was required, the code then, and
-    /// the name the history knows the user by (see `history_user`).
-    registration: HashMap<String, (i64, i64, Box<str>)>,
+    /// Per user: when registration was last required.
+    registration: HashMap<String, Asked>,
     /// The values users' lists share.
     values: FastSet<Arc<str>>,
 }
@@ -217,12 +222,17 @@ impl RolloutAcc {
             // A record without a time still counts, as the earliest.
             let t = s.time.unwrap_or(0);
             let u = user_of();
-            let known_as = || Box::from(crate::facts::history_user(s.user.as_deref(), s.upn.as_deref()).unwrap_or_default());
+            let known_as = crate::facts::history_user(s.user.as_deref(), s.upn.as_deref()).unwrap_or_default();
+            // The latest, and of one second the largest code and name, so
+            // the one kept does not depend on the order records came in.
             match self.registration.get_mut(&*u) {
-                Some(e) if t >= e.0 => *e = (t, code, known_as()),
-                Some(_) => {}
+                Some(e) => {
+                    if (t, code, known_as) > (e.0, e.1, &*e.2) {
+                        *e = (t, code, known_as.into());
+                    }
+                }
                 None => {
-                    self.registration.insert(u.into_owned(), (t, code, known_as()));
+                    self.registration.insert(u.into_owned(), (t, code, known_as.into()));
                 }
             }
         }
@@ -250,7 +260,7 @@ impl RolloutAcc {
         }
         for (k, (t, code, known_as)) in o.registration {
             let e = self.registration.entry(k).or_insert((i64::MIN, 0, Box::default()));
-            if t >= e.0 {
+            if (t, code, &known_as) > (e.0, e.1, &e.2) {
                 *e = (t, code, known_as);
             }
         }
@@ -286,7 +296,8 @@ impl RolloutAcc {
         });
         // In time order (workers meet records in no fixed order), then by account.
         let mut uses: Vec<&BreakGlassUse> = self.break_glass_uses.iter().collect();
-        uses.sort_by(|a, b| (&a.time, &a.user, &a.ip).cmp(&(&b.time, &b.user, &b.ip)));
+        // By the whole row: uses of one second come out the same whatever the threads.
+        uses.sort_by(|a, b| (&a.time, &a.user, &a.ip, &a.result, &a.app, &a.country).cmp(&(&b.time, &b.user, &b.ip, &b.result, &b.app, &b.country)));
         let bg_rows: Vec<Vec<String>> = uses.into_iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
         let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
         out.push(RolloutCheck {
@@ -334,8 +345,7 @@ impl RolloutAcc {
             },
         });
         // The history knows a user by their id where records have one, not by the UPN listed.
-        let mut stuck: Vec<(&String, &(i64, i64, Box<str>))> =
-            self.registration.iter().filter(|(_, (reg, _, known_as))| *reg != i64::MIN && history.last_mfa_ok(Some(known_as)).is_none_or(|ok| ok < *reg)).collect();
+        let mut stuck: Vec<(&String, &Asked)> = self.registration.iter().filter(|(_, (reg, _, known_as))| *reg != i64::MIN && history.last_mfa_ok(Some(known_as)).is_none_or(|ok| ok < *reg)).collect();
         stuck.sort_by(|a, b| a.0.cmp(b.0));
         out.push(RolloutCheck {
             id: "unable-to-register",
@@ -415,12 +425,13 @@ mod tests {
         names.iter().rev().for_each(|n| backward.insert(n.clone()));
         assert_eq!(forward.join(), backward.join());
         assert_eq!(forward.join(), "app 00; app 01; app 02; app 03; app 04; app 05; app 06; app 07");
+        assert!(backward.0.capacity() < 2 * VALUES_CAP, "a full list grew: {}", backward.0.capacity());
     }
 
     /// The history knows a user by their id; the check lists them by UPN.
     #[test]
     fn a_user_asked_to_register_who_then_passed_mfa_is_not_listed() {
-        use crate::facts::{Glimpse, History};
+        use crate::facts::Glimpse;
         let t0 = 1_700_000_000;
         let record = |t: i64, code: i64, upn: &'static str, id: &'static str| Seen {
             time: Some(t),
@@ -440,6 +451,28 @@ mod tests {
         let checks = acc.checks(None, &h);
         let stuck = checks.iter().find(|c| c.id == "unable-to-register").map(|c| c.rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>());
         assert_eq!(stuck, Some(vec!["bob@contoso.com".to_string()]));
+    }
+
+    /// Two registration prompts in one second, in either order and split
+    /// between workers either way: the same row.
+    #[test]
+    fn the_registration_kept_does_not_depend_on_the_order_of_records() {
+        let h = History::default();
+        let record = |code: i64| Seen { time: Some(1_700_000_000), upn: Some("ann@contoso.com".into()), code: Some(code), ..Default::default() };
+        let rows = |accs: Vec<Vec<i64>>| {
+            let mut all = RolloutAcc::default();
+            for codes in accs {
+                let mut acc = RolloutAcc::default();
+                codes.into_iter().for_each(|c| acc.add(&record(c), None));
+                all.merge(acc);
+            }
+            all.checks(None, &h).into_iter().find(|c| c.id == "unable-to-register").map(|c| c.rows)
+        };
+        let expected = rows(vec![vec![50072, 50079]]);
+        assert_eq!(expected.as_ref().and_then(|r| r.first()).map(|r| r[2].as_str()), Some("50079"));
+        for accs in [vec![vec![50079, 50072]], vec![vec![50079], vec![50072]], vec![vec![50072], vec![50079]]] {
+            assert_eq!(rows(accs.clone()), expected, "{accs:?}");
+        }
     }
 
     #[test]
