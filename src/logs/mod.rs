@@ -40,8 +40,9 @@ pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
 /// history, the audit index and the log index find a user (and the log
 /// index a correlation or record id). Two users sharing a key would have
 /// their histories merged, one's facts counting the other's sign-ins; among
-/// a million users the chance is about 3 in 10^8, and the key is seeded
-/// afresh in each process, so no name can be chosen in advance to collide.
+/// a million users the chance is about 3 in 10^8. The key is seeded afresh
+/// in each process (foldhash, fast rather than cryptographic), so names
+/// that collide in one run do not in the next.
 pub(crate) fn user_key(k: &str) -> u64 {
     use std::hash::BuildHasher;
     static STATE: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
