@@ -14,7 +14,9 @@ const LIST_CAP: usize = 100_000;
 /// The most distinct values kept per user (client apps, systems, apps).
 const VALUES_CAP: usize = 8;
 
-#[derive(Debug, Clone, Serialize)]
+/// One break-glass sign-in. Ordered by its fields in turn (time first), so
+/// the list reads the same whatever order the workers met them in.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 struct BreakGlassUse {
     time: String,
     user: String,
@@ -107,6 +109,21 @@ fn intern(pool: &mut FastSet<Arc<str>>, v: Option<&str>) -> Option<Arc<str>> {
 /// When a user was last asked to register: the time, the code then, and
 /// the name the history knows the user by (see `history_user`).
 type Asked = (i64, i64, Box<str>);
+
+/// Keep a user's latest ask: of one second the largest code, then name, so
+/// the one kept does not depend on the order records (or workers) came in.
+fn note_asked(m: &mut HashMap<String, Asked>, user: String, asked: Asked) {
+    match m.entry(user) {
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            if asked > *e.get() {
+                e.insert(asked);
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(asked);
+        }
+    }
+}
 
 /// Aggregates for the rollout checks, bounded by users and apps.
 #[derive(Debug, Default)]
@@ -223,18 +240,7 @@ impl RolloutAcc {
             let t = s.time.unwrap_or(0);
             let u = user_of();
             let known_as = crate::facts::history_user(s.user.as_deref(), s.upn.as_deref()).unwrap_or_default();
-            // The latest, and of one second the largest code and name, so
-            // the one kept does not depend on the order records came in.
-            match self.registration.get_mut(&*u) {
-                Some(e) => {
-                    if (t, code, known_as) > (e.0, e.1, &*e.2) {
-                        *e = (t, code, known_as.into());
-                    }
-                }
-                None => {
-                    self.registration.insert(u.into_owned(), (t, code, known_as.into()));
-                }
-            }
+            note_asked(&mut self.registration, u.into_owned(), (t, code, known_as.into()));
         }
     }
 
@@ -258,11 +264,8 @@ impl RolloutAcc {
         for (k, v) in o.single_factor_apps {
             *self.single_factor_apps.entry(k).or_default() += v;
         }
-        for (k, (t, code, known_as)) in o.registration {
-            let e = self.registration.entry(k).or_insert((i64::MIN, 0, Box::default()));
-            if (t, code, &known_as) > (e.0, e.1, &e.2) {
-                *e = (t, code, known_as);
-            }
+        for (k, asked) in o.registration {
+            note_asked(&mut self.registration, k, asked);
         }
     }
 
@@ -294,10 +297,10 @@ impl RolloutAcc {
             columns: vec!["user", "sign_ins", "last_seen_utc", "client_apps", "device_os"],
             rows: users(&self.legacy_users),
         });
-        // In time order (workers meet records in no fixed order), then by account.
+        // In time order (workers meet records in no fixed order), then by
+        // account and the rest of the row.
         let mut uses: Vec<&BreakGlassUse> = self.break_glass_uses.iter().collect();
-        // By the whole row: uses of one second come out the same whatever the threads.
-        uses.sort_by(|a, b| (&a.time, &a.user, &a.ip, &a.result, &a.app, &a.country).cmp(&(&b.time, &b.user, &b.ip, &b.result, &b.app, &b.country)));
+        uses.sort();
         let bg_rows: Vec<Vec<String>> = uses.into_iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
         let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
         out.push(RolloutCheck {
