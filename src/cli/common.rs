@@ -1,7 +1,7 @@
 //! Shared CLI pieces: loading rules and inputs, reporting errors.
 
 use clap::ValueEnum;
-use signin_doctor::{Error, Evidence, OrgSettings, Rules, Selector};
+use signin_doctor::{Error, Evidence, EvidenceBuilder, OrgSettings, Rules, Selector};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -121,7 +121,13 @@ impl Pick {
 
 /// Read sign-ins, audit events and org settings from the command line's files.
 pub fn load_logs(signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, format: FormatArg, skip_bad: bool) -> Result<(Evidence, Option<OrgSettings>), Error> {
-    let mut b = Evidence::builder().input_format(format.get()).skip_bad_records(skip_bad);
+    load_logs_with(Evidence::builder(), signin, audit, org, format, skip_bad)
+}
+
+/// [`load_logs`] into a builder set up by the caller (batch triage keeps
+/// only the audit log's index).
+pub fn load_logs_with(b: EvidenceBuilder, signin: &[PathBuf], audit: &[PathBuf], org: Option<&PathBuf>, format: FormatArg, skip_bad: bool) -> Result<(Evidence, Option<OrgSettings>), Error> {
+    let mut b = b.input_format(format.get()).skip_bad_records(skip_bad);
     for s in signin {
         b = b.signins_file(s)?;
     }

@@ -3,7 +3,7 @@
 use super::classify::{classify_mfa_result, is_mfa_step, mfa_step};
 use super::lazy;
 use super::{Facts, OrgSettings, Value};
-use crate::logs::{Attempt, AuditEvent, AuthStep, Evidence, SignIn};
+use crate::logs::{Attempt, AuditEntry, AuditIndex, AuthStep, Evidence, SignIn};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -87,13 +87,6 @@ fn days(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
 /// Label of a record for traces: `file#N`.
 pub(crate) fn rec_label(s: &SignIn) -> Arc<str> {
     Arc::from(format!("{}#{}", short(&s.origin.file), s.origin.record))
-}
-
-fn audit_label(a: &AuditEvent) -> Arc<str> {
-    Arc::from(match a.id.as_deref().filter(|i| !i.is_empty()) {
-        Some(id) => format!("{}#{} ({id})", short(&a.origin.file), a.origin.record),
-        None => format!("{}#{}", short(&a.origin.file), a.origin.record),
-    })
 }
 
 /// The file name without its directories, for compact traces.
@@ -274,7 +267,7 @@ const AUDIT_FACTS: &[&str] = &[
 ];
 
 /// An audit event's activity name, or "".
-fn act(a: &AuditEvent) -> &str {
+fn act(a: &AuditEntry) -> &str {
     a.activity.as_deref().unwrap_or_default()
 }
 
@@ -308,7 +301,7 @@ fn ever_completed_mfa(f: &mut Facts, d: &SignIn, audit_reg: bool, evidence: &Evi
         f.note("user.ever_completed_mfa", format!("seen: {how}"));
     } else if evidence.has_audit() {
         f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
-        f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit().len()));
+        f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit_len()));
     } else {
         f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
     }
@@ -358,16 +351,18 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     };
     let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
     // The user's events up to the failure (a minute's grace for clock skew), oldest first.
-    let all = ev.audit_for(uid, upn);
-    let mut mine: Vec<&AuditEvent> =
+    let index = ev.audit_index();
+    let audit_label = |a: &AuditEntry| index.label(a);
+    let all = index.for_user(uid, upn);
+    let mut mine: Vec<&AuditEntry> =
         all.iter().copied().filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1))).filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0")).collect();
     mine.sort_by_key(|a| a.time);
-    let changes = |a: &&AuditEvent| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
+    let changes = |a: &&AuditEntry| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
     // Security info changed from the sign-in's own address within the hour
     // after it (Sentinel: suspicious sign-in followed by MFA modification).
     match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
         Some(ip) => {
-            let after: Vec<&AuditEvent> = all.iter().copied().filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1))).filter(changes).collect();
+            let after: Vec<&AuditEntry> = all.iter().copied().filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1))).filter(changes).collect();
             let same = after.iter().find(|a| a.initiator_ip() == Some(ip));
             f.set("audit.change_after_from_ip", Value::Bool(same.is_some()), "audit log", same.map(|a| audit_label(a)));
             f.note("audit.change_after_from_ip", format!("security-info changes from {ip} within an hour after the sign-in"));
@@ -408,10 +403,10 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     f.note("audit.registration_abandoned", count.clone());
 
     let window = org.map_or(14, |o| o.recent_change_days);
-    let recent: Vec<&&AuditEvent> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
+    let recent: Vec<&&AuditEntry> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
     f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
     f.note("audit.recent_changes", format!("within {window} days before the failure"));
-    recent_change_facts(f, &recent, (uid, upn), at, hist, org);
+    recent_change_facts(f, &recent, (uid, upn), at, (hist, index), org);
     let fraud = mine.iter().rev().find(|a| {
         let x = act(a);
         starts_with_ci(x, "fraud reported") || x.eq_ignore_ascii_case("suspicious activity reported")
@@ -429,9 +424,9 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
 
 /// The latest security-info change before the failure: what, when, by whom,
 /// from where, and whether any recent change came from an unfamiliar place.
-fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEvent], (uid, upn): (Option<&str>, Option<&str>), at: DateTime<Utc>, hist: &super::History, org: Option<&OrgSettings>) {
+fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEntry], (uid, upn): (Option<&str>, Option<&str>), at: DateTime<Utc>, (hist, index): (&super::History, &AuditIndex), org: Option<&OrgSettings>) {
     let who = super::history_user(uid, upn);
-    let unfamiliar = |a: &AuditEvent| -> bool {
+    let unfamiliar = |a: &AuditEntry| -> bool {
         let Some(ip) = a.initiator_ip() else { return false };
         if org.is_some_and(|o| o.place_trusted(ip, hist.country_of(ip))) {
             return false;
@@ -446,7 +441,7 @@ fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEvent], (uid, upn): (Opti
     };
     match recent.last() {
         Some(a) => {
-            let label = Some(audit_label(a));
+            let label = Some(index.label(a));
             let what = match a.result_reason.as_deref().filter(|s| !s.is_empty()) {
                 Some(r) => format!("{}: {r}", act(a)),
                 None => act(a).to_string(),
@@ -457,7 +452,7 @@ fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEvent], (uid, upn): (Opti
                 Some(n) => f.set("audit.recent_change_by", Value::Text(n.into()), "initiatedBy", label.clone()),
                 None => f.unknown("audit.recent_change_by", "initiatedBy", "the event names no initiator"),
             }
-            let by_admin = a.initiated_by.as_ref().and_then(|i| i.user.as_ref()).is_some() && !a.is_self_service(uid, upn);
+            let by_admin = a.initiated_by_user() && !a.is_self_service(uid, upn);
             f.set("audit.recent_change_by_admin", Value::Bool(by_admin), "initiatedBy vs targetResources", label.clone());
             match a.initiator_ip() {
                 Some(ip) => {

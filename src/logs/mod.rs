@@ -5,6 +5,7 @@
 //! as 50074 and its final result are one attempt) and [`Evidence::select`]
 //! picks the attempt to diagnose.
 
+mod audit;
 pub(crate) mod csv;
 
 mod flex;
@@ -17,6 +18,7 @@ pub(crate) mod summary;
 
 pub use record::{AppIdentity, AuditEvent, AuthStep, CaPolicy, DeviceDetail, Initiator, Location, MfaDetail, ModifiedProperty, Origin, RequirementPolicy, SignIn, Status, Target, UserIdentity};
 
+pub(crate) use audit::{AuditEntry, AuditIndex};
 pub(crate) use flex::{boolean as flex_boolean, int as flex_int, nested as flex_nested, parse_time, text as flex_text};
 pub(crate) use read::{is_json, read as read_text};
 pub(crate) use says::{contains_ci, is_mfa_step, says_mfa_passed, MfaSays, StepMethod, StepRequirement};
@@ -66,15 +68,14 @@ pub(crate) fn user_key(k: &str) -> u64 {
 #[derive(Debug, Default)]
 pub struct Evidence {
     signins: Vec<SignIn>,
+    /// The audit events in full; empty when the builder kept only the index.
     audit: Vec<AuditEvent>,
     audit_given: bool,
     /// Records that could not be read, when the builder kept going past them.
     bad_records: Vec<Error>,
-    /// (hash of a user key, event number), sorted: the audit events of each
-    /// user id or UPN (case folded), twelve bytes a pair, found by binary
-    /// search. A hash collision only costs a look that
-    /// [`AuditEvent::concerns`] turns down.
-    audit_index: OnceLock<Vec<(u64, u32)>>,
+    /// The audit events as the facts read them, by user: what every
+    /// diagnosis reads, whether or not the full events are kept.
+    audit_index: AuditIndex,
 }
 
 /// How to read an input file.
@@ -101,6 +102,8 @@ pub struct EvidenceBuilder {
     format: InputFormat,
     /// `Some` when bad records are listed and skipped rather than fatal.
     bad: Option<Vec<Error>>,
+    /// Keep only the audit index, not the full events.
+    audit_index_only: bool,
 }
 
 impl EvidenceBuilder {
@@ -110,6 +113,15 @@ impl EvidenceBuilder {
     /// and a file with no good record is still an error.
     pub fn skip_bad_records(mut self, skip: bool) -> Self {
         self.bad = skip.then(Vec::new);
+        self
+    }
+
+    /// Keep of the audit log only what the facts read (an index of compact
+    /// entries by user), not the full events: batch triage's memory then
+    /// follows the users, not the audit file's size. [`Evidence::audit`]
+    /// and [`Evidence::audit_for`] are then empty; the facts are the same.
+    pub fn audit_index_only(mut self, only: bool) -> Self {
+        self.audit_index_only = only;
         self
     }
 
@@ -152,35 +164,39 @@ impl EvidenceBuilder {
     /// Read audit events from a file (Graph `directoryAudit` object, array or
     /// page; JSON Lines; Log Analytics rows; Azure Monitor records; the admin
     /// center's or Log Analytics' CSV), streamed.
-    pub fn audit_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+    pub fn audit_file(self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let f = open_log(path)?;
-        let events = read::read_stream::<AuditEvent>(path, f, self.format, &mut self.bad)?;
-        self.add_audit(events);
-        Ok(self)
+        self.audit_from(path, f)
     }
     /// Read audit events from text.
-    pub fn audit_str(mut self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
-        let events = read::read_stream::<AuditEvent>(name.as_ref(), text.as_bytes(), self.format, &mut self.bad)?;
-        self.add_audit(events);
-        Ok(self)
+    pub fn audit_str(self, name: impl AsRef<Path>, text: &str) -> Result<Self> {
+        self.audit_from(name.as_ref(), text.as_bytes())
     }
-    /// Keep a file's audit events, without a second copy of a large log.
-    fn add_audit(&mut self, mut events: Vec<AuditEvent>) {
-        events.shrink_to_fit();
-        if self.ev.audit.is_empty() {
-            self.ev.audit = events;
-        } else {
-            self.ev.audit.extend(events);
-        }
+    /// Index each event as it is read, and keep it unless only the index is wanted.
+    fn audit_from(mut self, path: &Path, reader: impl std::io::Read) -> Result<Self> {
+        let (ev, keep) = (&mut self.ev, !self.audit_index_only);
+        read::read_stream_each::<AuditEvent>(path, reader, self.format, &mut self.bad, &mut |e| {
+            ev.audit_index.push(&e);
+            if keep {
+                ev.audit.push(e);
+            }
+        })?;
+        self.ev.audit.shrink_to_fit();
         self.ev.audit_given = true;
+        Ok(self)
     }
 
     /// Add records already decoded.
     pub fn records(mut self, signins: Vec<SignIn>, audit: Option<Vec<AuditEvent>>) -> Self {
         self.ev.signins.extend(signins);
         if let Some(a) = audit {
-            self.ev.audit.extend(a);
+            for e in a {
+                self.ev.audit_index.push(&e);
+                if !self.audit_index_only {
+                    self.ev.audit.push(e);
+                }
+            }
             self.ev.audit_given = true;
         }
         self
@@ -196,6 +212,7 @@ impl EvidenceBuilder {
                 }
             }
         }
+        self.ev.audit_index.finish();
         self.ev.bad_records = self.bad.unwrap_or_default();
         self.ev
     }
@@ -334,9 +351,18 @@ impl Evidence {
     pub fn bad_records(&self) -> &[Error] {
         &self.bad_records
     }
-    /// All audit events, in file order.
+    /// All audit events, in file order (none when built with
+    /// [`EvidenceBuilder::audit_index_only`]).
     pub fn audit(&self) -> &[AuditEvent] {
         &self.audit
+    }
+    /// How many audit events were read (kept in full or not).
+    pub fn audit_len(&self) -> usize {
+        self.audit_index.len()
+    }
+    /// The audit log as the facts read it.
+    pub(crate) fn audit_index(&self) -> &AuditIndex {
+        &self.audit_index
     }
     /// Whether an audit log was given at all (if not, audit facts are unknown).
     pub fn has_audit(&self) -> bool {
@@ -345,22 +371,8 @@ impl Evidence {
     /// The audit events that concern a user (as target, or as the initiator of
     /// a self-service change), in file order.
     pub fn audit_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<&AuditEvent> {
-        let index = self.audit_index.get_or_init(|| {
-            let mut pairs: Vec<(u64, u32)> = self.audit.iter().enumerate().flat_map(|(i, a)| a.user_keys().map(move |k| (user_key(k), i as u32))).collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            pairs.shrink_to_fit();
-            pairs
-        });
-        let of = |k: &str| {
-            let h = user_key(k);
-            let from = index.partition_point(|&(x, _)| x < h);
-            index[from..].iter().take_while(move |&&(x, _)| x == h).map(|&(_, i)| i)
-        };
-        let mut idx: Vec<u32> = [user_id, upn].into_iter().flatten().flat_map(of).collect();
-        idx.sort_unstable();
-        idx.dedup();
-        idx.into_iter().map(|i| &self.audit[i as usize]).filter(|a| a.concerns(user_id, upn)).collect()
+        let numbers = self.audit_index.numbers_for(user_id, upn);
+        numbers.into_iter().filter_map(|i| self.audit.get(i as usize)).filter(|a| a.concerns(user_id, upn)).collect()
     }
 
     /// Group the sign-ins into attempts by correlation id, each oldest first;
@@ -458,13 +470,31 @@ mod tests {
     #[test]
     fn a_users_audit_events_are_found_whatever_the_case_of_their_name() -> Result<()> {
         let ev = Evidence::builder().audit_file("tests/fixtures/declined-unfamiliar-change/audit.json")?.build();
-        let names: Vec<String> = ev.audit().iter().flat_map(|a| a.user_keys().map(String::from)).filter(|k| k.contains('@')).collect();
-        let name = names.first().cloned().unwrap_or_default();
+        let targets = ev.audit().iter().flat_map(|a| a.target_resources.iter().flatten());
+        let name = targets.filter_map(|t| t.user_principal_name.as_deref()).map(String::from).next().unwrap_or_default();
         let found = ev.audit_for(None, Some(&name)).len();
         assert!(found > 0, "no events for {name}");
-        assert_eq!(ev.audit_for(None, Some(&name.to_ascii_uppercase())).len(), found);
-        assert_eq!(ev.audit_for(None, Some(&name.to_ascii_lowercase())).len(), found);
+        for n in [name.to_ascii_uppercase(), name.to_ascii_lowercase()] {
+            assert_eq!(ev.audit_for(None, Some(&n)).len(), found);
+            assert_eq!(ev.audit_index().for_user(None, Some(&n)).len(), found);
+        }
         assert!(ev.audit_for(None, Some("someone.else@contoso.com")).is_empty());
+        Ok(())
+    }
+
+    /// Kept as an index only, the audit log is not held in full, and the
+    /// facts read from it are the same as from the full events.
+    #[test]
+    fn an_audit_index_alone_gives_the_same_facts() -> Result<()> {
+        let dir = "tests/fixtures/declined-unfamiliar-change";
+        let full = Evidence::builder().signins_file(format!("{dir}/signin.json"))?.audit_file(format!("{dir}/audit.json"))?.build();
+        let lean = Evidence::builder().audit_index_only(true).signins_file(format!("{dir}/signin.json"))?.audit_file(format!("{dir}/audit.json"))?.build();
+        assert!(lean.audit().is_empty() && !full.audit().is_empty());
+        assert_eq!(lean.audit_len(), full.audit().len());
+        let attempt = full.select(&Default::default())?;
+        let (a, b) = (crate::facts::Facts::derive(&attempt, &full, None), crate::facts::Facts::derive(&attempt, &lean, None));
+        assert!(a.get("audit.recent_change").is_some_and(|f| f.value.is_some()), "the fixture has a recent change: {a:?}");
+        assert_eq!(a, b);
         Ok(())
     }
 }

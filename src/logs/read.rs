@@ -362,6 +362,14 @@ pub(crate) fn read<T: LogRecord>(path: &Path, text: &str) -> Result<Vec<T>> {
 /// file's structure must still hold, and a file with no good record is
 /// still an error.
 pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    read_stream_each(path, reader, format, bad, &mut |r| out.push(r))?;
+    Ok(out)
+}
+
+/// [`read_stream`], each record handed to `each` as it is read, so that a
+/// caller keeping only a digest of the records never holds them all.
+pub(crate) fn read_stream_each<T: LogRecord>(path: &Path, reader: impl std::io::Read, format: super::InputFormat, bad: &mut Option<Vec<Error>>, each: &mut dyn FnMut(T)) -> Result<()> {
     let _sharing = T::SHARE_TEXT.then(super::flex::Sharing::begin);
     let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
     let json = is_json(&mut reader, format).map_err(|e| Error::io(path, &e))?;
@@ -377,19 +385,19 @@ pub(crate) fn read_stream<T: LogRecord>(path: &Path, reader: impl std::io::Read,
         if rest.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::new(ErrorKind::Empty, format!("the file is empty; expected a {} log", T::WHAT)).at_path(path));
         }
-        return read_json(path, &rest[..], bad);
+        return read_json(path, &rest[..], bad, each);
     }
     if !json {
-        return read_csv(path, reader, bad);
+        return read_csv(path, reader, bad, each);
     }
-    read_json(path, reader, bad)
+    read_json(path, reader, bad, each)
 }
 
 /// A file whose every record was bad (this file's, from `before` on in the
 /// list) is an error: its first bad record says why.
-fn no_good_record<T>(out: &[T], bad: &mut Option<Vec<Error>>, before: usize) -> Result<()> {
+fn no_good_record(read: usize, bad: &mut Option<Vec<Error>>, before: usize) -> Result<()> {
     match bad.as_mut() {
-        Some(list) if out.is_empty() && list.len() > before => Err(list.remove(before)),
+        Some(list) if read == 0 && list.len() > before => Err(list.remove(before)),
         _ => Ok(()),
     }
 }
@@ -406,11 +414,11 @@ fn keep_or_fail(bad: &mut Option<Vec<Error>>, e: Error) -> Result<()> {
 }
 
 /// JSON in any shape, split record by record.
-fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
+fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>, each: &mut dyn FnMut(T)) -> Result<()> {
     let before = bad.as_ref().map_or(0, Vec::len);
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut splitter = super::split::Splitter::new(reader);
-    let (mut out, mut skipped, mut batch) = (Vec::new(), 0, super::split::Batch::default());
+    let (mut out, mut read, mut skipped, mut batch) = (Vec::new(), 0, 0, super::split::Batch::default());
     loop {
         batch = match splitter.next_batch_into(batch, 256) {
             Ok(Some(b)) => b,
@@ -438,25 +446,27 @@ fn read_json<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Op
                 Ok(n) => skipped += n,
                 Err(e) => keep_or_fail(bad, e)?,
             }
+            read += out.len();
+            out.drain(..).for_each(&mut *each);
         }
     }
-    no_good_record(&out, bad, before)?;
-    if out.is_empty() && !(T::EMPTY_OK && skipped == 0) {
+    no_good_record(read, bad, before)?;
+    if read == 0 && !(T::EMPTY_OK && skipped == 0) {
         let also = if skipped > 0 { format!(" ({skipped} Azure Monitor records of other categories were skipped)") } else { String::new() };
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records{also}", T::WHAT)).at_path(path));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Read a CSV export, row by row.
-fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>) -> Result<Vec<T>> {
+fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Option<Vec<Error>>, each: &mut dyn FnMut(T)) -> Result<()> {
     let before = bad.as_ref().map_or(0, Vec::len);
     let (mut rdr, mapper) = super::csv::open(path, reader)?;
     if let Err(hint) = T::accepts_csv(mapper.kind()) {
         return Err(Error::new(ErrorKind::NotALog, format!("not a {} export", T::WHAT)).at_path(path).at(1, 1).hint(hint));
     }
     let file: Arc<str> = Arc::from(path.display().to_string());
-    let mut out = Vec::new();
+    let mut read = 0;
     let mut row = csv::StringRecord::new();
     for i in 1.. {
         let line = rdr.position().line() as usize;
@@ -485,13 +495,14 @@ fn read_csv<T: LogRecord>(path: &Path, reader: impl std::io::Read, bad: &mut Opt
         }
         rec.set_origin(Origin { file: file.clone(), record: i, line });
         rec.shrink();
-        out.push(rec);
+        read += 1;
+        each(rec);
     }
-    no_good_record(&out, bad, before)?;
-    if out.is_empty() && !T::EMPTY_OK {
+    no_good_record(read, bad, before)?;
+    if read == 0 && !T::EMPTY_OK {
         return Err(Error::new(ErrorKind::Empty, format!("the file holds no {} records", T::WHAT)).at_path(path));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The admin center's authentication-details CSV (downloaded beside the

@@ -421,14 +421,6 @@ impl AuditEvent {
         user_targets().next().is_none() && initiator.is_some_and(|u| same(u.id.as_deref(), u.user_principal_name.as_deref()))
     }
 
-    /// Ids and UPNs of the users this event may concern (user targets and
-    /// the initiator), for indexing; [`AuditEvent::concerns`] decides.
-    pub(crate) fn user_keys(&self) -> impl Iterator<Item = &str> {
-        let targets = self.target_resources.iter().flatten().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user")));
-        let initiator = self.initiated_by.as_ref().and_then(|i| i.user.as_ref());
-        targets.flat_map(|t| [t.id.as_deref(), t.user_principal_name.as_deref()]).chain(initiator.into_iter().flat_map(|u| [u.id.as_deref(), u.user_principal_name.as_deref()])).flatten()
-    }
-
     /// Who did it: the initiating user's UPN, else their name, else the app.
     pub fn initiator_name(&self) -> Option<&str> {
         let i = self.initiated_by.as_ref()?;

@@ -165,7 +165,9 @@ pub fn run(mut a: Args) -> Result<i32, Error> {
     if sources.skipped > 0 {
         super::ui::note(format!("note: {} files of other Azure Monitor categories were passed over (only sign-in and audit logs are read)", sources.skipped));
     }
-    let (audit, org) = super::common::load_logs(&[], &sources.audit, a.org.as_ref(), a.input_format, !a.strict)?;
+    // Of the audit log, only what the facts read is kept (by user).
+    let index_only = signin_doctor::Evidence::builder().audit_index_only(true);
+    let (audit, org) = super::common::load_logs_with(index_only, &[], &sources.audit, a.org.as_ref(), a.input_format, !a.strict)?;
     let opts = options(&a, chosen, &sources);
     let bar = Bar::new();
     let mut dest = Dest::open(a.output.as_deref(), a.format == TriageFormat::Csv, !a.no_bom)?;
