@@ -94,9 +94,10 @@ impl AuditIndex {
             self.users.extend(user.into_iter().flat_map(|u| [u.id.as_deref(), u.user_principal_name.as_deref()]).flatten().map(|k| (user_key(k), number)));
         }
         let key = |v: Option<&Arc<str>>| v.map_or(0, |v| user_key(v));
-        let initiator = e.initiated_by.as_ref().and_then(|i| {
-            i.user.as_ref().and_then(|u| u.user_principal_name.clone().or_else(|| u.display_name.clone())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.clone()))
-        });
+        let initiator = e
+            .initiated_by
+            .as_ref()
+            .and_then(|i| i.user.as_ref().and_then(|u| u.user_principal_name.clone().or_else(|| u.display_name.clone())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.clone())));
         let file = match self.files.last() {
             Some(f) if Arc::ptr_eq(f, &e.origin.file) || **f == *e.origin.file => self.files.len() - 1,
             _ => {
@@ -203,7 +204,15 @@ mod tests {
                 {"id": "e4", "activityDisplayName": "User started security info registration", "initiatedBy": {"user": {"id": "u3", "userPrincipalName": "cy@contoso.com"}}, "targetResources": []}]"#,
         )?;
         assert_eq!(index.len(), 4);
-        for (uid, upn) in [(Some("u1"), None), (None, Some("ana@contoso.com")), (Some("U2"), Some("ben@contoso.com")), (Some("admin1"), Some("admin@contoso.com")), (Some("u3"), None), (Some("p1"), None), (None, Some("nobody@contoso.com"))] {
+        for (uid, upn) in [
+            (Some("u1"), None),
+            (None, Some("ana@contoso.com")),
+            (Some("U2"), Some("ben@contoso.com")),
+            (Some("admin1"), Some("admin@contoso.com")),
+            (Some("u3"), None),
+            (Some("p1"), None),
+            (None, Some("nobody@contoso.com")),
+        ] {
             let want: Vec<u32> = events.iter().enumerate().filter(|(_, e)| e.concerns(uid, upn)).map(|(i, _)| i as u32).collect();
             assert_eq!(index.numbers_for(uid, upn), want, "{uid:?} {upn:?}");
         }

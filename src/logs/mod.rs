@@ -10,6 +10,7 @@ pub(crate) mod csv;
 
 mod flex;
 pub(crate) mod inputs;
+mod kinds;
 mod read;
 mod record;
 mod says;

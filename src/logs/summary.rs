@@ -272,7 +272,7 @@ fn peek_in<'a>(text: &'a str, env: Envelope<'a>) -> Peeked<'a> {
         return peek_in(inner.get(), env);
     }
     if let Some(props) = p.properties.filter(|r| r.get().starts_with('{') && p.operation.is_some()) {
-        if p.category.as_deref().is_some_and(|c| !<super::SignIn as super::read::LogRecord>::accepts_category(c)) {
+        if p.category.as_deref().is_some_and(|c| !<super::SignIn as super::kinds::LogRecord>::accepts_category(c)) {
             return Peeked::Skip;
         }
         return peek_in(props.get(), Envelope { time: keep(p.env_time), result: p.env_result.and_then(|r| r.trim().parse().ok()), corr: keep(p.corr) });
