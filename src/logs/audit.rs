@@ -2,12 +2,35 @@
 //! by user. Built as the events stream in, so a caller that does not need
 //! the full events (batch triage) never holds them: memory follows what the
 //! facts read (an event's time, activity, result, initiator and the names
-//! of the properties it changed), not the audit file's size.
+//! of the properties it changed, about 200 bytes an event), not the audit
+//! file's size (about 800 bytes an event).
 
 use super::record::AuditEvent;
-use super::user_key;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use std::hash::BuildHasher;
+use std::sync::{Arc, OnceLock};
+
+/// Which kind of name a key is of: an object id is only ever compared with
+/// an object id, a UPN with a UPN (as [`AuditEvent::concerns`] compares them).
+#[derive(Clone, Copy, Hash)]
+enum Kind {
+    Id,
+    Upn,
+}
+
+/// A user's id or UPN, case folded, as a 64-bit key and a 32-bit check
+/// hashed apart (two seeds, fresh in each process): two names are taken
+/// for one only when all 96 bits agree, so unlike the history (which keeps
+/// users by a 64-bit key alone) two users' audit events are never mixed in
+/// practice. Empty names are no names.
+fn ident(kind: Kind, name: Option<&str>) -> Option<(u64, u32)> {
+    static STATES: OnceLock<[foldhash::quality::RandomState; 2]> = OnceLock::new();
+    let name = name.filter(|n| !n.is_empty())?;
+    let [a, b] = STATES.get_or_init(Default::default);
+    let folded = super::ascii_lowercase(name);
+    let it = (kind, folded.as_bytes());
+    Some((a.hash_one(it), b.hash_one(it) as u32))
+}
 
 /// One audit event, as far as the facts read it. Texts are shared with
 /// every other event holding the same text (the audit reader shares them).
@@ -25,15 +48,15 @@ pub(crate) struct AuditEntry {
     initiator: Option<Arc<str>>,
     /// The initiating user's IP address (never empty).
     initiator_ip: Option<Arc<str>>,
-    /// The initiating user's id and UPN, as [`user_key`]s (0: none); `None`
+    /// The initiating user's id and UPN (see [`ident`]); the outer `None`
     /// when no user initiated the event (an app, or no initiator).
-    initiator_user: Option<[u64; 2]>,
+    initiator_user: Option<[Option<(u64, u32)>; 2]>,
     /// Names of the modified properties on the targets.
     properties: Box<[Arc<str>]>,
     /// Where it was read: the index's file number, the record number, and
     /// the event's `id`.
     file: u32,
-    record: u32,
+    record: usize,
     id: Option<Box<str>>,
 }
 
@@ -54,11 +77,12 @@ impl AuditEntry {
     }
 
     /// Whether the initiator is the user with this id or UPN (self-service)
-    /// rather than an admin; as [`AuditEvent::is_self_service`], by key.
+    /// rather than an admin; as [`AuditEvent::is_self_service`], by key,
+    /// an empty name matching nothing.
     pub(crate) fn is_self_service(&self, user_id: Option<&str>, upn: Option<&str>) -> bool {
         let Some([id, name]) = self.initiator_user else { return false };
-        let same = |key: u64, of: Option<&str>| key != 0 && of.is_some_and(|v| user_key(v) == key);
-        same(id, user_id) || same(name, upn)
+        let same = |key: Option<(u64, u32)>, kind, of| key.is_some() && key == ident(kind, of);
+        same(id, Kind::Id, user_id) || same(name, Kind::Upn, upn)
     }
 
     /// Names of the modified properties on the targets.
@@ -72,9 +96,9 @@ impl AuditEntry {
 pub(crate) struct AuditIndex {
     entries: Vec<AuditEntry>,
     files: Vec<Arc<str>>,
-    /// (user key, entry number), sorted once every event is in: the events
-    /// of each user id or UPN, found by binary search.
-    users: Vec<(u64, u32)>,
+    /// (key, check, entry number) of each user id and UPN (see [`ident`]),
+    /// sorted once every event is in, found by binary search: 16 bytes a name.
+    users: Vec<(u64, u32, u32)>,
     sorted: bool,
 }
 
@@ -84,16 +108,18 @@ impl AuditIndex {
     /// [`AuditEvent::concerns`] accepts).
     pub(crate) fn push(&mut self, e: &AuditEvent) {
         let number = self.entries.len() as u32;
+        let names = |id: Option<&str>, upn: Option<&str>| [ident(Kind::Id, id), ident(Kind::Upn, upn)];
+        let file = |(key, check): (u64, u32)| (key, check, number);
         let mut filed = false;
         for t in e.target_resources.iter().flatten().filter(|t| t.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("user"))) {
             filed = true;
-            self.users.extend([t.id.as_deref(), t.user_principal_name.as_deref()].into_iter().flatten().map(|k| (user_key(k), number)));
+            self.users.extend(names(t.id.as_deref(), t.user_principal_name.as_deref()).into_iter().flatten().map(file));
         }
         let user = e.initiated_by.as_ref().and_then(|i| i.user.as_ref());
+        let initiator_user = user.map(|u| names(u.id.as_deref(), u.user_principal_name.as_deref()));
         if !filed {
-            self.users.extend(user.into_iter().flat_map(|u| [u.id.as_deref(), u.user_principal_name.as_deref()]).flatten().map(|k| (user_key(k), number)));
+            self.users.extend(initiator_user.into_iter().flatten().flatten().map(file));
         }
-        let key = |v: Option<&Arc<str>>| v.map_or(0, |v| user_key(v));
         let initiator = e
             .initiated_by
             .as_ref()
@@ -105,6 +131,7 @@ impl AuditIndex {
                 self.files.len() - 1
             }
         };
+        let properties = e.target_resources.iter().flatten().flat_map(|t| t.modified_properties.iter().flatten()).filter_map(|p| p.display_name.clone());
         self.entries.push(AuditEntry {
             time: e.time,
             activity: e.activity.clone(),
@@ -112,10 +139,10 @@ impl AuditIndex {
             result_reason: e.result_reason.clone(),
             initiator,
             initiator_ip: user.and_then(|u| u.ip_address.clone()).filter(|s| !s.is_empty()),
-            initiator_user: user.map(|u| [key(u.id.as_ref()), key(u.user_principal_name.as_ref())]),
-            properties: e.modified_property_names().map(Arc::from).collect(),
+            initiator_user,
+            properties: properties.collect(),
             file: file as u32,
-            record: e.origin.record as u32,
+            record: e.origin.record,
             id: e.id.as_deref().map(Box::from),
         });
         self.sorted = false;
@@ -137,17 +164,15 @@ impl AuditIndex {
         self.entries.len()
     }
 
-    /// The entry numbers of a user's events (by id or UPN, case folded), in
-    /// file order. Two users sharing a key (see [`user_key`]) would share
-    /// their events, as they would share their sign-in history.
+    /// The entry numbers of a user's events, by id or UPN (case folded, an
+    /// empty name matching nothing), in file order: the events
+    /// [`AuditEvent::concerns`] accepts.
     pub(crate) fn numbers_for(&self, user_id: Option<&str>, upn: Option<&str>) -> Vec<u32> {
-        debug_assert!(self.sorted || self.users.is_empty(), "the audit index is read before it is finished");
-        let of = |k: &str| {
-            let h = user_key(k);
-            let from = self.users.partition_point(|&(x, _)| x < h);
-            self.users[from..].iter().take_while(move |&&(x, _)| x == h).map(|&(_, i)| i)
+        let of = |(key, check): (u64, u32)| {
+            let from = self.users.partition_point(|&(k, c, _)| (k, c) < (key, check));
+            self.users[from..].iter().take_while(move |&&(k, c, _)| (k, c) == (key, check)).map(|&(_, _, i)| i)
         };
-        let mut numbers: Vec<u32> = [user_id, upn].into_iter().flatten().filter(|k| !k.is_empty()).flat_map(of).collect();
+        let mut numbers: Vec<u32> = [ident(Kind::Id, user_id), ident(Kind::Upn, upn)].into_iter().flatten().flat_map(of).collect();
         numbers.sort_unstable();
         numbers.dedup();
         numbers
@@ -171,65 +196,4 @@ impl AuditIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::AuditIndex;
-    use crate::logs::AuditEvent;
-
-    fn events(text: &str) -> Result<Vec<AuditEvent>, String> {
-        crate::logs::read_text::<AuditEvent>(std::path::Path::new("dir/audit.json"), text).map_err(|e| e.to_string())
-    }
-
-    fn index(text: &str) -> Result<(Vec<AuditEvent>, AuditIndex), String> {
-        let events = events(text)?;
-        let mut index = AuditIndex::default();
-        for e in &events {
-            index.push(e);
-        }
-        index.finish();
-        Ok((events, index))
-    }
-
-    /// The index files an event under exactly the users `concerns` accepts,
-    /// and its entries say what the full event says.
-    #[test]
-    fn entries_say_what_the_events_say_and_are_found_as_concerns_finds_them() -> Result<(), String> {
-        let (events, index) = index(
-            r#"[{"id": "e1", "activityDisplayName": "User registered security info", "activityDateTime": "2026-11-02T09:00:00Z", "result": "success",
-                 "initiatedBy": {"user": {"id": "U1", "userPrincipalName": "ana@contoso.com", "ipAddress": "203.0.113.5"}},
-                 "targetResources": [{"id": "u1", "type": "User", "userPrincipalName": "Ana@Contoso.com", "modifiedProperties": [{"displayName": "StrongAuthenticationMethod"}]}]},
-                {"id": "e2", "activityDisplayName": "Reset password (by admin)", "activityDateTime": "2026-11-03T09:00:00Z",
-                 "initiatedBy": {"user": {"id": "admin1", "userPrincipalName": "admin@contoso.com", "ipAddress": ""}},
-                 "targetResources": [{"id": "u2", "type": "User", "userPrincipalName": "ben@contoso.com"}]},
-                {"activityDisplayName": "Update policy", "initiatedBy": {"app": {"displayName": "Graph Explorer"}}, "targetResources": [{"id": "p1", "type": "Policy"}]},
-                {"id": "e4", "activityDisplayName": "User started security info registration", "initiatedBy": {"user": {"id": "u3", "userPrincipalName": "cy@contoso.com"}}, "targetResources": []}]"#,
-        )?;
-        assert_eq!(index.len(), 4);
-        for (uid, upn) in [
-            (Some("u1"), None),
-            (None, Some("ana@contoso.com")),
-            (Some("U2"), Some("ben@contoso.com")),
-            (Some("admin1"), Some("admin@contoso.com")),
-            (Some("u3"), None),
-            (Some("p1"), None),
-            (None, Some("nobody@contoso.com")),
-        ] {
-            let want: Vec<u32> = events.iter().enumerate().filter(|(_, e)| e.concerns(uid, upn)).map(|(i, _)| i as u32).collect();
-            assert_eq!(index.numbers_for(uid, upn), want, "{uid:?} {upn:?}");
-        }
-        let entries = index.for_user(Some("u1"), None);
-        let (a, e) = (entries.first().ok_or("no entry for u1")?, &events[0]);
-        assert_eq!((a.time, a.activity.as_deref(), a.result.as_deref()), (e.time, e.activity.as_deref(), e.result.as_deref()));
-        assert_eq!((a.initiator_name(), a.initiator_ip()), (e.initiator_name(), e.initiator_ip()));
-        assert!(a.modified_property_names().eq(e.modified_property_names()));
-        for (uid, upn) in [(Some("u1"), Some("ana@contoso.com")), (Some("x"), Some("ANA@contoso.com")), (Some("x"), Some("y"))] {
-            assert_eq!(a.is_self_service(uid, upn), e.is_self_service(uid, upn), "{uid:?} {upn:?}");
-        }
-        assert_eq!(&*index.label(a), "audit.json#1 (e1)");
-        let admin = index.for_user(Some("u2"), None);
-        let b = admin.first().ok_or("no entry for u2")?;
-        assert!(b.initiated_by_user() && !b.is_self_service(Some("u2"), Some("ben@contoso.com")) && b.initiator_ip().is_none());
-        let app = index.for_user(Some("p1"), None);
-        assert!(app.is_empty(), "a policy target is not a user");
-        Ok(())
-    }
-}
+mod tests;
