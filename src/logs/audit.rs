@@ -48,15 +48,17 @@ pub(crate) struct AuditEntry {
     initiator: Option<Arc<str>>,
     /// The initiating user's IP address (never empty).
     initiator_ip: Option<Arc<str>>,
-    /// The initiating user's id and UPN (see [`ident`]); the outer `None`
-    /// when no user initiated the event (an app, or no initiator).
-    initiator_user: Option<[Option<(u64, u32)>; 2]>,
+    /// The initiating user's id and UPN, each as the 64-bit key of
+    /// [`ident`] (0: no name; compared only with the one user asked about,
+    /// so 64 bits suffice); `None` when no user initiated the event (an
+    /// app, or no initiator).
+    initiator_user: Option<[u64; 2]>,
     /// Names of the modified properties on the targets.
     properties: Box<[Arc<str>]>,
     /// Where it was read: the index's file number, the record number, and
     /// the event's `id`.
     file: u32,
-    record: usize,
+    record: u32,
     id: Option<Box<str>>,
 }
 
@@ -81,7 +83,7 @@ impl AuditEntry {
     /// an empty name matching nothing.
     pub(crate) fn is_self_service(&self, user_id: Option<&str>, upn: Option<&str>) -> bool {
         let Some([id, name]) = self.initiator_user else { return false };
-        let same = |key: Option<(u64, u32)>, kind, of| key.is_some() && key == ident(kind, of);
+        let same = |key: u64, kind, of| key != 0 && ident(kind, of).is_some_and(|(k, _)| k == key);
         same(id, Kind::Id, user_id) || same(name, Kind::Upn, upn)
     }
 
@@ -116,10 +118,11 @@ impl AuditIndex {
             self.users.extend(names(t.id.as_deref(), t.user_principal_name.as_deref()).into_iter().flatten().map(file));
         }
         let user = e.initiated_by.as_ref().and_then(|i| i.user.as_ref());
-        let initiator_user = user.map(|u| names(u.id.as_deref(), u.user_principal_name.as_deref()));
+        let initiator_names = user.map(|u| names(u.id.as_deref(), u.user_principal_name.as_deref()));
         if !filed {
-            self.users.extend(initiator_user.into_iter().flatten().flatten().map(file));
+            self.users.extend(initiator_names.into_iter().flatten().flatten().map(file));
         }
+        let initiator_user = initiator_names.map(|n| n.map(|k| k.map_or(0, |(key, _)| key)));
         let initiator = e
             .initiated_by
             .as_ref()
@@ -142,7 +145,8 @@ impl AuditIndex {
             initiator_user,
             properties: properties.collect(),
             file: file as u32,
-            record: e.origin.record,
+            // An audit log is capped at 1 GiB: some million events.
+            record: u32::try_from(e.origin.record).unwrap_or(u32::MAX),
             id: e.id.as_deref().map(Box::from),
         });
         self.sorted = false;
@@ -197,3 +201,6 @@ impl AuditIndex {
 
 #[cfg(test)]
 mod tests;
+
+// One entry per audit event, held for the whole run: keep it small.
+const _: () = assert!(std::mem::size_of::<AuditEntry>() <= 176);
