@@ -14,9 +14,20 @@ const LIST_CAP: usize = 100_000;
 /// The most distinct values kept per user (client apps, systems, apps).
 const VALUES_CAP: usize = 8;
 
+/// Keep the `cap` earliest uses (by their order) once the list is twice
+/// that: the earliest `cap` of a union are the earliest `cap` of its parts'
+/// earliest, so which uses are listed never depends on how the records
+/// reached the workers.
+fn keep_earliest(v: &mut Vec<BreakGlassUse>, cap: usize) {
+    if v.len() >= 2 * cap.max(1) {
+        v.sort_unstable();
+        v.truncate(cap);
+    }
+}
+
 /// One break-glass sign-in. Ordered by its fields in turn (time first), so
 /// the list reads the same whatever order the workers met them in.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 struct BreakGlassUse {
     time: String,
     user: String,
@@ -205,7 +216,7 @@ impl RolloutAcc {
         let bg = org.is_some_and(|o| o.is_break_glass(s.user.as_deref(), s.upn.as_deref()));
         if bg {
             self.break_glass += 1;
-            if self.break_glass_uses.len() < LIST_CAP {
+            {
                 let time = s.time.map(sheet_time).unwrap_or_default();
                 self.break_glass_uses.push(BreakGlassUse {
                     time,
@@ -219,6 +230,7 @@ impl RolloutAcc {
                     },
                     app: s.app.as_deref().unwrap_or_default().to_string(),
                 });
+                keep_earliest(&mut self.break_glass_uses, LIST_CAP);
             }
         }
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
@@ -256,7 +268,8 @@ impl RolloutAcc {
             *self.legacy_devices.entry(k).or_default() += v;
         }
         self.break_glass += o.break_glass;
-        self.break_glass_uses.extend(o.break_glass_uses.into_iter().take(LIST_CAP.saturating_sub(self.break_glass_uses.len())));
+        self.break_glass_uses.extend(o.break_glass_uses);
+        keep_earliest(&mut self.break_glass_uses, LIST_CAP);
         self.single_factor += o.single_factor;
         for (k, v) in o.single_factor_users {
             self.single_factor_users.entry(k).or_default().merge(v);
@@ -301,6 +314,8 @@ impl RolloutAcc {
         // account and the rest of the row.
         let mut uses: Vec<&BreakGlassUse> = self.break_glass_uses.iter().collect();
         uses.sort();
+        uses.truncate(LIST_CAP);
+        let listed = uses.len();
         let bg_rows: Vec<Vec<String>> = uses.into_iter().map(|b| vec![b.user.clone(), b.time.clone(), b.ip.clone(), b.country.clone(), b.result.clone(), b.app.clone()]).collect();
         let configured = org.is_some_and(|o| !o.break_glass_accounts.is_empty());
         out.push(RolloutCheck {
@@ -318,8 +333,8 @@ impl RolloutAcc {
                 "no break-glass accounts are configured (--org)".into()
             } else if self.break_glass == 0 {
                 "no sign-ins to the break-glass accounts".into()
-            } else if self.break_glass > self.break_glass_uses.len() {
-                format!("{} sign-ins to break-glass accounts (the first {} listed): confirm each was a planned test", self.break_glass, self.break_glass_uses.len())
+            } else if self.break_glass > listed {
+                format!("{} sign-ins to break-glass accounts (the first {listed} listed): confirm each was a planned test", self.break_glass)
             } else {
                 format!("{} sign-ins to break-glass accounts: confirm each was a planned test", self.break_glass)
             },
@@ -396,93 +411,4 @@ pub struct RolloutCheck {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_users_values_are_sorted_distinct_capped_and_shared() {
-        let mut pool = FastSet::default();
-        let mut sub = Subject::default();
-        for (app, client) in [("Teams", "Browser"), ("Azure Portal", "Browser"), ("Teams", "Mobile Apps and Desktop clients"), ("", "Browser")] {
-            sub.see(10, intern(&mut pool, Some(app)), intern(&mut pool, Some(client)));
-        }
-        assert_eq!(sub.what.join(), "Azure Portal; Teams");
-        assert_eq!(sub.on.join(), "Browser; Mobile Apps and Desktop clients");
-        assert_eq!(sub.count, 4);
-        // One copy of each text, however many users name it.
-        assert_eq!(pool.len(), 4);
-        let mut other = Subject::default();
-        for i in 0..20 {
-            other.see(20, intern(&mut pool, Some(&format!("app {i:02}"))), None);
-        }
-        assert_eq!(other.what.0.len(), VALUES_CAP, "capped");
-        sub.merge(other);
-        assert_eq!((sub.count, sub.last), (24, 20));
-        assert_eq!(sub.what.0.len(), VALUES_CAP);
-        assert!(sub.what.0.windows(2).all(|w| w[0] < w[1]), "sorted and distinct: {:?}", sub.what);
-        assert_eq!(sub.what.0.first().map(|v| &**v), Some("Azure Portal"));
-        // The same values in any order keep the same first eight.
-        let (mut forward, mut backward) = (Values::default(), Values::default());
-        let names: Vec<Arc<str>> = (0..20).map(|i| Arc::from(format!("app {i:02}"))).collect();
-        names.iter().for_each(|n| forward.insert(n.clone()));
-        names.iter().rev().for_each(|n| backward.insert(n.clone()));
-        assert_eq!(forward.join(), backward.join());
-        assert_eq!(forward.join(), "app 00; app 01; app 02; app 03; app 04; app 05; app 06; app 07");
-        assert!(backward.0.capacity() < 2 * VALUES_CAP, "a full list grew: {}", backward.0.capacity());
-    }
-
-    /// The history knows a user by their id; the check lists them by UPN.
-    #[test]
-    fn a_user_asked_to_register_who_then_passed_mfa_is_not_listed() {
-        use crate::facts::Glimpse;
-        let t0 = 1_700_000_000;
-        let record = |t: i64, code: i64, upn: &'static str, id: &'static str| Seen {
-            time: Some(t),
-            user: Some(id.into()),
-            upn: Some(upn.into()),
-            code: Some(code),
-            mfa: crate::logs::MfaSays { required: code == 0, ..Default::default() },
-            ..Default::default()
-        };
-        let mut acc = RolloutAcc::default();
-        let mut h = History::default();
-        for s in [record(t0, 50079, "Ann@Contoso.com", "11111111-aaaa"), record(t0 + 600, 0, "Ann@Contoso.com", "11111111-aaaa"), record(t0, 50079, "bob@contoso.com", "22222222-bbbb")] {
-            acc.add(&s, None);
-            h.add(&Glimpse::of_summary(&s));
-        }
-        h.finish();
-        let checks = acc.checks(None, &h);
-        let stuck = checks.iter().find(|c| c.id == "unable-to-register").map(|c| c.rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>());
-        assert_eq!(stuck, Some(vec!["bob@contoso.com".to_string()]));
-    }
-
-    /// Two registration prompts in one second, in either order and split
-    /// between workers either way: the same row.
-    #[test]
-    fn the_registration_kept_does_not_depend_on_the_order_of_records() {
-        let h = History::default();
-        let record = |code: i64| Seen { time: Some(1_700_000_000), upn: Some("ann@contoso.com".into()), code: Some(code), ..Default::default() };
-        let rows = |accs: Vec<Vec<i64>>| {
-            let mut all = RolloutAcc::default();
-            for codes in accs {
-                let mut acc = RolloutAcc::default();
-                codes.into_iter().for_each(|c| acc.add(&record(c), None));
-                all.merge(acc);
-            }
-            all.checks(None, &h).into_iter().find(|c| c.id == "unable-to-register").map(|c| c.rows)
-        };
-        let expected = rows(vec![vec![50072, 50079]]);
-        assert_eq!(expected.as_ref().and_then(|r| r.first()).map(|r| r[2].as_str()), Some("50079"));
-        for accs in [vec![vec![50079, 50072]], vec![vec![50079], vec![50072]], vec![vec![50072], vec![50079]]] {
-            assert_eq!(rows(accs.clone()), expected, "{accs:?}");
-        }
-    }
-
-    #[test]
-    fn policies_without_a_name_still_count_as_applied() {
-        let raw =
-            serde_json::value::RawValue::from_string(r#"[{"displayName":"","result":"success"},{"result":"reportOnlyFailure"},{"displayName":"MFA for admins","result":"notApplied"}]"#.to_string());
-        let names = raw.ok().and_then(|r| applied_policies(Some(&r)));
-        assert_eq!(names, Some(vec!["(unnamed policy)".to_string(), "(unnamed policy) (reportOnlyFailure)".to_string()]));
-    }
-}
+mod tests;
