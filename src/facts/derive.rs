@@ -3,7 +3,7 @@
 use super::classify::{classify_mfa_result, is_mfa_step, mfa_step};
 use super::lazy;
 use super::{Facts, OrgSettings, Value};
-use crate::logs::{Attempt, AuditEntry, AuditIndex, AuthStep, Evidence, SignIn};
+use crate::logs::{activities as kind, Attempt, AuditEntry, AuditIndex, AuthStep, Evidence, SignIn};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -27,40 +27,6 @@ const LEGACY_CLIENTS: &[&str] = &[
     "reporting web services",
     "other clients",
 ];
-
-/// Audit activities that change a user's security info (MFA methods).
-const CHANGE_ACTIVITIES: &[&str] = &[
-    "user registered security info",
-    "user deleted security info",
-    "user changed default security info",
-    "user updated security info",
-    "admin registered security info",
-    "admin deleted security info",
-    "admin updated security info",
-    "user registered all required security info",
-    "add users strong authentication phone app detail",
-    "remove users strong authentication phone app detail",
-    "add fido2 security key",
-    "delete fido2 security key(s)",
-    "add passwordless phone sign-in credential",
-    "delete passwordless phone sign-in credential",
-    "add windows hello for business credential",
-    "enable strong authentication",
-    "disable strong authentication",
-];
-
-/// Audit activities that register a method.
-const REGISTER_ACTIVITIES: &[&str] = &[
-    "user registered security info",
-    "admin registered security info",
-    "user registered all required security info",
-    "add users strong authentication phone app detail",
-    "add fido2 security key",
-    "add passwordless phone sign-in credential",
-    "add windows hello for business credential",
-];
-
-const PASSWORD_ACTIVITIES: &[&str] = &["reset password", "change password (self-service)", "reset password (self-service)", "reset password (by admin)", "change user password", "reset user password"];
 
 pub(crate) fn is_legacy_client(client: &str) -> bool {
     is_in(LEGACY_CLIENTS, client)
@@ -268,7 +234,7 @@ const AUDIT_FACTS: &[&str] = &[
 
 /// An audit event's activity name, or "".
 fn act(a: &AuditEntry) -> &str {
-    a.activity.as_deref().unwrap_or_default()
+    a.activity()
 }
 
 /// The organisation's settings about the user: break-glass account, pilot group.
@@ -354,10 +320,9 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let index = ev.audit_index();
     let audit_label = |a: &AuditEntry| index.label(a);
     let all = index.for_user(uid, upn);
-    let mut mine: Vec<&AuditEntry> =
-        all.iter().copied().filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1))).filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0")).collect();
+    let mut mine: Vec<&AuditEntry> = all.iter().copied().filter(|a| a.time.is_some_and(|t| t <= at + Duration::minutes(1))).filter(|a| a.succeeded()).collect();
     mine.sort_by_key(|a| a.time);
-    let changes = |a: &&AuditEntry| is_in(CHANGE_ACTIVITIES, act(a)) || (act(a).eq_ignore_ascii_case("update user") && a.modified_property_names().any(|p| p.starts_with("StrongAuthentication")));
+    let changes = |a: &&AuditEntry| a.is(kind::CHANGE);
     // Security info changed from the sign-in's own address within the hour
     // after it (Sentinel: suspicious sign-in followed by MFA modification).
     match d.ip_address.as_deref().filter(|i| !i.is_empty()) {
@@ -379,14 +344,14 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     }
     let count = format!("{} audit events for this user", mine.len());
 
-    let last_reg = mine.iter().rev().find(|a| is_in(REGISTER_ACTIVITIES, act(a)));
+    let last_reg = mine.iter().rev().find(|a| a.is(kind::REGISTER));
     f.set("audit.has_registered_security_info", Value::Bool(last_reg.is_some()), "audit log", None);
     f.note("audit.has_registered_security_info", count.clone());
     match last_reg {
         Some(a) => {
             let t = a.time.unwrap_or(at);
             f.set("audit.last_registration_days", Value::Number(days(t, at)), "activityDateTime", Some(audit_label(a)));
-            let what = a.result_reason.as_deref().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a)).to_string();
+            let what = a.result_reason().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a)).to_string();
             f.set("audit.last_registration_method", Value::Text(what), "resultReason", Some(audit_label(a)));
         }
         None => {
@@ -394,11 +359,8 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
             f.unknown("audit.last_registration_method", "audit log", "no registration for this user in the audit log");
         }
     }
-    let started = mine.iter().rposition(|a| {
-        let x = act(a);
-        x.eq_ignore_ascii_case("user started security info registration") || x.eq_ignore_ascii_case("user canceled security info registration")
-    });
-    let completed_after = started.is_some_and(|i| mine[i..].iter().any(|a| is_in(REGISTER_ACTIVITIES, act(a))));
+    let started = mine.iter().rposition(|a| a.is(kind::STARTED));
+    let completed_after = started.is_some_and(|i| mine[i..].iter().any(|a| a.is(kind::REGISTER)));
     f.set("audit.registration_abandoned", Value::Bool(started.is_some() && !completed_after), "audit log", None);
     f.note("audit.registration_abandoned", count.clone());
 
@@ -407,15 +369,12 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
     f.note("audit.recent_changes", format!("within {window} days before the failure"));
     recent_change_facts(f, &recent, (uid, upn), at, (hist, index), org);
-    let fraud = mine.iter().rev().find(|a| {
-        let x = act(a);
-        starts_with_ci(x, "fraud reported") || x.eq_ignore_ascii_case("suspicious activity reported")
-    });
+    let fraud = mine.iter().rev().find(|a| a.is(kind::FRAUD));
     f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));
-    let disabled = mine.iter().rev().find(|a| act(a).eq_ignore_ascii_case("disable account"));
-    let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| act(a).eq_ignore_ascii_case("enable account") && a.time > dis.time));
+    let disabled = mine.iter().rev().find(|a| a.is(kind::DISABLE));
+    let enabled_after = disabled.is_some_and(|dis| mine.iter().any(|a| a.is(kind::ENABLE) && a.time > dis.time));
     f.set("audit.account_disabled", Value::Bool(disabled.is_some() && !enabled_after), "audit log", disabled.map(|a| audit_label(a)));
-    match mine.iter().rev().find(|a| is_in(PASSWORD_ACTIVITIES, act(a))) {
+    match mine.iter().rev().find(|a| a.is(kind::PASSWORD)) {
         Some(a) => f.set("audit.password_changed_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", Some(audit_label(a))),
         None => f.unknown("audit.password_changed_days_ago", "audit log", "no password change for this user in the audit log"),
     }
@@ -442,7 +401,7 @@ fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEntry], (uid, upn): (Opti
     match recent.last() {
         Some(a) => {
             let label = Some(index.label(a));
-            let what = match a.result_reason.as_deref().filter(|s| !s.is_empty()) {
+            let what = match a.result_reason().filter(|s| !s.is_empty()) {
                 Some(r) => format!("{}: {r}", act(a)),
                 None => act(a).to_string(),
             };

@@ -1,9 +1,11 @@
 //! The audit log as the facts read it: one compact entry per event, found
 //! by user. Built as the events stream in, so a caller that does not need
 //! the full events (batch triage) never holds them: memory follows what the
-//! facts read (an event's time, activity, result, initiator and the names
-//! of the properties it changed, about 200 bytes an event), not the audit
-//! file's size (about 800 bytes an event).
+//! facts read, not the audit file's size (about 800 bytes an event). An
+//! event of a kind the facts tell apart (a registration, a security-info
+//! change, a password reset, ...) keeps its time, activity, result,
+//! reason and initiator (about 180 bytes with its user index); any other
+//! event is only counted (about 64 bytes).
 
 use super::record::AuditEvent;
 use chrono::{DateTime, Utc};
@@ -32,18 +34,29 @@ fn ident(kind: Kind, name: Option<&str>) -> Option<(u64, u32)> {
     Some((a.hash_one(it), b.hash_one(it) as u32))
 }
 
-/// One audit event, as far as the facts read it. Texts are shared with
-/// every other event holding the same text (the audit reader shares them).
+/// One audit event, as far as the facts read it: its time, whether it
+/// succeeded, what kind of activity it is, and for an event of a kind the
+/// facts tell apart (see [`activities`](super::activities)), its detail.
+/// An event of no such kind is only counted: about 32 bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AuditEntry {
     /// `activityDateTime`.
     pub time: Option<DateTime<Utc>>,
+    /// The activity's kinds (flags of [`activities`](super::activities)).
+    kinds: u8,
+    /// `result` is `success` (or `0`), or absent.
+    succeeded: bool,
+    detail: Option<Box<Detail>>,
+}
+
+/// What the facts show of an event of a kind they tell apart. Texts are
+/// shared with every other event holding the same text.
+#[derive(Debug, Clone, PartialEq)]
+struct Detail {
     /// `activityDisplayName`.
-    pub activity: Option<Arc<str>>,
-    /// `result`.
-    pub result: Option<Arc<str>>,
+    activity: Option<Arc<str>>,
     /// `resultReason`.
-    pub result_reason: Option<Arc<str>>,
+    result_reason: Option<Arc<str>>,
     /// Who did it: the initiating user's UPN, else their name, else the app.
     initiator: Option<Arc<str>>,
     /// The initiating user's IP address (never empty).
@@ -53,8 +66,6 @@ pub(crate) struct AuditEntry {
     /// so 64 bits suffice); `None` when no user initiated the event (an
     /// app, or no initiator).
     initiator_user: Option<[u64; 2]>,
-    /// Names of the modified properties on the targets.
-    properties: Box<[Arc<str>]>,
     /// Where it was read: the index's file number, the record number, and
     /// the event's `id`.
     file: u32,
@@ -63,33 +74,48 @@ pub(crate) struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// Whether the activity is of this kind (a flag of [`activities`](super::activities)).
+    pub(crate) fn is(&self, kind: u8) -> bool {
+        self.kinds & kind != 0
+    }
+
+    /// Whether the event succeeded (`result` `success` or `0`, or none given).
+    pub(crate) fn succeeded(&self) -> bool {
+        self.succeeded
+    }
+
+    /// The activity's name ("" for an event only counted).
+    pub(crate) fn activity(&self) -> &str {
+        self.detail.as_ref().and_then(|d| d.activity.as_deref()).unwrap_or_default()
+    }
+
+    /// `resultReason`.
+    pub(crate) fn result_reason(&self) -> Option<&str> {
+        self.detail.as_ref()?.result_reason.as_deref()
+    }
+
     /// The initiator's name (see the field).
     pub(crate) fn initiator_name(&self) -> Option<&str> {
-        self.initiator.as_deref()
+        self.detail.as_ref()?.initiator.as_deref()
     }
 
     /// The initiating user's IP address.
     pub(crate) fn initiator_ip(&self) -> Option<&str> {
-        self.initiator_ip.as_deref()
+        self.detail.as_ref()?.initiator_ip.as_deref()
     }
 
     /// Whether a user (not an app) initiated the event.
     pub(crate) fn initiated_by_user(&self) -> bool {
-        self.initiator_user.is_some()
+        self.detail.as_ref().is_some_and(|d| d.initiator_user.is_some())
     }
 
     /// Whether the initiator is the user with this id or UPN (self-service)
     /// rather than an admin; as [`AuditEvent::is_self_service`], by key,
     /// an empty name matching nothing.
     pub(crate) fn is_self_service(&self, user_id: Option<&str>, upn: Option<&str>) -> bool {
-        let Some([id, name]) = self.initiator_user else { return false };
+        let Some([id, name]) = self.detail.as_ref().and_then(|d| d.initiator_user) else { return false };
         let same = |key: u64, kind, of| key != 0 && ident(kind, of).is_some_and(|(k, _)| k == key);
         same(id, Kind::Id, user_id) || same(name, Kind::Upn, upn)
-    }
-
-    /// Names of the modified properties on the targets.
-    pub(crate) fn modified_property_names(&self) -> impl Iterator<Item = &str> {
-        self.properties.iter().map(|p| &**p)
     }
 }
 
@@ -134,21 +160,23 @@ impl AuditIndex {
                 self.files.len() - 1
             }
         };
-        let properties = e.target_resources.iter().flatten().flat_map(|t| t.modified_properties.iter().flatten()).filter_map(|p| p.display_name.clone());
-        self.entries.push(AuditEntry {
-            time: e.time,
-            activity: e.activity.clone(),
-            result: e.result.clone(),
-            result_reason: e.result_reason.clone(),
-            initiator,
-            initiator_ip: user.and_then(|u| u.ip_address.clone()).filter(|s| !s.is_empty()),
-            initiator_user,
-            properties: properties.collect(),
-            file: file as u32,
-            // An audit log is capped at 1 GiB: some million events.
-            record: u32::try_from(e.origin.record).unwrap_or(u32::MAX),
-            id: e.id.as_deref().map(Box::from),
+        let activity = e.activity.as_deref().unwrap_or_default();
+        let kinds = super::activities::kinds(activity, e.modified_property_names());
+        let detail = (kinds != 0).then(|| {
+            Box::new(Detail {
+                activity: e.activity.clone(),
+                result_reason: e.result_reason.clone(),
+                initiator,
+                initiator_ip: user.and_then(|u| u.ip_address.clone()).filter(|s| !s.is_empty()),
+                initiator_user,
+                file: file as u32,
+                // An audit log is capped at 1 GiB: some million events.
+                record: u32::try_from(e.origin.record).unwrap_or(u32::MAX),
+                id: e.id.as_deref().map(Box::from),
+            })
         });
+        let succeeded = e.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0");
+        self.entries.push(AuditEntry { time: e.time, kinds, succeeded, detail });
         self.sorted = false;
     }
 
@@ -188,13 +216,14 @@ impl AuditIndex {
     }
 
     /// Label of an entry for traces: `file#N (id)`, the file without its
-    /// directories.
+    /// directories ("audit log" for an event only counted).
     pub(crate) fn label(&self, a: &AuditEntry) -> Arc<str> {
-        let path = self.files.get(a.file as usize).map_or("", |f| &**f);
+        let Some(d) = a.detail.as_ref() else { return Arc::from("audit log") };
+        let path = self.files.get(d.file as usize).map_or("", |f| &**f);
         let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
-        Arc::from(match a.id.as_deref().filter(|i| !i.is_empty()) {
-            Some(id) => format!("{file}#{} ({id})", a.record),
-            None => format!("{file}#{}", a.record),
+        Arc::from(match d.id.as_deref().filter(|i| !i.is_empty()) {
+            Some(id) => format!("{file}#{} ({id})", d.record),
+            None => format!("{file}#{}", d.record),
         })
     }
 }
@@ -202,5 +231,6 @@ impl AuditIndex {
 #[cfg(test)]
 mod tests;
 
-// One entry per audit event, held for the whole run: keep it small.
-const _: () = assert!(std::mem::size_of::<AuditEntry>() <= 176);
+// One entry per audit event, held for the whole run: keep it small (an
+// event the facts only count is this and its 16 bytes a name in `users`).
+const _: () = assert!(std::mem::size_of::<AuditEntry>() <= 32);

@@ -5,6 +5,7 @@
 //! as 50074 and its final result are one attempt) and [`Evidence::select`]
 //! picks the attempt to diagnose.
 
+pub(crate) mod activities;
 mod audit;
 pub(crate) mod csv;
 
