@@ -37,3 +37,40 @@ fn every_catalog_fact_is_derived_and_every_derived_fact_is_in_the_catalog() {
         }
     }
 }
+
+/// Not keeping the audit events in full (as triage does) changes no fact:
+/// every attempt of every fixture with an audit log, its facts derived
+/// with the events kept and with only their index.
+#[test]
+fn an_audit_index_alone_gives_every_fact_the_full_events_give() -> Result<(), signin_doctor::Error> {
+    let org = OrgSettings::from_file(std::path::Path::new("examples/org.ron"))?;
+    let mut compared = 0;
+    // A fixture's audit log beside its sign-ins: `audit.json` by
+    // `signin.json`, or `NAME.audit.json` by `NAME.signin.json`.
+    let mut pairs = Vec::new();
+    for dir in std::fs::read_dir("tests/fixtures").into_iter().flatten().flatten().map(|e| e.path()).chain(["examples/stale-authenticator".into()]) {
+        for f in std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()) {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if let Some(stem) = name.strip_suffix("audit.json") {
+                let signins = dir.join(format!("{stem}signin.json"));
+                if signins.exists() {
+                    pairs.push((signins, f));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    for (signins, audit) in pairs {
+        let full = Evidence::builder().signins_file(&signins)?.audit_file(&audit)?.build();
+        let lean = Evidence::builder().audit_index_only(true).signins_file(&signins)?.audit_file(&audit)?.build();
+        assert!(lean.audit().is_empty() && lean.audit_len() == full.audit().len(), "{}", audit.display());
+        for a in full.attempts() {
+            for org in [None, Some(&org)] {
+                assert_eq!(Facts::derive(&a, &full, org), Facts::derive(&a, &lean, org), "{}", audit.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 30, "only {compared} attempts compared");
+    Ok(())
+}

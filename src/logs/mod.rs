@@ -348,8 +348,8 @@ impl Evidence {
     pub fn bad_records(&self) -> &[Error] {
         &self.bad_records
     }
-    /// All audit events, in file order (none when built with
-    /// [`EvidenceBuilder::audit_index_only`]).
+    /// The audit events kept in full, in file order (not those read while
+    /// [`EvidenceBuilder::audit_index_only`] was on).
     pub fn audit(&self) -> &[AuditEvent] {
         &self.audit
     }

@@ -216,22 +216,20 @@ impl RolloutAcc {
         let bg = org.is_some_and(|o| o.is_break_glass(s.user.as_deref(), s.upn.as_deref()));
         if bg {
             self.break_glass += 1;
-            {
-                let time = s.time.map(sheet_time).unwrap_or_default();
-                self.break_glass_uses.push(BreakGlassUse {
-                    time,
-                    user: user_of().into_owned(),
-                    ip: s.ip.as_deref().unwrap_or_default().to_string(),
-                    country: s.country.as_deref().unwrap_or_default().to_string(),
-                    result: match s.code {
-                        Some(0) => "success".into(),
-                        Some(c) => format!("error {c}"),
-                        None => String::new(),
-                    },
-                    app: s.app.as_deref().unwrap_or_default().to_string(),
-                });
-                keep_earliest(&mut self.break_glass_uses, LIST_CAP);
-            }
+            let time = s.time.map(sheet_time).unwrap_or_default();
+            self.break_glass_uses.push(BreakGlassUse {
+                time,
+                user: user_of().into_owned(),
+                ip: s.ip.as_deref().unwrap_or_default().to_string(),
+                country: s.country.as_deref().unwrap_or_default().to_string(),
+                result: match s.code {
+                    Some(0) => "success".into(),
+                    Some(c) => format!("error {c}"),
+                    None => String::new(),
+                },
+                app: s.app.as_deref().unwrap_or_default().to_string(),
+            });
+            keep_earliest(&mut self.break_glass_uses, LIST_CAP);
         }
         if s.code == Some(0) && s.single_factor && s.interactive != Some(false) && !legacy && !bg {
             self.single_factor += 1;
