@@ -65,7 +65,19 @@ pub async fn browser(driver: &str, width: u32, height: u32) -> Browser {
                      "--disable-component-update", "--disable-sync", format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
         }),
     );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector).capabilities(caps).connect(driver).await.expect("a headless Chromium session");
-    Browser { client, _profile: profile_dir }
+    // A session is asked for up to three times: on a loaded machine a
+    // ChromeDriver just started has been seen to reset the first request's
+    // connection (clean-clone CI, 2026-12-01), which says nothing of the page.
+    let mut last = None;
+    for attempt in 0..3 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(driver).await {
+            Ok(client) => return Browser { client, _profile: profile_dir },
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("a headless Chromium session: {last:?}")
 }
