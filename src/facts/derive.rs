@@ -52,12 +52,7 @@ fn days(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
 
 /// Label of a record for traces: `file#N`.
 pub(crate) fn rec_label(s: &SignIn) -> Arc<str> {
-    Arc::from(format!("{}#{}", short(&s.origin.file), s.origin.record))
-}
-
-/// The file name without its directories, for compact traces.
-fn short(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
+    Arc::from(format!("{}#{}", crate::logs::short_name(&s.origin.file), s.origin.record))
 }
 
 impl Facts {
@@ -232,11 +227,6 @@ const AUDIT_FACTS: &[&str] = &[
     "audit.change_after_elsewhere",
 ];
 
-/// An audit event's activity name, or "".
-fn act(a: &AuditEntry) -> &str {
-    a.activity()
-}
-
 /// The organisation's settings about the user: break-glass account, pilot group.
 fn org_user_facts(f: &mut Facts, d: &SignIn, org: Option<&OrgSettings>, rec: &Option<Arc<str>>) {
     let (uid, upn) = (d.user_id.as_deref(), d.user_principal_name.as_deref());
@@ -351,7 +341,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
         Some(a) => {
             let t = a.time.unwrap_or(at);
             f.set("audit.last_registration_days", Value::Number(days(t, at)), "activityDateTime", Some(audit_label(a)));
-            let what = a.result_reason().filter(|s| !s.is_empty()).unwrap_or_else(|| act(a)).to_string();
+            let what = a.result_reason().filter(|s| !s.is_empty()).unwrap_or_else(|| a.activity()).to_string();
             f.set("audit.last_registration_method", Value::Text(what), "resultReason", Some(audit_label(a)));
         }
         None => {
@@ -402,8 +392,8 @@ fn recent_change_facts(f: &mut Facts, recent: &[&&AuditEntry], (uid, upn): (Opti
         Some(a) => {
             let label = Some(index.label(a));
             let what = match a.result_reason().filter(|s| !s.is_empty()) {
-                Some(r) => format!("{}: {r}", act(a)),
-                None => act(a).to_string(),
+                Some(r) => format!("{}: {r}", a.activity()),
+                None => a.activity().to_string(),
             };
             f.set("audit.recent_change", Value::Text(what), "activityDisplayName, resultReason", label.clone());
             f.set("audit.recent_change_days_ago", Value::Number(days(a.time.unwrap_or(at), at)), "activityDateTime", label.clone());

@@ -127,7 +127,6 @@ pub(crate) struct AuditIndex {
     /// (key, check, entry number) of each user id and UPN (see [`ident`]),
     /// sorted once every event is in, found by binary search: 16 bytes a name.
     users: Vec<(u64, u32, u32)>,
-    sorted: bool,
 }
 
 impl AuditIndex {
@@ -148,11 +147,6 @@ impl AuditIndex {
         if !filed {
             self.users.extend(initiator_names.into_iter().flatten().flatten().map(file));
         }
-        let initiator_user = initiator_names.map(|n| n.map(|k| k.map_or(0, |(key, _)| key)));
-        let initiator = e
-            .initiated_by
-            .as_ref()
-            .and_then(|i| i.user.as_ref().and_then(|u| u.user_principal_name.clone().or_else(|| u.display_name.clone())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.clone())));
         let file = match self.files.last() {
             Some(f) if Arc::ptr_eq(f, &e.origin.file) || **f == *e.origin.file => self.files.len() - 1,
             _ => {
@@ -166,9 +160,9 @@ impl AuditIndex {
             Box::new(Detail {
                 activity: e.activity.clone(),
                 result_reason: e.result_reason.clone(),
-                initiator,
-                initiator_ip: user.and_then(|u| u.ip_address.clone()).filter(|s| !s.is_empty()),
-                initiator_user,
+                initiator: e.initiator_text().cloned(),
+                initiator_ip: e.initiator_ip_text().cloned(),
+                initiator_user: initiator_names.map(|n| n.map(|k| k.map_or(0, |(key, _)| key))),
                 file: file as u32,
                 // An audit log is capped at 1 GiB: some million events.
                 record: u32::try_from(e.origin.record).unwrap_or(u32::MAX),
@@ -177,16 +171,12 @@ impl AuditIndex {
         });
         let succeeded = e.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success") || r == "0");
         self.entries.push(AuditEntry { time: e.time, kinds, succeeded, detail });
-        self.sorted = false;
     }
 
     /// Sort the user index (every event in), and give back spare room.
     pub(crate) fn finish(&mut self) {
-        if !self.sorted {
-            self.users.sort_unstable();
-            self.users.dedup();
-            self.sorted = true;
-        }
+        self.users.sort_unstable();
+        self.users.dedup();
         self.users.shrink_to_fit();
         self.entries.shrink_to_fit();
     }
@@ -219,8 +209,7 @@ impl AuditIndex {
     /// directories ("audit log" for an event only counted).
     pub(crate) fn label(&self, a: &AuditEntry) -> Arc<str> {
         let Some(d) = a.detail.as_ref() else { return Arc::from("audit log") };
-        let path = self.files.get(d.file as usize).map_or("", |f| &**f);
-        let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let file = super::short_name(self.files.get(d.file as usize).map_or("", |f| &**f));
         Arc::from(match d.id.as_deref().filter(|i| !i.is_empty()) {
             Some(id) => format!("{file}#{} ({id})", d.record),
             None => format!("{file}#{}", d.record),

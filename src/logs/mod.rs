@@ -40,9 +40,14 @@ pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A file name without its directories, for compact traces (`file#N`).
+pub(crate) fn short_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
 /// A text as a 64-bit key, case-insensitively: the one key by which the
-/// history, the audit index and the log index find a user (and the log
-/// index a correlation or record id). Two users sharing a key would have
+/// history and the log index find a user (and the log index a correlation
+/// or record id; the audit index keys ids and UPNs apart, see `audit`). Two users sharing a key would have
 /// their histories merged, one's facts counting the other's sign-ins; among
 /// a million users the chance is about 3 in 10^8. The key is seeded afresh
 /// in each process (foldhash, fast rather than cryptographic), so names
@@ -70,7 +75,7 @@ pub(crate) fn user_key(k: &str) -> u64 {
 #[derive(Debug, Default)]
 pub struct Evidence {
     signins: Vec<SignIn>,
-    /// The audit events in full; empty when the builder kept only the index.
+    /// The audit events kept in full (see [`EvidenceBuilder::audit_index_only`]).
     audit: Vec<AuditEvent>,
     audit_given: bool,
     /// Records that could not be read, when the builder kept going past them.

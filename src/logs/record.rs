@@ -423,13 +423,23 @@ impl AuditEvent {
 
     /// Who did it: the initiating user's UPN, else their name, else the app.
     pub fn initiator_name(&self) -> Option<&str> {
-        let i = self.initiated_by.as_ref()?;
-        i.user.as_ref().and_then(|u| u.user_principal_name.as_deref().or(u.display_name.as_deref())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.as_deref()))
+        self.initiator_text().map(|t| &**t)
     }
 
     /// The initiating user's IP address.
     pub fn initiator_ip(&self) -> Option<&str> {
-        self.initiated_by.as_ref()?.user.as_ref()?.ip_address.as_deref().filter(|s| !s.is_empty())
+        self.initiator_ip_text().map(|t| &**t)
+    }
+
+    /// [`AuditEvent::initiator_name`] as the shared text itself (the audit index keeps it).
+    pub(crate) fn initiator_text(&self) -> Option<&Arc<str>> {
+        let i = self.initiated_by.as_ref()?;
+        i.user.as_ref().and_then(|u| u.user_principal_name.as_ref().or(u.display_name.as_ref())).or_else(|| i.app.as_ref().and_then(|a| a.display_name.as_ref()))
+    }
+
+    /// [`AuditEvent::initiator_ip`] as the shared text itself.
+    pub(crate) fn initiator_ip_text(&self) -> Option<&Arc<str>> {
+        self.initiated_by.as_ref()?.user.as_ref()?.ip_address.as_ref().filter(|s| !s.is_empty())
     }
 
     /// Whether the initiator is the target user (self-service) rather than an admin.
