@@ -76,15 +76,18 @@ impl Facts {
     /// [`Facts::derive_with`] into this set, emptied first: batch triage
     /// derives attempt after attempt into one allocation.
     pub(crate) fn derive_into(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        self.values_only = false;
         self.derive_records(attempt, org);
         self.derive_groups(lazy::ALL, attempt, evidence, h, org);
     }
 
-    /// Batch triage: the facts of the attempt's own records now, with the
+    /// Batch triage: values only (notes that must be formatted are left
+    /// out: the walk reads values), the facts of the attempt's own records now, with the
     /// history's groups nearly every walk reads (the triage tree asks about
     /// spray and a new country of every failure but a break-glass or risky
     /// one); the others when a walk reads them ([`Facts::derive_wanted`]).
     pub(crate) fn derive_lazily(&mut self, attempt: &Attempt, evidence: &Evidence, h: &super::History, org: Option<&OrgSettings>) {
+        self.values_only = true;
         self.derive_records(attempt, org);
         self.defer(lazy::ALL & !lazy::EAGER);
         self.derive_groups(lazy::EAGER, attempt, evidence, h, org);
@@ -254,10 +257,10 @@ fn ever_completed_mfa(f: &mut Facts, d: &SignIn, audit_reg: bool, evidence: &Evi
     if history_mfa || audit_reg {
         let how = if history_mfa { "a sign-in with a succeeded MFA step" } else { "a security-info registration in the audit log" };
         f.set("user.ever_completed_mfa", Value::Bool(true), "sign-in log / audit log", None);
-        f.note("user.ever_completed_mfa", format!("seen: {how}"));
+        f.note_with("user.ever_completed_mfa", || format!("seen: {how}"));
     } else if evidence.has_audit() {
         f.set("user.ever_completed_mfa", Value::Bool(false), "sign-in log / audit log", None);
-        f.note("user.ever_completed_mfa", format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit_len()));
+        f.note_with("user.ever_completed_mfa", || format!("not seen in {} sign-ins and {} audit events", h.records(), evidence.audit_len()));
     } else {
         f.unknown("user.ever_completed_mfa", "audit log", "no MFA success in the sign-ins and no audit log was given (--audit)");
     }
@@ -320,7 +323,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
             let after: Vec<&AuditEntry> = all.iter().copied().filter(|a| a.time.is_some_and(|t| t > at - Duration::minutes(1) && t <= at + Duration::hours(1))).filter(changes).collect();
             let same = after.iter().find(|a| a.initiator_ip() == Some(ip));
             f.set("audit.change_after_from_ip", Value::Bool(same.is_some()), "audit log", same.map(|a| audit_label(a)));
-            f.note("audit.change_after_from_ip", format!("security-info changes from {ip} within an hour after the sign-in"));
+            f.note_with("audit.change_after_from_ip", || format!("security-info changes from {ip} within an hour after the sign-in"));
             // From another address that is not the organisation's: the
             // session or token in use elsewhere (device-code phishing).
             let elsewhere = after.iter().find(|a| a.initiator_ip().is_some_and(|x| x != ip && !org.is_some_and(|o| o.place_trusted(x, hist.country_of(x)))));
@@ -357,7 +360,7 @@ fn audit_facts(f: &mut Facts, d: &SignIn, at: Option<DateTime<Utc>>, ev: &Eviden
     let window = org.map_or(14, |o| o.recent_change_days);
     let recent: Vec<&&AuditEntry> = mine.iter().filter(|a| changes(a)).filter(|a| a.time.is_some_and(|t| t >= at - Duration::days(window as i64))).collect();
     f.set("audit.recent_changes", Value::Number(recent.len() as f64), "audit log", None);
-    f.note("audit.recent_changes", format!("within {window} days before the failure"));
+    f.note_with("audit.recent_changes", || format!("within {window} days before the failure"));
     recent_change_facts(f, &recent, (uid, upn), at, (hist, index), org);
     let fraud = mine.iter().rev().find(|a| a.is(kind::FRAUD));
     f.set("audit.fraud_reported", Value::Bool(fraud.is_some()), "audit log", fraud.map(|a| audit_label(a)));

@@ -154,11 +154,16 @@ pub struct Facts {
     /// share a session or a result between threads.
     #[serde(skip)]
     wanted: AtomicU16,
+    /// Values only: notes that must be formatted ([`Facts::note_with`]) are
+    /// left out. Batch triage's walks read values, and its results carry
+    /// no facts unless asked to keep them (then every note is made).
+    #[serde(skip)]
+    values_only: bool,
 }
 
 impl Clone for Facts {
     fn clone(&self) -> Facts {
-        Facts { map: self.map.clone(), pending: self.pending, wanted: AtomicU16::new(self.wanted.load(Relaxed)) }
+        Facts { map: self.map.clone(), pending: self.pending, wanted: AtomicU16::new(self.wanted.load(Relaxed)), values_only: self.values_only }
     }
 }
 
@@ -183,7 +188,7 @@ impl Serialize for Facts {
 
 impl Facts {
     pub(crate) fn with_capacity(n: usize) -> Facts {
-        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()), pending: 0, wanted: AtomicU16::new(0) }
+        Facts { map: HashMap::with_capacity_and_hasher(n, Default::default()), pending: 0, wanted: AtomicU16::new(0), values_only: false }
     }
 
     /// Forget every fact, keeping the allocation.
@@ -206,6 +211,14 @@ impl Facts {
     /// Set a known value; `record` names the record it came from (`file#N`).
     pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: Value, field: impl Into<Cow<'static, str>>, record: Option<Arc<str>>) {
         self.map.insert(name.into(), Fact { value: Some(value), source: Source { record, field: field.into(), note: None } });
+    }
+
+    /// [`Facts::note`] with a note worked out only where notes are kept:
+    /// not for batch triage's walks, which read values only.
+    pub(crate) fn note_with(&mut self, name: &str, note: impl FnOnce() -> String) {
+        if !self.values_only {
+            self.note(name, note());
+        }
     }
 
     /// Record why a fact is unknown.

@@ -198,7 +198,7 @@ fn new_country_fact(f: &mut Facts, d: &SignIn, who: Option<&str>, h: &History) {
         Some(c) => match h.new_country(who, c, d.created) {
             Some(new) => {
                 f.set("history.new_country", Value::Bool(new), LOG, None);
-                f.note("history.new_country", format!("{c} against the countries of the user's earlier successful sign-ins"));
+                f.note_with("history.new_country", || format!("{c} against the countries of the user's earlier successful sign-ins"));
             }
             None => f.unknown("history.new_country", LOG, "the log has no earlier successful sign-in of this user to compare with"),
         },
@@ -210,7 +210,7 @@ fn mfa_history_facts(f: &mut Facts, who: Option<&str>, at: DateTime<Utc>, h: &Hi
     match h.user_mfa_failures_24h(who, at) {
         Some(n) => {
             f.set("history.user_mfa_failures_24h", Value::Number(n as f64), LOG, None);
-            f.note("history.user_mfa_failures_24h", format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" }));
+            f.note_with("history.user_mfa_failures_24h", || format!("{} sign-in{} in the given log", h.records(), if h.records() == 1 { "" } else { "s" }));
         }
         None => f.unknown("history.user_mfa_failures_24h", LOG, "the record names no user"),
     }
@@ -242,16 +242,16 @@ fn ip_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<Utc
     match h.user_used_ip_before(who, ip, at) {
         Some(b) => {
             f.set("history.user_known_ip", Value::Bool(b), LOG, None);
-            f.note("history.user_known_ip", format!("successful sign-ins of this user from {ip} before this one"));
+            f.note_with("history.user_known_ip", || format!("successful sign-ins of this user from {ip} before this one"));
         }
         None => f.unknown("history.user_known_ip", LOG, "the log holds no other sign-in of this user"),
     }
     f.set("history.ip_mfa_failed_users", Value::Number(h.ip_mfa_failed_users(who, ip, at) as f64), LOG, None);
-    f.note("history.ip_mfa_failed_users", format!("other users who failed MFA from {ip} within 24 hours"));
+    f.note_with("history.ip_mfa_failed_users", || format!("other users who failed MFA from {ip} within 24 hours"));
     match h.ip_mostly_failing(ip) {
         Some(b) => {
             f.set("history.ip_mostly_failing", Value::Bool(b), LOG, None);
-            f.note("history.ip_mostly_failing", format!("users failing a password or MFA from {ip} against users signing in successfully from it"));
+            f.note_with("history.ip_mostly_failing", || format!("users failing a password or MFA from {ip} against users signing in successfully from it"));
         }
         None => f.unknown("history.ip_mostly_failing", LOG, "the log holds nothing else from this IP"),
     }
@@ -299,20 +299,19 @@ fn spray_facts(f: &mut Facts, who: Option<&str>, ip: Option<&str>, at: DateTime<
         Some(ip) => {
             let s = h.spray(ip, at);
             f.set("history.ip_failed_users", Value::Number(s.window_users as f64), LOG, None);
-            f.note("history.ip_failed_users", format!("distinct users with a wrong password, a lockout or an expired password from {ip} in a 20-minute window"));
+            f.note_with("history.ip_failed_users", || format!("distinct users with a wrong password, a lockout or an expired password from {ip} in a 20-minute window"));
             let trusted = org.and_then(|o| o.ip_trusted(ip)) == Some(true);
             let spray = s.window_users >= 5 && s.failing_users > s.succeeding_users && !trusted;
             f.set("history.password_spray", Value::Bool(spray), LOG, None);
-            f.note(
-                "history.password_spray",
+            f.note_with("history.password_spray", || {
                 format!(
                     "{} users in 20 minutes (5 or more needed); {} users failed and {} succeeded from this IP in the log (failures must outnumber successes){}",
                     s.window_users,
                     s.failing_users,
                     s.succeeding_users,
                     if trusted { "; the IP is in a trusted range, so not counted" } else { "" }
-                ),
-            );
+                )
+            });
         }
         None => {
             f.unknown("history.ip_failed_users", "ipAddress", "the record has no IP address");
